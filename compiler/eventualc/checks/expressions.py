@@ -1,0 +1,392 @@
+"""Expressions and templates: every ``${{ }}`` parsed as CEL and type-checked.
+
+Walks each workflow in execution order, keeping which steps have surely completed
+and which variables are surely set (``Flow``), so that reading a step that may not
+have run is an error (E403). Each template is typed and checked against its target:
+task input, child workflow input, event payload, declared workflow output, and the
+boolean, list, duration and timestamp positions (E405). Syntax errors are E406;
+type errors come from ``celtypes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from eventual.cel import CelSyntaxError, Placeholder, parse_template
+from eventualc import ir
+from eventualc.celtypes import Namespace, infer
+from eventualc.diagnostics import Diagnostic, Span, error
+from eventualc.source import PathKey
+from eventualc.symbols import Symbols, walk_steps
+from eventualc.types import (
+    BOOL,
+    DOUBLE,
+    DYN,
+    INT,
+    NULL,
+    STRING,
+    TIMESTAMP,
+    ListOf,
+    Object,
+    Ref,
+    Type,
+    TypeEnv,
+    build_env,
+    of_value,
+    union,
+)  # fmt: skip
+
+ERROR_TYPE = Object(
+    (("error", STRING), ("message", STRING)), frozenset({"error", "message"}), name="error"
+)
+EXECUTION_TYPE = Object(
+    (("id", STRING), ("name", STRING), ("workflow", STRING), ("start_time", TIMESTAMP)),
+    frozenset({"id", "name", "workflow", "start_time"}), name="execution",
+)  # fmt: skip
+META_TYPE = Object(
+    (("id", STRING), ("name", STRING), ("source", STRING), ("time", TIMESTAMP)),
+    frozenset({"id", "name", "source", "time"}), name="meta",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What an expression may read at one point of a workflow."""
+
+    steps: dict[str, Type] = field(default_factory=dict)
+    vars: dict[str, Type] = field(default_factory=dict)
+    locals: dict[str, Type] = field(default_factory=dict)
+
+    def with_step(self, step_id: str | None, output: Type) -> Flow:
+        return self if step_id is None else replace(self, steps={**self.steps, step_id: output})
+
+    def with_locals(self, **names: Type) -> Flow:
+        return replace(self, locals={**self.locals, **names})
+
+
+def merge(flows: list[Flow], base: Flow) -> Flow:
+    """After alternative paths: what every path completed, with the union of types."""
+
+    def common(maps: list[dict[str, Type]]) -> dict[str, Type]:
+        keys = set(maps[0]).intersection(*maps[1:])
+        return {k: union(*(m[k] for m in maps)) for k in keys}
+
+    return Flow(common([f.steps for f in flows]), common([f.vars for f in flows]), base.locals)
+
+
+def check_expressions(build: ir.Build) -> list[Diagnostic]:
+    checker = _Checker(Symbols.of(build), build_env(build))
+    for service in build.services:
+        checker.service = service
+        for workflow in service.workflows:
+            checker.check_workflow(workflow)
+        for subscription in service.subscriptions:
+            checker.check_subscription(subscription)
+    return checker.diagnostics
+
+
+@dataclass
+class _Checker:
+    symbols: Symbols
+    env: TypeEnv
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    service: ir.Service = field(init=False)
+    workflow: ir.Workflow = field(init=False)
+    base_scope: dict[str, Type] = field(init=False)
+    step_ids: frozenset[str] = field(init=False)
+    var_names: frozenset[str] = field(init=False)
+
+    # -- scopes -------------------------------------------------------------------------
+
+    def schema_type(self, schema: dict[str, Any] | None, service: str | None = None) -> Type:
+        return DYN if schema is None else self.env.of_schema(schema, service or self.service.name)
+
+    def check_subscription(self, subscription: ir.Subscription) -> None:
+        if subscription.workflow is None:
+            return
+        event_type = union(*(self.event_type(ref) for ref in subscription.events))
+        scope = {"event": event_type, "meta": META_TYPE}
+        target = self.symbols.workflows.get((self.service.name, subscription.workflow))
+        if subscription.input is not None or target is not None:
+            template = subscription.input or ir.Template(None, (*subscription.path, "workflow"))
+            wanted = self.schema_type(target.input) if target else DYN
+            self.template(
+                template, scope, wanted, f"the input of workflow '{subscription.workflow}'"
+            )
+        if subscription.execution_name is not None:
+            self.template(
+                subscription.execution_name, scope, union(STRING, INT), "an execution name"
+            )
+
+    def event_type(self, ref: ir.EventRef) -> Type:
+        """A named type, so diagnostics say ``OrderCreated`` rather than its fields."""
+        return Ref(f"{ref.service}/events/{ref.name}") if self.symbols.event(ref) else DYN
+
+    def check_workflow(self, workflow: ir.Workflow) -> None:
+        self.workflow = workflow
+        everything = walk_steps(workflow.steps)
+        self.step_ids = frozenset(s.id for s in everything if s.id)
+        self.var_names = frozenset(var for s in everything for var, _ in s.assignments)
+        self.base_scope = {
+            "input": self.schema_type(workflow.input),
+            "execution": EXECUTION_TYPE,
+            "now": TIMESTAMP,
+        }
+        self.block(workflow.steps, Flow())
+
+    def scope(self, flow: Flow) -> dict[str, Type]:
+        return {
+            **self.base_scope,
+            "steps": Namespace(
+                "steps",
+                tuple(
+                    (k, Object((("output", t),), frozenset({"output"})))
+                    for k, t in flow.steps.items()
+                ),
+                self.step_ids,
+            ),
+            "vars": Namespace("vars", tuple(flow.vars.items()), self.var_names),
+            **flow.locals,
+        }
+
+    # -- steps --------------------------------------------------------------------------
+
+    def block(self, steps: Iterable[ir.Step], flow: Flow) -> Flow:
+        for step in steps:
+            flow = self.step(step, flow)
+        return flow
+
+    def step(self, step: ir.Step, flow: Flow) -> Flow:
+        after: Flow = getattr(self, f"step_{step.kind}")(step, flow)
+        if step.catch:
+            catches = [
+                self.block(c.steps, flow.with_locals(**{c.var: ERROR_TYPE})) for c in step.catch
+            ]
+            after = merge([after, *catches], flow)
+        if step.compensate:
+            self.block(step.compensate, flow.with_step(step.id, self.output(step)))
+        return after.with_step(step.id, self.output(step))
+
+    def step_task(self, step: ir.Step, flow: Flow) -> Flow:
+        task = self.symbols.tasks.get((self.service.name, str(step.target)))
+        self.call(
+            step, flow, self.schema_type(task.input) if task else DYN, f"task '{step.target}'"
+        )
+        return flow
+
+    def step_workflow(self, step: ir.Step, flow: Flow) -> Flow:
+        child = self.symbols.workflows.get((self.service.name, str(step.target)))
+        self.call(
+            step, flow, self.schema_type(child.input) if child else DYN, f"workflow '{step.target}'"
+        )
+        return flow
+
+    def call(self, step: ir.Step, flow: Flow, wanted: Type, what: str) -> None:
+        """Checks the input of a task or child workflow; a missing input is null."""
+        assert step.expr is not None
+        if step.expr.value is None and self.env.mismatch(NULL, wanted) is not None:
+            span = self.service.locations.value((*step.path, step.kind))
+            message = f"{what} needs an input of type {self.env.expand(wanted).describe()}"
+            self.report("E405", span, message)
+            return
+        self.expr(step, flow, wanted, f"the input of {what}")
+
+    def step_emit(self, step: ir.Step, flow: Flow) -> Flow:
+        assert isinstance(step.target, ir.EventRef)
+        self.expr(
+            step, flow, self.event_type(step.target), f"the payload of event '{step.target.name}'"
+        )
+        return flow
+
+    def step_sleep(self, step: ir.Step, flow: Flow) -> Flow:
+        self.expr(
+            step,
+            flow,
+            union(INT, DOUBLE, STRING),
+            "a sleep duration (seconds or a duration string)",
+        )
+        return flow
+
+    def step_sleep_until(self, step: ir.Step, flow: Flow) -> Flow:
+        self.expr(
+            step, flow, union(STRING, TIMESTAMP), "a sleep_until time (an RFC 3339 timestamp)"
+        )
+        return flow
+
+    def step_wait_for_signal(self, step: ir.Step, flow: Flow) -> Flow:
+        return flow
+
+    def step_if(self, step: ir.Step, flow: Flow) -> Flow:
+        self.expr(step, flow, BOOL, "an 'if' condition")
+        return merge(
+            [self.block(step.block("then"), flow), self.block(step.block("else"), flow)], flow
+        )
+
+    def step_parallel(self, step: ir.Step, flow: Flow) -> Flow:
+        branches = [self.block(steps, flow) for _, steps in step.blocks]
+        steps = {k: v for b in branches for k, v in b.steps.items()}
+        variables = {
+            k: union(*(b.vars[k] for b in branches if k in b.vars))
+            for b in branches
+            for k in b.vars
+        }
+        return Flow(steps, variables, flow.locals)
+
+    def step_for_each(self, step: ir.Step, flow: Flow) -> Flow:
+        items = self.expr(step, flow, ListOf(DYN), "a for_each list")
+        items = self.env.expand(items)
+        item = items.item if isinstance(items, ListOf) else DYN
+        self.block(step.block("steps"), flow.with_locals(**{str(step.var): item, "index": INT}))
+        return flow
+
+    def step_set(self, step: ir.Step, flow: Flow) -> Flow:
+        assigned = {var: self.template(t, self.scope(flow), DYN, "") for var, t in step.assignments}
+        return replace(flow, vars={**flow.vars, **assigned})
+
+    def step_try(self, step: ir.Step, flow: Flow) -> Flow:
+        return self.block(step.block("try"), flow)
+
+    def step_fail(self, step: ir.Step, flow: Flow) -> Flow:
+        self.expr(step, flow, DYN, "an error message")
+        return flow
+
+    def step_return(self, step: ir.Step, flow: Flow) -> Flow:
+        declared = self.workflow.output
+        what = f"the output of workflow '{self.workflow.name}'"
+        self.expr(step, flow, self.schema_type(declared) if declared is not None else DYN, what)
+        return flow
+
+    # -- step outputs -------------------------------------------------------------------
+
+    def output(self, step: ir.Step) -> Type:
+        own = self._own_output(step)
+        catches = [self.last(c.steps) for c in step.catch]
+        return union(own, *catches) if catches else own
+
+    def last(self, steps: tuple[ir.Step, ...]) -> Type:
+        return self.output(steps[-1]) if steps else NULL
+
+    def _own_output(self, step: ir.Step) -> Type:
+        if step.kind == "task":
+            task = self.symbols.tasks.get((self.service.name, str(step.target)))
+            return self.schema_type(task.output) if task else DYN
+        if step.kind == "workflow":
+            child = self.symbols.workflows.get((self.service.name, str(step.target)))
+            return self.schema_type(child.output) if child else DYN
+        if step.kind == "wait_for_signal":
+            signal = next((s for s in self.workflow.signals if s.name == step.target), None)
+            return self.schema_type(signal.schema) if signal else DYN
+        if step.kind == "if":
+            return union(self.last(step.block("then")), self.last(step.block("else")))
+        if step.kind == "parallel":
+            fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
+            return Object(fields, frozenset(name for name, _ in fields))
+        if step.kind == "for_each":
+            return ListOf(self.last(step.block("steps")))
+        if step.kind == "try":
+            return self.last(step.block("try"))
+        return NULL
+
+    # -- templates ----------------------------------------------------------------------
+
+    def expr(self, step: ir.Step, flow: Flow, wanted: Type, what: str) -> Type:
+        if step.expr is None:
+            return DYN
+        return self.template(step.expr, self.scope(flow), wanted, what)
+
+    def template(
+        self, template: ir.Template, scope: dict[str, Type], wanted: Type, what: str
+    ) -> Type:
+        return self.value(template.value, template.path, scope, wanted, what)
+
+    def value(
+        self, value: Any, path: PathKey, scope: dict[str, Type], wanted: Type, what: str
+    ) -> Type:
+        target = self.env.expand(wanted)
+        if isinstance(value, dict) and isinstance(target, Object):
+            return self.object_value(value, path, scope, target, what)
+        if isinstance(value, dict):
+            fields = tuple(
+                (k, self.value(v, (*path, k), scope, DYN, what)) for k, v in value.items()
+            )
+            found: Type = Object(fields, frozenset(value))
+        elif isinstance(value, list):
+            item = target.item if isinstance(target, ListOf) else DYN
+            found = ListOf(
+                union(*(self.value(v, (*path, i), scope, item, what) for i, v in enumerate(value)))
+                if value
+                else DYN
+            )
+        elif isinstance(value, str):
+            found = self.string(value, path, scope)
+        else:
+            found = of_value(value)
+        self.fits(found, target, path, what)
+        return found
+
+    def object_value(
+        self,
+        value: dict[str, Any],
+        path: PathKey,
+        scope: dict[str, Type],
+        target: Object,
+        what: str,
+    ) -> Type:
+        for key in sorted(target.required - set(value)):
+            self.report(
+                "E405",
+                self.service.locations.value(path),
+                f"{what} is missing required field '{key}'",
+            )
+        fields = []
+        for key, item in value.items():
+            wanted = target.field(key)
+            if wanted is None:
+                self.report(
+                    "E405", self.service.locations.key((*path, key)), f"{what} has no field '{key}'"
+                )
+                wanted = DYN
+            fields.append((key, self.value(item, (*path, key), scope, wanted, what)))
+        return Object(tuple(fields), frozenset(value))
+
+    def fits(self, found: Type, target: Type, path: PathKey, what: str) -> None:
+        if isinstance(found, Object) and isinstance(target, Object):
+            return  # literal mappings were checked field by field
+        reason = self.env.mismatch(found, target)
+        if reason is not None:
+            self.report(
+                "E405", self.service.locations.value(path), f"{what} does not fit: {reason}"
+            )
+
+    def string(self, text: str, path: PathKey, scope: dict[str, Type]) -> Type:
+        try:
+            parsed = parse_template(text)
+        except CelSyntaxError as exc:
+            self.report(
+                "E406",
+                self.service.locations.text(path, exc.offset, 1),
+                f"invalid expression: {exc.message}",
+            )
+            return DYN
+        if isinstance(parsed, str):
+            return of_value(parsed)
+        placeholders = (
+            [parsed]
+            if isinstance(parsed, Placeholder)
+            else [p for p in parsed.parts if isinstance(p, Placeholder)]
+        )
+        types = []
+        for placeholder in placeholders:
+            found, problems = infer(placeholder.expr, scope, self.env)
+            types.append(found)
+            for problem in problems:
+                span = self.service.locations.text(
+                    path, placeholder.offset + problem.start, problem.end - problem.start
+                )
+                self.report(problem.code, span, problem.message)
+        return types[0] if isinstance(parsed, Placeholder) else STRING
+
+    def report(self, code: str, span: Span | None, message: str) -> None:
+        self.diagnostics.append(error(code, span, message))

@@ -1,0 +1,273 @@
+"""Filters: subscription ``filter`` values against EventBridge pattern syntax and schemas.
+
+A filter is the ``detail`` part of an Amazon EventBridge event pattern: nested
+mappings by field, leaves are lists of matchers (values, ``prefix``, ``suffix``,
+``anything-but``, ``numeric``, ``exists``, ``equals-ignore-case``, ``wildcard``,
+``cidr``), ``$or`` lists of patterns. Every field must exist in every subscribed
+event's schema, with a type that fits its matchers (an array field is matched by its
+elements, as EventBridge does). E501 malformed filter, E502 unknown field,
+E503 a matcher that does not fit the field's type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventualc import ir
+from eventualc.diagnostics import Diagnostic, did_you_mean, error
+from eventualc.symbols import Symbols, key_span, value_span
+from eventualc.types import DYN, ListOf, MapOf, Object, Scalar, Type, TypeEnv, Union, build_env
+
+OPERATORS = (
+    "prefix",
+    "suffix",
+    "anything-but",
+    "numeric",
+    "exists",
+    "equals-ignore-case",
+    "wildcard",
+    "cidr",
+)
+_STRING_OPERATORS = ("prefix", "suffix", "equals-ignore-case", "wildcard", "cidr")
+_NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
+Fields = list[tuple[str, Type]]  # (event name, type of the field in that event)
+
+
+def check_filters(build: ir.Build) -> list[Diagnostic]:
+    symbols, env = Symbols.of(build), build_env(build)
+    diagnostics: list[Diagnostic] = []
+    for service in build.services:
+        for subscription in service.subscriptions:
+            if subscription.filter is None:
+                continue
+            fields: Fields = []
+            for ref in subscription.events:
+                event = symbols.event(ref)
+                if event is not None:
+                    shown = ref.name if ref.service == service.name else ref.qualified
+                    fields.append((shown, env.expand(env.of_schema(event.schema, ref.service))))
+            checker = _FilterCheck(service, env)
+            checker.pattern(subscription.filter, (*subscription.path, "filter"), fields, "")
+            diagnostics += checker.diagnostics
+    return diagnostics
+
+
+@dataclass
+class _FilterCheck:
+    service: ir.Service
+    env: TypeEnv
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def report(
+        self, code: str, path: tuple[str | int, ...], message: str, key: bool = False
+    ) -> None:
+        span = key_span(self.service, path) if key else value_span(self.service, path)
+        self.diagnostics.append(error(code, span, message))
+
+    def pattern(
+        self, pattern: Any, path: tuple[str | int, ...], fields: Fields, prefix: str
+    ) -> None:
+        if not isinstance(pattern, dict) or not pattern:
+            self.report("E501", path, "a filter pattern must be a non-empty mapping of fields")
+            return
+        for key, value in pattern.items():
+            here = (*path, key)
+            if key == "$or":
+                if not isinstance(value, list) or len(value) < 2:
+                    self.report("E501", here, "'$or' takes a list of at least two patterns")
+                    continue
+                for i, option in enumerate(value):
+                    self.pattern(option, (*here, i), fields, prefix)
+                continue
+            name = f"{prefix}{key}"
+            children = self.field(fields, key, name, here)
+            if isinstance(value, dict):
+                self.pattern(value, here, [(e, self.elements(t)) for e, t in children], f"{name}.")
+            elif isinstance(value, list) and value:
+                for i, matcher in enumerate(value):
+                    self.matcher(matcher, (*here, i), children, name)
+            else:
+                self.report(
+                    "E501",
+                    here,
+                    f"filter field '{name}' needs a non-empty list of matchers or a nested mapping",
+                )
+
+    def field(self, fields: Fields, key: str, name: str, path: tuple[str | int, ...]) -> Fields:
+        found: Fields = []
+        for event, t in fields:
+            t = self.elements(t)
+            if isinstance(t, Object):
+                child = t.field(key)
+                if child is None:
+                    hint = did_you_mean(key, [k for k, _ in t.fields])
+                    self.report(
+                        "E502", path, f"event '{event}' has no field '{name}'{hint}", key=True
+                    )
+                    continue
+                found.append((event, self.env.expand(child)))
+            elif isinstance(t, MapOf):
+                found.append((event, self.env.expand(t.value)))
+            elif t == DYN or isinstance(t, Union):
+                found.append((event, DYN))
+            else:
+                self.report(
+                    "E503",
+                    path,
+                    f"'{name}' is inside a {t.describe()} in event '{event}', not an object",
+                    key=True,
+                )
+        return found
+
+    def elements(self, t: Type) -> Type:
+        t = self.env.expand(t)
+        while isinstance(t, ListOf):
+            t = self.env.expand(t.item)
+        return t
+
+    def matcher(self, matcher: Any, path: tuple[str | int, ...], fields: Fields, name: str) -> None:
+        if isinstance(matcher, dict):
+            self.operator(matcher, path, fields, name)
+        elif isinstance(matcher, list):
+            self.report("E501", path, "a matcher cannot be a list")
+        else:
+            self.value(matcher, path, fields, name)
+
+    def value(self, value: Any, path: tuple[str | int, ...], fields: Fields, name: str) -> None:
+        if value is None:
+            return
+        kind = (
+            "bool" if isinstance(value, bool) else "string" if isinstance(value, str) else "number"
+        )
+        for event, t in fields:
+            t = self.elements(t)
+            if not _accepts(t, kind):
+                self.report(
+                    "E503",
+                    path,
+                    f"{_show(value)} can never match '{name}' ({t.describe()}) of event '{event}'",
+                )
+            elif isinstance(t, Scalar) and t.enum is not None and value not in t.enum:
+                self.report(
+                    "E503", path, f"{_show(value)} is not a value of '{name}' in event '{event}'"
+                )
+
+    def operator(
+        self, matcher: dict[str, Any], path: tuple[str | int, ...], fields: Fields, name: str
+    ) -> None:
+        if len(matcher) != 1:
+            self.report("E501", path, "a matcher mapping has exactly one operator")
+            return
+        op, arg = next(iter(matcher.items()))
+        here = (*path, op)
+        if op not in OPERATORS:
+            self.report(
+                "E501",
+                here,
+                f"unknown filter operator '{op}'{did_you_mean(op, OPERATORS)}",
+                key=True,
+            )
+        elif op == "exists":
+            if not isinstance(arg, bool):
+                self.report("E501", here, "'exists' takes true or false")
+        elif op == "numeric":
+            if _numeric_ok(arg):
+                self.need(fields, "number", op, here, name)
+            else:
+                self.report(
+                    "E501",
+                    here,
+                    "'numeric' takes [op, number] or [op, number, op, number], "
+                    "op one of < <= = > >=",
+                )
+        elif op == "anything-but":
+            self.anything_but(arg, here, fields, name)
+        elif _string_arg(op, arg):
+            self.need(fields, "string", op, here, name)
+        else:
+            self.report("E501", here, f"'{op}' takes a string")
+
+    def anything_but(
+        self, arg: Any, path: tuple[str | int, ...], fields: Fields, name: str
+    ) -> None:
+        if isinstance(arg, dict):
+            nested_op = next(iter(arg), "")
+            if (
+                len(arg) == 1
+                and nested_op in _STRING_OPERATORS
+                and _string_arg(nested_op, arg[nested_op], many=True)
+            ):
+                self.need(fields, "string", "anything-but", path, name)
+            else:
+                self.report(
+                    "E501",
+                    path,
+                    "'anything-but' takes a value, a list of values, or one of prefix, "
+                    "suffix, equals-ignore-case, wildcard",
+                )
+            return
+        values = arg if isinstance(arg, list) else [arg]
+        if not values or any(isinstance(v, dict | list) for v in values):
+            self.report("E501", path, "'anything-but' takes a value or a non-empty list of values")
+            return
+        for i, value in enumerate(values):
+            self.value(value, (*path, i) if isinstance(arg, list) else path, fields, name)
+
+    def need(
+        self, fields: Fields, kind: str, op: str, path: tuple[str | int, ...], name: str
+    ) -> None:
+        for event, t in fields:
+            t = self.elements(t)
+            if not _accepts(t, kind):
+                self.report(
+                    "E503",
+                    path,
+                    f"'{op}' needs a {kind} but '{name}' of event '{event}' is {t.describe()}",
+                    key=True,
+                )
+
+
+def _accepts(t: Type, kind: str) -> bool:
+    if t == DYN:
+        return True
+    if isinstance(t, Union):
+        return any(_accepts(o, kind) for o in t.options)
+    if not isinstance(t, Scalar):
+        return False
+    if kind == "number":
+        return t.kind in ("int", "double")
+    return t.kind == kind
+
+
+def _string_arg(op: str, arg: Any, many: bool = False) -> bool:
+    if isinstance(arg, str):
+        return True
+    if many and isinstance(arg, list):
+        return bool(arg) and all(isinstance(a, str) for a in arg)
+    if op in ("prefix", "suffix") and isinstance(arg, dict) and list(arg) == ["equals-ignore-case"]:
+        return isinstance(arg["equals-ignore-case"], str)
+    return False
+
+
+def _numeric_ok(arg: Any) -> bool:
+    if not isinstance(arg, list) or len(arg) not in (2, 4):
+        return False
+    ops, numbers = arg[0::2], arg[1::2]
+    if any(o not in _NUMERIC_OPS for o in ops):
+        return False
+    if any(isinstance(n, bool) or not isinstance(n, int | float) for n in numbers):
+        return False
+    if len(arg) == 4:
+        return ops[0] in (">", ">=") and ops[1] in ("<", "<=") and numbers[0] <= numbers[1]
+    return True
+
+
+def _show(value: Any) -> str:
+    return (
+        repr(value)
+        if isinstance(value, str)
+        else str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+    )

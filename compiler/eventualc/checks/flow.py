@@ -1,0 +1,85 @@
+"""Choreography: events nobody uses, and subscriptions that can ping-pong forever.
+
+W701 an event that no task, subscription or workflow emits and no subscription
+consumes; W702 a cycle of subscriptions, each emitting an event the next consumes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from eventualc import ir
+from eventualc.diagnostics import Diagnostic, warning
+from eventualc.symbols import key_span, walk_steps
+
+
+def check_flow(build: ir.Build) -> list[Diagnostic]:
+    emitted: set[str] = set()
+    consumers: dict[str, list[tuple[ir.Service, ir.Subscription]]] = {}
+    for service in build.services:
+        emitted.update(ref.qualified for task in service.tasks for ref in task.emits)
+        for subscription in service.subscriptions:
+            emitted.update(ref.qualified for ref in subscription.emits)
+            for ref in subscription.events:
+                consumers.setdefault(ref.qualified, []).append((service, subscription))
+        for workflow in service.workflows:
+            emitted.update(
+                s.target.qualified
+                for s in walk_steps(workflow.steps)
+                if isinstance(s.target, ir.EventRef)
+            )
+    diagnostics = []
+    for service in build.services:
+        for event in service.events:
+            qualified = f"{service.name}.{event.name}"
+            if qualified not in emitted and qualified not in consumers:
+                message = f"event '{event.name}' is neither emitted nor consumed in this build"
+                diagnostics.append(warning("W701", key_span(service, event.path), message))
+    return diagnostics + _cycles(build, consumers)
+
+
+def _cycles(
+    build: ir.Build, consumers: dict[str, list[tuple[ir.Service, ir.Subscription]]]
+) -> list[Diagnostic]:
+    """Reports each cycle once, at its subscription that comes first by name."""
+    nodes = {
+        (svc.name, sub.name): (svc, sub) for svc in build.services for sub in svc.subscriptions
+    }
+    edges = {
+        key: sorted(
+            {(s.name, c.name) for ref in sub.emits for s, c in consumers.get(ref.qualified, [])}
+        )
+        for key, (_, sub) in nodes.items()
+    }
+    diagnostics: list[Diagnostic] = []
+    reported: set[tuple[str, str]] = set()
+    for start in sorted(nodes):
+        path = _path_back(start, edges)
+        if path is None or reported & set(path):
+            continue
+        reported.update(path)
+        service, subscription = nodes[start]
+        loop = " -> ".join(name for _, name in [*path, start])
+        message = f"subscriptions can trigger each other forever: {loop}"
+        diagnostics.append(warning("W702", key_span(service, subscription.path), message))
+    return diagnostics
+
+
+def _path_back(
+    start: tuple[str, str], edges: dict[tuple[str, str], list[tuple[str, str]]]
+) -> list[tuple[str, str]] | None:
+    """The shortest path of subscriptions from ``start`` back to itself (breadth first)."""
+    parents: dict[tuple[str, str], tuple[str, str]] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in edges.get(node, []):
+            if nxt == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(parents[path[-1]])
+                return list(reversed(path))
+            if nxt not in parents:
+                parents[nxt] = node
+                queue.append(nxt)
+    return None

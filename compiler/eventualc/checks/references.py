@@ -1,0 +1,88 @@
+"""References: every event, task, workflow and signal a spec names exists.
+
+E306 unknown event or service, E307 unknown task, E308 unknown workflow,
+E309 unknown signal; each with a did-you-mean where a name is close.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from eventualc import ir
+from eventualc.diagnostics import Diagnostic, did_you_mean, error
+from eventualc.symbols import Symbols, value_span, walk_steps
+
+
+def check_references(build: ir.Build) -> list[Diagnostic]:
+    symbols = Symbols.of(build)
+    diagnostics: list[Diagnostic] = []
+    for service in build.services:
+        for ref in _event_refs(service):
+            diagnostics += _event(symbols, service, ref)
+        for subscription in service.subscriptions:
+            if subscription.workflow is not None:
+                path = (*subscription.path, "workflow")
+                diagnostics += _named(
+                    service, symbols.workflows, "workflow", "E308", subscription.workflow, path
+                )
+        for workflow in service.workflows:
+            diagnostics += _workflow(service, symbols, workflow)
+    return diagnostics
+
+
+def _event_refs(service: ir.Service) -> Iterator[ir.EventRef]:
+    for task in service.tasks:
+        yield from task.emits
+    for subscription in service.subscriptions:
+        yield from subscription.events
+        yield from subscription.emits
+    for workflow in service.workflows:
+        for step in walk_steps(workflow.steps):
+            if isinstance(step.target, ir.EventRef):
+                yield step.target
+
+
+def _event(symbols: Symbols, service: ir.Service, ref: ir.EventRef) -> list[Diagnostic]:
+    if symbols.event(ref) is not None:
+        return []
+    span = value_span(service, ref.path)
+    if ref.service not in symbols.services:
+        hint = did_you_mean(ref.service, symbols.services)
+        return [
+            error("E306", span, f"unknown service '{ref.service}' in event '{ref.qualified}'{hint}")
+        ]
+    names = [name for owner, name in symbols.events if owner == ref.service]
+    shown = ref.name if ref.service == service.name else ref.qualified
+    return [error("E306", span, f"unknown event '{shown}'{did_you_mean(ref.name, names)}")]
+
+
+def _named(
+    service: ir.Service, table: Mapping[tuple[str, str], object], kind: str, code: str,
+    name: str, path: tuple[str | int, ...],
+) -> list[Diagnostic]:  # fmt: skip
+    if (service.name, name) in table:
+        return []
+    names = [n for owner, n in table if owner == service.name]
+    return [
+        error(
+            code, value_span(service, path), f"unknown {kind} '{name}'{did_you_mean(name, names)}"
+        )
+    ]
+
+
+def _workflow(service: ir.Service, symbols: Symbols, workflow: ir.Workflow) -> list[Diagnostic]:
+    diagnostics = []
+    signals = [s.name for s in workflow.signals]
+    for step in walk_steps(workflow.steps):
+        path = (*step.path, step.kind)
+        if step.kind == "task":
+            diagnostics += _named(service, symbols.tasks, "task", "E307", str(step.target), path)
+        elif step.kind == "workflow":
+            diagnostics += _named(
+                service, symbols.workflows, "workflow", "E308", str(step.target), path
+            )
+        elif step.kind == "wait_for_signal" and step.target not in signals:
+            hint = did_you_mean(str(step.target), signals)
+            message = f"workflow '{workflow.name}' declares no signal '{step.target}'{hint}"
+            diagnostics.append(error("E309", value_span(service, path), message))
+    return diagnostics

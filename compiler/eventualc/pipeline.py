@@ -1,0 +1,64 @@
+"""The front end as one call: paths -> (IR, diagnostics, source texts).
+
+Runs source, shape, lower and checks in order and stops after the first stage that
+reports an error; later stages trust their input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventualc import ir
+from eventualc.checks import run_checks
+from eventualc.diagnostics import Diagnostic, sorted_diagnostics
+from eventualc.lower import lower
+from eventualc.shape import check_shape
+from eventualc.source import read_sources
+
+
+@dataclass(frozen=True, slots=True)
+class FrontEnd:
+    build: ir.Build | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return self.build is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def load(paths: Sequence[Path], root: Path) -> FrontEnd:
+    sources = read_sources(paths, root)
+    texts = sources.texts()
+    diagnostics = list(sources.diagnostics)
+    good = [d for d in sources.documents if isinstance(d.data, dict)]
+    for document in sources.documents:
+        if not isinstance(document.data, dict):
+            span = document.locations.value(())
+            diagnostics.append(_not_a_mapping(span))
+    for document in good:
+        diagnostics.extend(check_shape(document))
+    if _has_errors(diagnostics):
+        return FrontEnd(None, sorted_diagnostics(diagnostics), texts)
+    build, found = lower(good, sources.externals, sources.root)
+    diagnostics.extend(found)
+    if _has_errors(diagnostics):
+        return FrontEnd(build, sorted_diagnostics(diagnostics), texts)
+    diagnostics.extend(run_checks(build))
+    return FrontEnd(build, sorted_diagnostics(diagnostics), texts)
+
+
+def _not_a_mapping(span: object) -> Diagnostic:
+    from eventualc.diagnostics import Span, error
+
+    return error(
+        "E006",
+        span if isinstance(span, Span) else None,
+        "a spec file must be a mapping with a 'service' key",
+    )
+
+
+def _has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)

@@ -1,0 +1,206 @@
+"""User schemas: a spec ``<Schema>`` -> a plain JSON Schema dict, plus diagnostics.
+
+Expands shorthands (``string`` -> ``{type: string}``; a type or event name ->
+``{$ref: "#/types/<Name>"}`` / ``{$ref: "#/events/<Name>"}``), inlines references to
+files (already read by the source stage) and checks that the keywords it relies on
+are well formed. References to named schemas stay references so that models keep
+their names. Codes: E107 invalid JSON Schema, W108 unknown keyword, E301 unknown
+schema name, E302 unresolvable ``#`` reference, E303 unresolvable file reference,
+E304 reference outside the project root, E305 reference cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventualc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
+from eventualc.source import Document, PathKey, ref_target
+
+PRIMITIVES = ("string", "integer", "number", "boolean", "object", "array", "null")
+_KEYWORDS = frozenset(
+    (
+        "$schema", "$id", "$ref", "$defs", "$comment", "$anchor", "$dynamicRef",
+        "$dynamicAnchor", "$vocabulary", "definitions", "type", "enum", "const", "title",
+        "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "format",
+        "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "items", "prefixItems", "contains", "minContains",
+        "maxContains", "minItems", "maxItems", "uniqueItems", "unevaluatedItems", "properties",
+        "patternProperties", "additionalProperties", "propertyNames", "unevaluatedProperties",
+        "required", "dependentRequired", "dependentSchemas", "minProperties", "maxProperties",
+        "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "contentEncoding",
+        "contentMediaType", "contentSchema", "discriminator", "nullable",
+    )
+)  # fmt: skip
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_VALUES = (
+    "items", "additionalProperties", "not", "if", "then", "else", "contains",
+    "propertyNames", "unevaluatedItems", "unevaluatedProperties",
+)  # fmt: skip
+
+
+@dataclass
+class SchemaLowering:
+    """Normalizes schemas of one service; ``where(path)`` locates spec paths."""
+
+    type_names: frozenset[str]
+    event_names: frozenset[str]
+    externals: dict[Path, Document]
+    root: Path
+    where: Callable[[PathKey], Span | None]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def lower(self, value: Any, path: PathKey, base: Path) -> dict[str, Any]:
+        if isinstance(value, str):
+            return self._shorthand(value, path)
+        lowered: dict[str, Any] = self._walk(value, path, base, ())
+        return lowered
+
+    def _shorthand(self, name: str, path: PathKey) -> dict[str, Any]:
+        if name in PRIMITIVES:
+            return {"type": name}
+        if name in self.type_names:
+            return {"$ref": f"#/types/{name}"}
+        if name in self.event_names:
+            return {"$ref": f"#/events/{name}"}
+        hint = did_you_mean(name, [*PRIMITIVES, *self.type_names, *self.event_names])
+        self.diagnostics.append(error("E301", self.where(path), f"unknown type '{name}'{hint}"))
+        return {}
+
+    def _walk(self, schema: Any, path: PathKey, base: Path, seen: tuple[Path, ...]) -> Any:
+        if isinstance(schema, bool):
+            return schema
+        if isinstance(schema, str):  # shorthands work inside schemas too: `total: Money`
+            return self._shorthand(schema, path)
+        if not isinstance(schema, dict):
+            self._invalid(path, "a schema must be a mapping, true/false or a shorthand")
+            return {}
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            inlined = self._file_ref(ref, path, base, seen)
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            if not rest:
+                return inlined
+            return {"allOf": [inlined, self._walk(rest, path, base, seen)]}
+        result: dict[str, Any] = {}
+        for key, value in schema.items():
+            result[key] = self._keyword(key, value, (*path, key), base, seen)
+        return result
+
+    def _keyword(
+        self, key: str, value: Any, path: PathKey, base: Path, seen: tuple[Path, ...]
+    ) -> Any:
+        if key in _SCHEMA_MAPS:
+            if not isinstance(value, dict):
+                self._invalid(path, f"'{key}' must be a mapping of schemas")
+                return {}
+            return {k: self._walk(v, (*path, k), base, seen) for k, v in value.items()}
+        if key in _SCHEMA_LISTS:
+            if not isinstance(value, list) or not value:
+                self._invalid(path, f"'{key}' must be a non-empty list of schemas")
+                return []
+            return [self._walk(v, (*path, i), base, seen) for i, v in enumerate(value)]
+        if key in _SCHEMA_VALUES:
+            return self._walk(value, path, base, seen)
+        self._check_value(key, value, path)
+        return value
+
+    def _check_value(self, key: str, value: Any, path: PathKey) -> None:
+        if key == "type":
+            names = value if isinstance(value, list) else [value]
+            for name in names:
+                if name not in PRIMITIVES:
+                    hint = did_you_mean(str(name), PRIMITIVES)
+                    self._invalid(path, f"unknown type '{name}'{hint}")
+        elif key == "required" and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            self._invalid(path, "'required' must be a list of property names")
+        elif key == "enum" and not isinstance(value, list):
+            self._invalid(path, "'enum' must be a list")
+        elif key == "$ref":
+            self._local_ref(value, path)
+        elif key not in _KEYWORDS and not key.startswith("x-"):
+            hint = did_you_mean(key, _KEYWORDS)
+            if hint:
+                message = f"unknown JSON Schema keyword '{key}'{hint}"
+                self.diagnostics.append(warning("W108", self.where(path), message))
+
+    def _local_ref(self, ref: Any, path: PathKey) -> None:
+        kind, _, name = str(ref).removeprefix("#/").partition("/")
+        names = {"types": self.type_names, "events": self.event_names}.get(kind)
+        if names is not None and name in names:
+            return
+        if names is None:
+            message = f"cannot resolve '{ref}': use #/types/<Name> or #/events/<Name>"
+        else:
+            message = f"cannot resolve '{ref}': no {kind[:-1]} '{name}'{did_you_mean(name, names)}"
+        self.diagnostics.append(error("E302", self.where(path), message))
+
+    def _file_ref(self, ref: str, path: PathKey, base: Path, seen: tuple[Path, ...]) -> Any:
+        target = ref_target(ref, base)
+        span = self.where((*path, "$ref"))
+        if not target.is_relative_to(self.root):
+            self.diagnostics.append(error("E304", span, f"'{ref}' leaves the project root"))
+            return {}
+        if target in seen:
+            self.diagnostics.append(error("E305", span, f"'{ref}' refers back to itself"))
+            return {}
+        document = self.externals.get(target)
+        if document is None:
+            self.diagnostics.append(error("E303", span, f"cannot resolve '{ref}': no such file"))
+            return {}
+        pointer = ref.partition("#")[2]
+        found, value = _resolve_pointer(document.data, pointer)
+        if not found:
+            message = f"cannot resolve '{ref}': no '{pointer}' in {document.file.display}"
+            self.diagnostics.append(error("E303", span, message))
+            return {}
+        # Implementation note: spans inside the referenced file are not in this service's
+        # locations, so problems found below are reported at the referring `$ref`.
+        nested = SchemaLowering(
+            self.type_names, self.event_names, self.externals, self.root, lambda _p: span
+        )
+        result = nested._walk(value, path, target.parent, (*seen, target))
+        self.diagnostics.extend(nested.diagnostics)
+        return result
+
+    def _invalid(self, path: PathKey, message: str) -> None:
+        self.diagnostics.append(error("E107", self.where(path), f"invalid JSON Schema: {message}"))
+
+
+def _resolve_pointer(data: Any, pointer: str) -> tuple[bool, Any]:
+    if pointer in ("", "/"):
+        return True, data
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return False, None
+    return True, data
+
+
+def alias_cycles(named: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """Named schemas that are only references, around a loop (cannot become models)."""
+
+    def alias_of(schema: dict[str, Any]) -> str | None:
+        ref = schema.get("$ref") if isinstance(schema, dict) and len(schema) == 1 else None
+        return ref.removeprefix("#/").replace("/", ":", 1) if isinstance(ref, str) else None
+
+    cycles: list[list[str]] = []
+    reported: set[str] = set()
+    for start in sorted(named):
+        chain, current = [start], alias_of(named[start])
+        while current is not None and current in named and current not in chain:
+            chain.append(current)
+            current = alias_of(named[current])
+        if current == start and start not in reported:
+            reported.update(chain)
+            cycles.append(chain)
+    return cycles

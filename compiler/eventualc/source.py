@@ -1,0 +1,367 @@
+"""Source stage: spec paths -> YAML documents with a position for every key and value.
+
+Takes files and directories (every ``*.yaml``/``*.yml`` below a directory, sorted);
+returns ``Document`` values and diagnostics. YAML is read with YAML 1.2 core schema
+semantics: only ``true``/``false`` are booleans, ``on``/``yes``/``no`` stay strings, no
+sexagesimal numbers, only core tags, duplicate keys are an error. Mapping keys are
+always strings (a scalar key keeps its text). This is the only stage that reads specs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.resolver import BaseResolver
+
+from eventualc.diagnostics import Diagnostic, Note, Span, error
+
+PathKey = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_MAX_NODES = 2_000_000  # alias expansion bound: a "billion laughs" file is an error, not a hang
+
+
+class _Core12Resolver(BaseResolver):
+    """Implicit tags of the YAML 1.2 core schema (PyYAML's default is YAML 1.1)."""
+
+
+_CORE_PATTERNS = {
+    "bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    "int": re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    "float": re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    "null": re.compile(r"^(?:~|null|Null|NULL|)$"),
+}
+_FIRST_CHARS = {
+    "bool": list("tTfF"),
+    "int": list("-+0123456789"),
+    "float": list("-+0123456789."),
+    "null": ["~", "n", "N", ""],
+}
+_Core12Resolver.yaml_implicit_resolvers = {}
+for _kind, _pattern in _CORE_PATTERNS.items():
+    _Core12Resolver.add_implicit_resolver(_TAG + _kind, _pattern, _FIRST_CHARS[_kind])
+
+
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _Composer12(CParser, _Core12Resolver):
+        """libyaml's parser and composer with the YAML 1.2 core resolver."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _Core12Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml: the same in pure Python
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Composer12(Reader, Scanner, Parser, Composer, _Core12Resolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            _Core12Resolver.__init__(self)
+
+
+@dataclass(slots=True)
+class Locations:
+    """Spans of values and of mapping keys, by their path from the document root."""
+
+    values: dict[PathKey, Span] = field(default_factory=dict)
+    keys: dict[PathKey, Span] = field(default_factory=dict)
+    # Column of the first character of a one-line plain or quoted scalar's text.
+    text_columns: dict[PathKey, int] = field(default_factory=dict)
+
+    def value(self, path: PathKey) -> Span | None:
+        """The span of the value at ``path``, or of its nearest located ancestor."""
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path)
+
+    def key(self, path: PathKey) -> Span | None:
+        """The span of the key naming ``path``; the value's span for list items."""
+        return self.keys.get(path) or self.value(path)
+
+    def update(self, other: Locations) -> None:
+        for path, span in other.values.items():
+            self.values.setdefault(path, span)
+        for path, span in other.keys.items():
+            self.keys.setdefault(path, span)
+        for path, column in other.text_columns.items():
+            self.text_columns.setdefault(path, column)
+
+    def text(self, path: PathKey, offset: int, length: int) -> Span | None:
+        """The span of ``length`` characters ``offset`` into the text of a scalar."""
+        span = self.values.get(path)
+        column = self.text_columns.get(path)
+        if span is None or column is None:
+            return self.value(path)
+        return Span(span.file, span.line, column + offset, column + offset + max(length, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path
+    display: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One YAML document of one spec file."""
+
+    file: SourceFile
+    data: Any
+    locations: Locations
+
+
+@dataclass(slots=True)
+class SourceSet:
+    """What the source stage read: files by display path, their documents, diagnostics."""
+
+    files: dict[str, SourceFile] = field(default_factory=dict)
+    documents: list[Document] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    root: Path = field(default_factory=Path.cwd)
+    # Files named by ``$ref`` in a spec, by resolved path: the first document of each.
+    externals: dict[Path, Document] = field(default_factory=dict)
+
+    def texts(self) -> dict[str, str]:
+        return {name: f.text for name, f in self.files.items()}
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when below it, else as given."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Every spec file named by ``paths``: files as given, directories recursively."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            )
+        else:
+            found.append(path)
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
+def read_sources(paths: Iterable[Path], root: Path | None = None) -> SourceSet:
+    """Reads spec files, then every file their ``$ref`` values name inside ``root``."""
+    sources = SourceSet(root=(root or Path.cwd()).resolve())
+    for path in discover(paths):
+        _read_file(sources, path, sources.documents)
+    pending = list(sources.documents)
+    while pending:
+        document = pending.pop()
+        for target in _file_refs(document.data, document.file.path.parent, sources.root):
+            if target not in sources.externals and target.is_file():
+                loaded: list[Document] = []
+                _read_file(sources, target, loaded)
+                if loaded:
+                    sources.externals[target] = loaded[0]
+                    pending.append(loaded[0])
+    return sources
+
+
+def ref_target(ref: str, base: Path) -> Path:
+    """The file a ``$ref`` names, resolved against the directory of the referring file."""
+    return (base / ref.partition("#")[0]).resolve()
+
+
+def _file_refs(data: Any, base: Path, root: Path) -> Iterator[Path]:
+    if isinstance(data, dict):
+        ref = data.get("$ref")
+        if isinstance(ref, str) and ref and not ref.startswith("#"):
+            target = ref_target(ref, base)
+            if target.is_relative_to(root):
+                yield target
+        for value in data.values():
+            yield from _file_refs(value, base, root)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _file_refs(item, base, root)
+
+
+def _read_file(sources: SourceSet, path: Path, into: list[Document]) -> None:
+    shown = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        sources.diagnostics.append(
+            error("E001", Span(shown, 1, 1, 1), f"cannot read file: {exc.strerror}")
+        )
+        return
+    except UnicodeDecodeError as exc:
+        sources.diagnostics.append(
+            error("E001", Span(shown, 1, 1, 1), f"file is not UTF-8 text: {exc.reason}")
+        )
+        return
+    source = SourceFile(path, shown, text)
+    sources.files[shown] = source
+    documents, diagnostics = parse_documents(source)
+    into.extend(documents)
+    sources.diagnostics.extend(diagnostics)
+
+
+def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
+    """The documents of one file; YAML errors end the file, others are all reported."""
+    builder = _Builder(source.display)
+    documents: list[Document] = []
+    loader = _Composer12(source.text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node said there is one
+                break
+            builder.locations = Locations()
+            data = builder.build(node, ())
+            documents.append(Document(source, data, builder.locations))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = _span(source.display, mark) if mark else Span(source.display, 1, 1, 2)
+        problem = exc.problem or exc.context or "invalid YAML"
+        builder.diagnostics.append(error("E002", span, f"invalid YAML: {problem}"))
+    except yaml.YAMLError as exc:
+        builder.diagnostics.append(
+            error("E002", Span(source.display, 1, 1, 2), f"invalid YAML: {exc}")
+        )
+    except _TooLarge:
+        builder.diagnostics.append(
+            error("E002", Span(source.display, 1, 1, 2), "invalid YAML: aliases expand too far")
+        )
+    finally:
+        loader.dispose()
+    return documents, builder.diagnostics
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _span(file: str, start: Any, end: Any = None) -> Span:
+    line, column = start.line + 1, start.column + 1
+    end_column = column + 1
+    if end is not None and end.line == start.line and end.column > start.column:
+        end_column = end.column + 1
+    return Span(file, line, column, end_column)
+
+
+class _Builder:
+    """Turns composed nodes into plain values and records every position."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.locations = Locations()
+        self.diagnostics: list[Diagnostic] = []
+        self.nodes = 0
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            raise _TooLarge
+        self.locations.values[path] = _span(self.file, node.start_mark, node.end_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            self._check_tag(node, "seq")
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        if node.style in (None, "'", '"') and node.start_mark.line == node.end_mark.line:
+            self.locations.text_columns[path] = node.start_mark.column + (2 if node.style else 1)
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        self._check_tag(node, "map")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_span = _span(self.file, key_node.start_mark, key_node.end_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.diagnostics.append(
+                    error("E005", key_span, "a mapping key must be a plain value")
+                )
+                continue
+            key = str(key_node.value)
+            if key in result:
+                first = self.locations.keys[(*path, key)]
+                self.diagnostics.append(
+                    error(
+                        "E003",
+                        key_span,
+                        f"duplicate key '{key}'",
+                        Note("first defined here", first),
+                    )
+                )
+                continue
+            self.locations.keys[(*path, key)] = key_span
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _TAG + "str" or tag == "!":
+            return text
+        if tag == _TAG + "null" and _matches("null", text):
+            return None
+        if tag == _TAG + "bool" and _matches("bool", text):
+            return text.lower() == "true"
+        if tag == _TAG + "int" and _matches("int", text):
+            return _to_int(text)
+        if tag == _TAG + "float" and (_matches("float", text) or _matches("int", text)):
+            return _to_float(text)
+        span = _span(self.file, node.start_mark, node.end_mark)
+        if tag.startswith(_TAG) and tag[len(_TAG) :] in ("null", "bool", "int", "float"):
+            self.diagnostics.append(
+                error("E004", span, f"'{text}' is not a valid !!{tag[len(_TAG) :]}")
+            )
+        else:
+            self.diagnostics.append(error("E004", span, f"unsupported YAML tag '{tag}'"))
+        return text
+
+    def _check_tag(self, node: yaml.Node, kind: str) -> None:
+        if node.tag not in (_TAG + kind, "!"):
+            span = _span(self.file, node.start_mark, node.end_mark)
+            self.diagnostics.append(error("E004", span, f"unsupported YAML tag '{node.tag}'"))
+
+
+def _matches(kind: str, text: str) -> bool:
+    return bool(_CORE_PATTERNS[kind].match(text))
+
+
+def _to_int(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    if body.startswith("0o"):
+        return sign * int(body[2:], 8)
+    if body.startswith("0x"):
+        return sign * int(body[2:], 16)
+    return sign * int(body)
+
+
+def _to_float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    return float(text)
