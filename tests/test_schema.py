@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from eventualc.cli import cli
 from eventualc.shape import schema_path, spec_schema
+from eventualc.source import SourceFile, parse_documents
+from eventualc.validator import CompiledSchema
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPE_CODES = ("E101", "E102", "E103", "E104", "E105", "E106", "E201")
@@ -50,9 +56,11 @@ def _documents(folder: Path) -> list[tuple[Path, object]]:
     found = []
     for path in sorted(folder.rglob("*.y*ml")):
         try:
-            found.extend((path, doc) for doc in yaml.safe_load_all(path.read_text()))
-        except yaml.YAMLError:
+            text = path.read_text()
+        except UnicodeDecodeError:
             continue
+        documents, _ = parse_documents(SourceFile(path, path.name, text))
+        found.extend((path, d.data) for d in documents)
     return found
 
 
@@ -75,8 +83,72 @@ def test_corpus_shape_cases_fail_and_others_pass() -> None:
         valid = all(
             not list(validator.iter_errors(doc))
             for path, doc in _documents(case)
-            if isinstance(doc, dict) and "service" in doc
+            if isinstance(doc, dict) and set(doc) & set(spec_schema()["properties"])
         )
         assert valid != shape_error, case.name
         checked += 1
     assert checked >= 40
+
+
+# The compiled validator behind the shape stage must agree with jsonschema, the reference.
+_REFERENCE = Draft202012Validator(spec_schema())
+_COMPILED = CompiledSchema(spec_schema())
+
+
+def _reference_errors(document: object) -> set[tuple[str, tuple[object, ...]]]:
+    return {(str(e.validator), tuple(e.absolute_path)) for e in _REFERENCE.iter_errors(document)}
+
+
+def _compiled_errors(document: object) -> set[tuple[str, tuple[object, ...]]]:
+    return {(e.keyword, e.path) for e in _COMPILED.errors(document)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_compiled_validator_agrees_with_jsonschema(data: st.DataObject) -> None:
+    document = yaml.safe_load((REPO / "specs" / "orders.yaml").read_text())
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(document)))
+        document = _replace(document, path, data.draw(VALUES))
+    assert _compiled_errors(document) == _reference_errors(document)
+
+
+def test_compiled_validator_agrees_on_the_corpus() -> None:
+    for _, document in _documents(REPO / "tests" / "corpus"):
+        assert _compiled_errors(document) == _reference_errors(document)
+
+
+def test_compiled_validator_rejects_unknown_keywords() -> None:
+    with pytest.raises(ValueError, match="'not'"):
+        CompiledSchema({"not": {}})
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 200) | st.floats(-1, 1e4)
+    | st.sampled_from(["task", "x", "1s", "${{ input }}", "OrderCreated", "full", "Bad Name"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["task", "if", "then", "id", "schema", "x", "events",
+                                       "workflow", "input", "attempts", "steps"]), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+
+
+def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _paths(value, (*prefix, i))
+    return found
+
+
+def _replace(document: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    parent: Any = document
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    return document

@@ -54,7 +54,7 @@ def test_positions_of_keys_and_values() -> None:
     where = documents[0].locations
     assert str(where.key(("top", "list"))) == "x.yaml:2:3"
     assert str(where.value(("top", "list", 1))) == "x.yaml:2:13"
-    assert where.text_columns[("top", "list", 1)] == 14  # inside the quotes
+    assert str(where.text(("top", "list", 1), 0, 1)) == "x.yaml:2:14"  # inside the quotes
     assert str(where.value(("top", "list", 1, "missing"))) == "x.yaml:2:13"
 
 

@@ -63,6 +63,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
         errors = sum(d.is_error for d in result.diagnostics)
         warnings = len(result.diagnostics) - errors
         if result.diagnostics:
+            sys.stdout.flush()
             click.echo(_summary(errors, warnings), err=True)
     failed = not result.ok or (strict and bool(result.diagnostics))
     sys.exit(1 if failed else 0)

@@ -172,15 +172,6 @@ class Service:
     files: tuple[str, ...]
     locations: Locations = field(compare=False, repr=False)
 
-    def event(self, name: str) -> Event | None:
-        return next((e for e in self.events if e.name == name), None)
-
-    def task(self, name: str) -> Task | None:
-        return next((t for t in self.tasks if t.name == name), None)
-
-    def workflow(self, name: str) -> Workflow | None:
-        return next((w for w in self.workflows if w.name == name), None)
-
 
 @dataclass(frozen=True, slots=True)
 class Build:

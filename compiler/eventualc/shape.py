@@ -3,7 +3,8 @@
 The JSON Schema is the single source of truth for the shape of a spec file; this
 module only turns its validation errors into located, readable diagnostics. Codes:
 E101 unknown key, E102 missing key, E103 wrong type, E104 invalid value,
-E105 step kind, E106 key that needs another key, E201 invalid name.
+E105 a step without exactly one kind key, E106 key that needs another key,
+E201 invalid name.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
 from eventualc.diagnostics import Diagnostic, did_you_mean, error
 from eventualc.source import Document, PathKey
+from eventualc.validator import CompiledSchema, SchemaError
 
 _SCHEMA_FILE = "eventual-spec.schema.json"
 
@@ -42,78 +41,90 @@ def spec_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(spec_schema())
+def _validator() -> CompiledSchema:
+    return CompiledSchema(spec_schema())
 
 
 def check_shape(document: Document) -> list[Diagnostic]:
-    errors = list(_validator().iter_errors(document.data))
-    step_paths = {tuple(e.absolute_path) for e in errors if e.validator == "oneOf"}
-    diagnostics: list[Diagnostic] = []
+    errors = _validator().errors(document.data)
+    malformed = _malformed_steps(errors)
+    diagnostics = [
+        error("E105", document.locations.value(path), _step_kind_message(step))
+        for path, step in malformed.items()
+    ]
     for err in errors:
-        path: PathKey = tuple(err.absolute_path)
-        if path in step_paths and err.validator != "oneOf":
-            continue  # a step without exactly one kind is reported once, as such
-        diagnostics.extend(_diagnose(err, path, document))
+        if err.path not in malformed:  # a step without exactly one kind is reported once
+            diagnostics.extend(_diagnose(err, document))
     return diagnostics
 
 
-def _diagnose(err: ValidationError, path: PathKey, document: Document) -> Iterator[Diagnostic]:
-    where = document.locations
-    schema = err.schema if isinstance(err.schema, dict) else {}
-    kind = err.validator
-    instance: Any = err.instance
-    expected: Any = err.validator_value
-    if kind == "additionalProperties":
+def step_kinds() -> list[str]:
+    kinds: list[str] = spec_schema()["$defs"]["Step"]["x-kinds"]
+    return kinds
+
+
+def _malformed_steps(errors: list[SchemaError]) -> dict[PathKey, dict[str, Any]]:
+    """Steps with no kind key (the Step ``anyOf`` fails) or with several (each kind's
+    schema rejects the others as unknown keys), by path."""
+    kinds = set(step_kinds())
+    found: dict[PathKey, dict[str, Any]] = {}
+    for err in errors:
+        step: Any = err.instance
+        no_kind = err.keyword == "anyOf" and "x-kinds" in err.schema
+        many = "x-kind" in err.schema and isinstance(step, dict) and len(kinds & set(step)) > 1
+        if no_kind or many:
+            found[err.path] = step
+    return found
+
+
+def _diagnose(err: SchemaError, document: Document) -> Iterator[Diagnostic]:
+    where, path, schema, instance = document.locations, err.path, err.schema, err.instance
+    kind = err.keyword
+    if err.in_property_names or path == ("service",):
+        message = schema.get("x-message", f"must match {schema.get('pattern')}")
+        span = where.value(path) if path == ("service",) else where.key((*path, instance))
+        yield error("E201", span, f"invalid name '{instance}': {message}")
+    elif kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(instance) - set(allowed)):
             hint = did_you_mean(key, allowed) or f" (expected one of: {', '.join(allowed)})"
             yield error("E101", where.key((*path, key)), f"unknown key '{key}'{hint}")
     elif kind == "required":
-        missing = [k for k in expected if k not in instance]
-        for key in missing:
-            yield error("E102", where.key(path), f"missing required key '{key}'")
+        for key in err.value:
+            if key not in instance:
+                yield error("E102", where.key(path), f"missing required key '{key}'")
     elif kind == "dependentRequired":
-        for key, needs in expected.items():
+        for key, needs in err.value.items():
             if key in instance and any(n not in instance for n in needs):
                 message = f"'{key}' is only valid together with '{needs[0]}'"
                 yield error("E106", where.key((*path, key)), message)
     elif kind == "type":
-        yield error(
-            "E103",
-            where.value(path),
-            f"expected {_types(expected)}, got {_describe(instance)}",
-        )
-    elif "propertyNames" in err.schema_path or path == ("service",):
-        name = instance
-        message = schema.get("x-message", err.message)
-        span = where.value(path) if path == ("service",) else where.key((*path, name))
-        yield error("E201", span, f"invalid name '{name}': {message}")
-    elif kind == "oneOf":
-        yield error("E105", where.value(path), _step_kind_message(instance, schema))
+        message = f"expected {_types(err.value)}, got {_describe(instance)}"
+        yield error("E103", where.value(path), message)
     else:
-        yield error("E104", where.value(path), _invalid_value(err, schema))
+        yield error("E104", where.value(path), _invalid_value(err))
 
 
-def _invalid_value(err: ValidationError, schema: dict[str, Any]) -> str:
-    shown = _show(err.instance)
-    expected: Any = err.validator_value
-    if "x-message" in schema and err.validator in ("pattern", "anyOf"):
-        return f"invalid value {shown}: {schema['x-message']}"
-    if err.validator == "enum":
+def _invalid_value(err: SchemaError) -> str:
+    shown, expected, kind = _show(err.instance), err.value, err.keyword
+    if "x-message" in err.schema and kind in ("pattern", "anyOf"):
+        return f"invalid value {shown}: {err.schema['x-message']}"
+    if kind == "enum":
         return f"invalid value {shown}: expected one of {', '.join(map(str, expected))}"
-    if err.validator in ("minimum", "maximum"):
-        bound = "at least" if err.validator == "minimum" else "at most"
+    if kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
         return f"invalid value {shown}: must be {bound} {expected}"
-    if err.validator in ("minItems", "minProperties"):
+    if kind in ("minItems", "minProperties"):
         return "must not be empty"
-    if err.validator == "uniqueItems":
+    if kind == "uniqueItems":
         return "entries must be unique"
-    return f"invalid value {shown}: {err.message}"
+    if kind == "pattern":
+        return f"invalid value {shown}: must match {expected}"
+    return f"invalid value {shown}"
 
 
-def _step_kind_message(step: dict[str, Any], schema: dict[str, Any]) -> str:
-    kinds = [option["required"][0] for option in schema["oneOf"]]
+def _step_kind_message(step: dict[str, Any]) -> str:
+    kinds = step_kinds()
     present = [k for k in step if k in kinds]
     if len(present) > 1:
         return f"a step has more than one kind key: {', '.join(present)}"

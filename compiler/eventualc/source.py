@@ -28,10 +28,6 @@ _TAG = "tag:yaml.org,2002:"
 _MAX_NODES = 2_000_000  # alias expansion bound: a "billion laughs" file is an error, not a hang
 
 
-class _Core12Resolver(BaseResolver):
-    """Implicit tags of the YAML 1.2 core schema (PyYAML's default is YAML 1.1)."""
-
-
 _CORE_PATTERNS = {
     "bool": re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     "int": re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
@@ -41,15 +37,31 @@ _CORE_PATTERNS = {
     ),
     "null": re.compile(r"^(?:~|null|Null|NULL|)$"),
 }
-_FIRST_CHARS = {
-    "bool": list("tTfF"),
-    "int": list("-+0123456789"),
-    "float": list("-+0123456789."),
-    "null": ["~", "n", "N", ""],
+_FIRST_CHARS = {"bool": "tTfF", "int": "-+0123456789", "float": "-+0123456789.", "null": "~nN"}
+# Candidate (tag, pattern) pairs by the first character of a plain scalar.
+_BY_FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    "": [(_TAG + "null", _CORE_PATTERNS["null"])]
 }
-_Core12Resolver.yaml_implicit_resolvers = {}
-for _kind, _pattern in _CORE_PATTERNS.items():
-    _Core12Resolver.add_implicit_resolver(_TAG + _kind, _pattern, _FIRST_CHARS[_kind])
+for _kind, _chars in _FIRST_CHARS.items():
+    for _char in _chars:
+        _BY_FIRST.setdefault(_char, []).append((_TAG + _kind, _CORE_PATTERNS[_kind]))
+
+
+class _Core12Resolver(BaseResolver):
+    """Implicit tags of the YAML 1.2 core schema (PyYAML's default is YAML 1.1).
+
+    Implementation note: ``resolve`` is called back for every node, so it is a direct
+    table lookup rather than PyYAML's general path-and-regexp machinery.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, pattern in _BY_FIRST.get(value[:1], ()):
+                    if pattern.match(value):
+                        return tag
+            return _TAG + "str"
+        return _TAG + ("seq" if kind is yaml.SequenceNode else "map")
 
 
 if yaml.__with_libyaml__:
@@ -77,40 +89,47 @@ else:  # pragma: no cover - PyYAML built without libyaml: the same in pure Pytho
             _Core12Resolver.__init__(self)
 
 
+# Where a node stands: its file and node. Spans are made only when a diagnostic needs one.
+_Where = tuple[str, yaml.Node]
+
+
 @dataclass(slots=True)
 class Locations:
-    """Spans of values and of mapping keys, by their path from the document root."""
+    """Positions of values and of mapping keys, by their path from the document root."""
 
-    values: dict[PathKey, Span] = field(default_factory=dict)
-    keys: dict[PathKey, Span] = field(default_factory=dict)
-    # Column of the first character of a one-line plain or quoted scalar's text.
-    text_columns: dict[PathKey, int] = field(default_factory=dict)
+    values: dict[PathKey, _Where] = field(default_factory=dict)
+    keys: dict[PathKey, _Where] = field(default_factory=dict)
 
     def value(self, path: PathKey) -> Span | None:
         """The span of the value at ``path``, or of its nearest located ancestor."""
         while path not in self.values and path:
             path = path[:-1]
-        return self.values.get(path)
+        where = self.values.get(path)
+        return _node_span(*where) if where else None
 
     def key(self, path: PathKey) -> Span | None:
         """The span of the key naming ``path``; the value's span for list items."""
-        return self.keys.get(path) or self.value(path)
+        where = self.keys.get(path)
+        return _node_span(*where) if where else self.value(path)
 
     def update(self, other: Locations) -> None:
-        for path, span in other.values.items():
-            self.values.setdefault(path, span)
-        for path, span in other.keys.items():
-            self.keys.setdefault(path, span)
-        for path, column in other.text_columns.items():
-            self.text_columns.setdefault(path, column)
+        for path, where in other.values.items():
+            self.values.setdefault(path, where)
+        for path, where in other.keys.items():
+            self.keys.setdefault(path, where)
 
     def text(self, path: PathKey, offset: int, length: int) -> Span | None:
-        """The span of ``length`` characters ``offset`` into the text of a scalar."""
-        span = self.values.get(path)
-        column = self.text_columns.get(path)
-        if span is None or column is None:
+        """The span of ``length`` characters ``offset`` into the text of a one-line scalar."""
+        where = self.values.get(path)
+        if where is None:
             return self.value(path)
-        return Span(span.file, span.line, column + offset, column + offset + max(length, 1))
+        file, node = where
+        start, end = node.start_mark, node.end_mark
+        style = getattr(node, "style", "|")
+        if style not in (None, "'", '"') or start.line != end.line:
+            return _node_span(file, node)
+        column = start.column + (2 if style else 1) + offset
+        return Span(file, start.line + 1, column, column + max(length, 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +278,10 @@ class _TooLarge(Exception):
     pass
 
 
+def _node_span(file: str, node: yaml.Node) -> Span:
+    return _span(file, node.start_mark, node.end_mark)
+
+
 def _span(file: str, start: Any, end: Any = None) -> Span:
     line, column = start.line + 1, start.column + 1
     end_column = column + 1
@@ -280,40 +303,30 @@ class _Builder:
         self.nodes += 1
         if self.nodes > _MAX_NODES:
             raise _TooLarge
-        self.locations.values[path] = _span(self.file, node.start_mark, node.end_mark)
+        self.locations.values[path] = (self.file, node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             self._check_tag(node, "seq")
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        if node.style in (None, "'", '"') and node.start_mark.line == node.end_mark.line:
-            self.locations.text_columns[path] = node.start_mark.column + (2 if node.style else 1)
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         self._check_tag(node, "map")
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key_span = _span(self.file, key_node.start_mark, key_node.end_mark)
             if not isinstance(key_node, yaml.ScalarNode):
-                self.diagnostics.append(
-                    error("E005", key_span, "a mapping key must be a plain value")
-                )
+                span = _node_span(self.file, key_node)
+                self.diagnostics.append(error("E005", span, "a mapping key must be a plain value"))
                 continue
             key = str(key_node.value)
             if key in result:
-                first = self.locations.keys[(*path, key)]
-                self.diagnostics.append(
-                    error(
-                        "E003",
-                        key_span,
-                        f"duplicate key '{key}'",
-                        Note("first defined here", first),
-                    )
-                )
+                first = _node_span(*self.locations.keys[(*path, key)])
+                note = Note("first defined here", first)
+                span = _node_span(self.file, key_node)
+                self.diagnostics.append(error("E003", span, f"duplicate key '{key}'", note))
                 continue
-            self.locations.keys[(*path, key)] = key_span
+            self.locations.keys[(*path, key)] = (self.file, key_node)
             result[key] = self.build(value_node, (*path, key))
         return result
 
