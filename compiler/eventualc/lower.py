@@ -106,7 +106,7 @@ def _lower_service(
     sections = merged.sections
     schemas = SchemaLowering(
         frozenset(sections["types"]), frozenset(sections["events"]), externals, root,
-        merged.locations.value,
+        merged.locations.value, merged.locations.key,
     )  # fmt: skip
     ctx = _ServiceLowering(merged, schemas)
     types = tuple(

@@ -47,10 +47,15 @@ def _load(paths: Sequence[Path], root: Path) -> FrontEnd:
     sources = read_sources(paths, root)
     texts = sources.texts()
     diagnostics = list(sources.diagnostics)
-    good = [d for d in sources.documents if isinstance(d.data, dict)]
+    if _has_errors(diagnostics):
+        return FrontEnd(None, sorted_diagnostics(diagnostics), texts)
+    # A file that a spec's `$ref` names is a schema, not a spec, even below a spec folder.
+    referenced = set(sources.externals)
+    specs = [d for d in sources.documents if d.file.path not in referenced]
+    good = [d for d in specs if isinstance(d.data, dict)]
     diagnostics += [
         error("E006", d.locations.value(()), "a spec file must be a mapping with a 'service' key")
-        for d in sources.documents
+        for d in specs
         if not isinstance(d.data, dict)
     ]
     for document in good:

@@ -51,6 +51,7 @@ class SchemaLowering:
     externals: dict[Path, Document]
     root: Path
     where: Callable[[PathKey], Span | None]
+    where_key: Callable[[PathKey], Span | None]
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def lower(self, value: Any, path: PathKey, base: Path) -> dict[str, Any]:
@@ -127,7 +128,7 @@ class SchemaLowering:
             hint = did_you_mean(key, _KEYWORDS)
             if hint:
                 message = f"unknown JSON Schema keyword '{key}'{hint}"
-                self.diagnostics.append(warning("W108", self.where(path), message))
+                self.diagnostics.append(warning("W108", self.where_key(path), message))
 
     def _local_ref(self, ref: Any, path: PathKey) -> None:
         kind, _, name = str(ref).removeprefix("#/").partition("/")
@@ -159,12 +160,13 @@ class SchemaLowering:
             message = f"cannot resolve '{ref}': no '{pointer}' in {document.file.display}"
             self.diagnostics.append(error("E303", span, message))
             return {}
-        # Implementation note: spans inside the referenced file are not in this service's
-        # locations, so problems found below are reported at the referring `$ref`.
+        # Problems inside the referenced file are located in that file.
+        where = document.locations
         nested = SchemaLowering(
-            self.type_names, self.event_names, self.externals, self.root, lambda _p: span
+            self.type_names, self.event_names, self.externals, self.root, where.value, where.key
         )
-        result = nested._walk(value, path, target.parent, (*seen, target))
+        inner = _pointer_path(pointer)
+        result = nested._walk(value, inner, target.parent, (*seen, target))
         self.diagnostics.extend(nested.diagnostics)
         return result
 
@@ -172,35 +174,61 @@ class SchemaLowering:
         self.diagnostics.append(error("E107", self.where(path), f"invalid JSON Schema: {message}"))
 
 
-def _resolve_pointer(data: Any, pointer: str) -> tuple[bool, Any]:
+def _pointer_path(pointer: str) -> PathKey:
     if pointer in ("", "/"):
-        return True, data
-    for raw in pointer.lstrip("/").split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
+        return ()
+    return tuple(
+        raw.replace("~1", "/").replace("~0", "~") for raw in pointer.lstrip("/").split("/")
+    )
+
+
+def _resolve_pointer(data: Any, pointer: str) -> tuple[bool, Any]:
+    for part in _pointer_path(pointer):
         if isinstance(data, dict) and part in data:
             data = data[part]
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+        elif isinstance(data, list) and str(part).isdigit() and int(part) < len(data):
             data = data[int(part)]
         else:
             return False, None
     return True, data
 
 
+def _direct_refs(schema: Any) -> list[str]:
+    """Named schemas that ``schema`` is made of directly: its own ``$ref`` and the pure
+    references in a top-level ``allOf``/``anyOf``/``oneOf`` (a model cannot contain
+    itself that way, only through a property or an item)."""
+    if not isinstance(schema, dict):
+        return []
+    parts = [schema, *(p for k in ("allOf", "anyOf", "oneOf") for p in schema.get(k, ()))]
+    refs = [p.get("$ref") for p in parts if isinstance(p, dict)]
+    return [r.removeprefix("#/").replace("/", ":", 1) for r in refs if isinstance(r, str)]
+
+
 def alias_cycles(named: dict[str, dict[str, Any]]) -> list[list[str]]:
-    """Named schemas that are only references, around a loop (cannot become models)."""
-
-    def alias_of(schema: dict[str, Any]) -> str | None:
-        ref = schema.get("$ref") if isinstance(schema, dict) and len(schema) == 1 else None
-        return ref.removeprefix("#/").replace("/", ":", 1) if isinstance(ref, str) else None
-
+    """Loops of named schemas made directly of each other (they cannot become models)."""
+    edges = {
+        name: [r for r in _direct_refs(schema) if r in named] for name, schema in named.items()
+    }
     cycles: list[list[str]] = []
     reported: set[str] = set()
     for start in sorted(named):
-        chain, current = [start], alias_of(named[start])
-        while current is not None and current in named and current not in chain:
-            chain.append(current)
-            current = alias_of(named[current])
-        if current == start and start not in reported:
+        chain = _loop_from(start, edges)
+        if chain and not reported & set(chain):
             reported.update(chain)
             cycles.append(chain)
     return cycles
+
+
+def _loop_from(start: str, edges: dict[str, list[str]]) -> list[str] | None:
+    """A path of direct references from ``start`` back to itself (depth first)."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        node, chain = stack.pop()
+        for nxt in edges.get(node, []):
+            if nxt == start:
+                return chain
+            if nxt not in visited:
+                visited.add(nxt)
+                stack.append((nxt, [*chain, nxt]))
+    return None

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eventualc.diagnostics import Diagnostic, did_you_mean, error
+from eventualc.diagnostics import Diagnostic, Span, did_you_mean, error
 from eventualc.source import Document, PathKey
 from eventualc.validator import CompiledSchema, SchemaError
 
@@ -49,7 +49,7 @@ def check_shape(document: Document) -> list[Diagnostic]:
     errors = _validator().errors(document.data)
     malformed = _malformed_steps(errors)
     diagnostics = [
-        error("E105", document.locations.value(path), _step_kind_message(step))
+        error("E105", _step_kind_span(document, path, step), _step_kind_message(step))
         for path, step in malformed.items()
     ]
     for err in errors:
@@ -121,6 +121,15 @@ def _invalid_value(err: SchemaError) -> str:
     if kind == "pattern":
         return f"invalid value {shown}: must match {expected}"
     return f"invalid value {shown}"
+
+
+def _step_kind_span(document: Document, path: PathKey, step: dict[str, Any]) -> Span | None:
+    """The second kind key of a step with several, else its first unknown key."""
+    kinds = step_kinds()
+    present = [k for k in step if k in kinds]
+    unknown = [k for k in step if k not in kinds and k not in ("id", "description")]
+    key = present[1] if len(present) > 1 else unknown[0] if unknown else None
+    return document.locations.key((*path, key)) if key else document.locations.value(path)
 
 
 def _step_kind_message(step: dict[str, Any]) -> str:

@@ -125,8 +125,8 @@ class Locations:
             return self.value(path)
         file, node = where
         start, end = node.start_mark, node.end_mark
-        style = getattr(node, "style", "|")
-        if style not in (None, "'", '"') or start.line != end.line:
+        style = getattr(node, "style", "|")  # libyaml marks plain scalars "", PyYAML None
+        if style not in (None, "", "'", '"') or start.line != end.line:
             return _node_span(file, node)
         column = start.column + (2 if style else 1) + offset
         return Span(file, start.line + 1, column, column + max(length, 1))
@@ -232,9 +232,10 @@ def _read_file(sources: SourceSet, path: Path, into: list[Document]) -> None:
         )
         return
     except UnicodeDecodeError as exc:
-        sources.diagnostics.append(
-            error("E001", Span(shown, 1, 1, 1), f"file is not UTF-8 text: {exc.reason}")
-        )
+        before = exc.object[: exc.start]
+        line, column = before.count(b"\n") + 1, exc.start - before.rfind(b"\n")
+        span = Span(shown, line, column, column + 1)
+        sources.diagnostics.append(error("E001", span, f"file is not UTF-8 text: {exc.reason}"))
         return
     source = SourceFile(path, shown, text)
     sources.files[shown] = source
@@ -255,7 +256,8 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
                 break
             builder.locations = Locations()
             data = builder.build(node, ())
-            documents.append(Document(source, data, builder.locations))
+            if data is not None:  # an empty document (a trailing `---`) holds nothing
+                documents.append(Document(source, data, builder.locations))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = _span(source.display, mark) if mark else Span(source.display, 1, 1, 2)
@@ -348,13 +350,20 @@ class _Builder:
                 error("E004", span, f"'{text}' is not a valid !!{tag[len(_TAG) :]}")
             )
         else:
-            self.diagnostics.append(error("E004", span, f"unsupported YAML tag '{tag}'"))
+            self.diagnostics.append(
+                error("E004", span, f"unsupported YAML tag '{_shown_tag(tag)}'")
+            )
         return text
 
     def _check_tag(self, node: yaml.Node, kind: str) -> None:
         if node.tag not in (_TAG + kind, "!"):
             span = _span(self.file, node.start_mark, node.end_mark)
-            self.diagnostics.append(error("E004", span, f"unsupported YAML tag '{node.tag}'"))
+            message = f"unsupported YAML tag '{_shown_tag(node.tag)}'"
+            self.diagnostics.append(error("E004", span, message))
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
 def _matches(kind: str, text: str) -> bool:

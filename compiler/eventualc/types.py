@@ -28,7 +28,7 @@ class Scalar(Type):
     enum: tuple[Any, ...] | None = None
 
     def describe(self) -> str:
-        return self.kind
+        return "any" if self.kind == "dyn" else self.kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +149,7 @@ class TypeEnv:
         while isinstance(t, Ref) and t.target not in seen:
             seen.add(t.target)
             if t.target not in self._cache:
+                self._cache[t.target] = DYN  # a schema reached again while expanding is dynamic
                 schema = self.named.get(t.target, {})
                 service, _, name = t.target.partition("/")
                 self._cache[t.target] = self.of_schema(schema, service, name.split("/")[1])

@@ -96,6 +96,7 @@ class _Checker:
     workflow: ir.Workflow = field(init=False)
     base_scope: dict[str, Type] = field(init=False)
     step_ids: frozenset[str] = field(init=False)
+    template_root: PathKey = field(init=False, default=())
     var_names: frozenset[str] = field(init=False)
 
     # -- scopes -------------------------------------------------------------------------
@@ -109,12 +110,14 @@ class _Checker:
         event_type = union(*(self.event_type(ref) for ref in subscription.events))
         scope = {"event": event_type, "meta": META_TYPE}
         target = self.symbols.workflows.get((self.service.name, subscription.workflow))
-        if subscription.input is not None or target is not None:
-            template = subscription.input or ir.Template(None, (*subscription.path, "workflow"))
-            wanted = self.schema_type(target.input) if target else DYN
-            self.template(
-                template, scope, wanted, f"the input of workflow '{subscription.workflow}'"
-            )
+        wanted = self.schema_type(target.input) if target else DYN
+        what = f"workflow '{subscription.workflow}'"
+        if subscription.input is not None:
+            self.template(subscription.input, scope, wanted, f"the input of {what}")
+        elif self.env.mismatch(NULL, wanted) is not None:
+            span = self.service.locations.value((*subscription.path, "workflow"))
+            message = f"{what} needs an input of type {self.env.expand(wanted).describe()}"
+            self.report("E405", span, message)
         if subscription.execution_name is not None:
             self.template(
                 subscription.execution_name, scope, union(STRING, INT), "an execution name"
@@ -299,6 +302,7 @@ class _Checker:
     def template(
         self, template: ir.Template, scope: dict[str, Type], wanted: Type, what: str
     ) -> Type:
+        self.template_root = template.path
         return self.value(template.value, template.path, scope, wanted, what)
 
     def value(
@@ -356,9 +360,10 @@ class _Checker:
             return  # literal mappings were checked field by field
         reason = self.env.mismatch(found, target)
         if reason is not None:
-            self.report(
-                "E405", self.service.locations.value(path), f"{what} does not fit: {reason}"
-            )
+            inner = ".".join(map(str, path[len(self.template_root) :]))
+            where = f"field '{inner}': " if inner else ""
+            message = f"{what} does not fit: {where}{reason}"
+            self.report("E405", self.service.locations.value(path), message)
 
     def string(self, text: str, path: PathKey, scope: dict[str, Type]) -> Type:
         try:

@@ -51,9 +51,10 @@ def _event(symbols: Symbols, service: ir.Service, ref: ir.EventRef) -> list[Diag
         return [
             error("E306", span, f"unknown service '{ref.service}' in event '{ref.qualified}'{hint}")
         ]
-    names = [name for owner, name in symbols.events if owner == ref.service]
-    shown = ref.name if ref.service == service.name else ref.qualified
-    return [error("E306", span, f"unknown event '{shown}'{did_you_mean(ref.name, names)}")]
+    local = ref.service == service.name
+    names = [n if local else f"{o}.{n}" for o, n in symbols.events if o == ref.service]
+    shown = ref.name if local else ref.qualified
+    return [error("E306", span, f"unknown event '{shown}'{did_you_mean(shown, names)}")]
 
 
 def _named(
