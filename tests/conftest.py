@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,3 +37,15 @@ def check_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CheckSpec:
 
 def codes(result: FrontEnd) -> list[str]:
     return [d.code for d in result.diagnostics]
+
+
+def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a JSON-like value, the root included."""
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += json_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += json_paths(value, (*prefix, i))
+    return found

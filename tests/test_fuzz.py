@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import json_paths
 
 from eventualc.cli import cli
 
@@ -62,17 +63,6 @@ def test_random_documents(document: Any) -> None:
     assert_clean(yaml.safe_dump(document, allow_unicode=True))
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
-
-
 def _mutate(document: Any, path: tuple[Any, ...], action: str, value: Any) -> Any:
     if not path:
         return value
@@ -94,7 +84,7 @@ def _mutate(document: Any, path: tuple[Any, ...], action: str, value: Any) -> An
 def test_mutations_of_the_example(data: st.DataObject) -> None:
     document = yaml.safe_load(EXAMPLE_TEXT)
     for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(document)))
+        path = data.draw(st.sampled_from(json_paths(document)))
         action = data.draw(st.sampled_from(["delete", "rename", "replace"]))
         document = _mutate(document, path, action, data.draw(json_values))
     assert_clean(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))

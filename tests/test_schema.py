@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from tests.conftest import json_paths
 
 from eventualc.cli import cli
 from eventualc.shape import schema_path, spec_schema
@@ -108,7 +109,7 @@ def _compiled_errors(document: object) -> set[tuple[str, tuple[object, ...]]]:
 def test_compiled_validator_agrees_with_jsonschema(data: st.DataObject) -> None:
     document = yaml.safe_load((REPO / "specs" / "orders.yaml").read_text())
     for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(document)))
+        path = data.draw(st.sampled_from(json_paths(document)))
         document = _replace(document, path, data.draw(VALUES))
     assert _compiled_errors(document) == _reference_errors(document)
 
@@ -131,17 +132,6 @@ VALUES = st.recursive(
                                        "workflow", "input", "attempts", "steps"]), inner, max_size=3),
     max_leaves=8,
 )  # fmt: skip
-
-
-def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
 
 
 def _replace(document: object, path: tuple[object, ...], value: object) -> object:
