@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
-.PHONY: install demo check lint typecheck test bench
+.PHONY: install demo check lint typecheck drift test bench
 
 .install.stamp: pyproject.toml
 	$(PIP) install -q -e '.[dev,cdk]'
@@ -12,18 +12,24 @@ install: .install.stamp
 
 demo: install
 	eventualc check specs/
+	eventualc build specs/
 
 lint: install
 	ruff format --check compiler runtime tests bench
-	ruff check compiler runtime tests bench
+	ruff check compiler runtime tests bench generated
 
 typecheck: install
 	mypy
+	mypy --strict generated
+
+drift: install
+	eventualc build --check
 
 test: install
 	$(PYTHON) -m pytest
 
-check: lint typecheck test
+check: lint typecheck drift test
 
 bench: install
 	$(PYTHON) bench/check_scale.py
+	$(PYTHON) bench/build_scale.py

@@ -7,6 +7,7 @@ located diagnostics, never an internal error.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,8 @@ def check_text(text: str) -> tuple[int, str]:
         root = Path(folder)
         (root / "pyproject.toml").write_text("")
         (root / "spec.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
-        runner = CliRunner()
-        with runner.isolated_filesystem(root):
-            result = runner.invoke(cli, ["check", str(root / "spec.yaml")])
+        with contextlib.chdir(root):
+            result = CliRunner().invoke(cli, ["check", str(root / "spec.yaml")])
     return result.exit_code, result.output + str(result.exception or "")
 
 

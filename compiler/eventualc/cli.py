@@ -11,13 +11,14 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from eventualc import __version__
 from eventualc.diagnostics import render_json, render_text
 from eventualc.project import Project, find_project
+from eventualc.source import display_path
 
 
 class UsageError(click.UsageError):
@@ -74,6 +75,51 @@ def _summary(errors: int, warnings: int) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
     return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default: generated).")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Write nothing; exit 1 if files would change."
+)
+@click.option("--force", is_flag=True, help="Overwrite generated files that were edited by hand.")
+def build(specs: tuple[str, ...], out: str | None, check_only: bool, force: bool) -> None:
+    """Generate models, handler stubs and the service package (default: into generated/)."""
+    from eventualc.build import build as run_build
+
+    project = _project()
+    target = Path(out) if out else project.out
+    result = run_build(_spec_paths(specs, project), project.root, target, check_only, force)
+    if result.up_to_date:
+        click.echo("eventualc: generated code is up to date", err=True)
+        sys.exit(0)
+    front_end = result.front_end
+    assert front_end is not None
+    shown = [*front_end.diagnostics, *result.warnings]
+    click.echo(render_text(shown, front_end.sources), nl=False)
+    if not front_end.ok:
+        sys.exit(1)
+    sys.exit(_report_plan(result.plan, target, check_only, force))
+
+
+def _report_plan(plan: Any, target: Path, check_only: bool, force: bool) -> int:
+    shown = display_path(target)
+    if plan.conflicts and not force:
+        for path in plan.conflicts:
+            click.echo(f"{shown}/{path}: edited by hand; not overwritten (use --force)", err=True)
+        return 1
+    if check_only:
+        for path in plan.changes:
+            verb = "delete" if path in plan.delete else "create" if path in plan.stubs else "update"
+            click.echo(f"would {verb} {shown}/{path}")
+        return 1 if plan.changes else 0
+    written, stubs, deleted = len(plan.write), len(plan.stubs), len(plan.delete)
+    click.echo(
+        f"eventualc: {written} files written, {stubs} handler stubs created, {deleted} deleted",
+        err=True,
+    )
+    return 0
 
 
 @cli.command()

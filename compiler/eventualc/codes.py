@@ -54,3 +54,9 @@ CODES: dict[str, str] = {
     "W701": "an event that nothing emits or consumes",
     "W702": "subscriptions that can trigger each other forever",
 }
+
+# Reported by `eventualc build` about handler files, not by `eventualc check`.
+BUILD_CODES: dict[str, str] = {
+    "W801": "a handler whose signature no longer matches the spec",
+    "W802": "a handler file of a task or subscription that no longer exists",
+}

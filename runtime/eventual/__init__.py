@@ -4,4 +4,18 @@ Dependency-light by design: the standard library and pydantic; boto3 only inside
 AWS adapter, imported lazily. It never imports the compiler (``eventualc``).
 """
 
+from eventual.context import EventMeta, SubscriptionContext, TaskContext
+from eventual.errors import TaskError, UndeclaredEmit
+from eventual.service import Service
+from eventual.status import ExecutionStatus
+
 __version__ = "0.1.0"
+__all__ = [
+    "EventMeta",
+    "ExecutionStatus",
+    "Service",
+    "SubscriptionContext",
+    "TaskContext",
+    "TaskError",
+    "UndeclaredEmit",
+]

@@ -1,0 +1,63 @@
+"""The service package: IR -> ``{path: text}`` of every file the compiler owns.
+
+Per service ``<svc>/__init__.py`` (exports ``service``, ``models`` and each event
+class, lazily), ``<svc>/definition.json``, ``<svc>/models/`` and
+``<svc>/handlers/__init__.py``; plus the output package's own ``__init__.py``.
+Handler stubs are user files and come from ``emit.stubs``.
+"""
+
+from __future__ import annotations
+
+from eventualc import ir
+from eventualc.emit.definition import emit_definition
+from eventualc.emit.models import HEADER, generate_models
+from eventualc.emit.text import docstring, string_list
+
+
+def emit_package(build: ir.Build) -> dict[str, str]:
+    files = {"__init__.py": f'{HEADER}\n"""Services built by eventualc."""\n'}
+    for service in build.services:
+        files |= emit_service(service)
+    return files
+
+
+def emit_service(service: ir.Service) -> dict[str, str]:
+    svc = service.name
+    files = {f"{svc}/models/{name}": text for name, text in generate_models(service).items()}
+    files[f"{svc}/definition.json"] = emit_definition(service)
+    files[f"{svc}/handlers/__init__.py"] = (
+        f'{HEADER}\n"""Handlers of {svc}: a module per task and subscription, yours."""\n'
+    )
+    files[f"{svc}/__init__.py"] = _service_init(service)
+    return files
+
+
+def _service_init(service: ir.Service) -> str:
+    events = sorted(e.name for e in service.events)
+    summary = service.description or f"The {service.name} service."
+    typing_imports = "".join(f"    from .models import {n} as {n}\n" for n in events)
+    return f"""{HEADER}
+{docstring(summary, 0)}
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eventual import Service
+
+if TYPE_CHECKING:
+    from . import models as models
+{typing_imports}
+service = Service.load(__name__, Path(__file__).with_name("definition.json"))
+_EVENTS: frozenset[str] = frozenset({string_list(events)})
+__all__ = {string_list([*events, "models", "service"])}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "models" or name in _EVENTS:
+        models = importlib.import_module(".models", __name__)
+        return models if name == "models" else getattr(models, name)
+    raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+"""

@@ -1,0 +1,131 @@
+"""Handler stubs: one module per task and per handler subscription, owned by the user.
+
+``emit_stubs`` gives each stub's path, text and expected signature. The write stage
+creates a stub only when its file is missing and never overwrites or deletes one;
+``stale_stubs`` compares what users wrote with what the spec now says, so a changed
+type is reported with the new signature instead of silently breaking handlers.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from eventualc import ir
+from eventualc.emit.text import docstring
+from eventualc.emit.types import Position, task_positions
+
+
+@dataclass(frozen=True, slots=True)
+class Stub:
+    path: str  # relative to the output folder
+    name: str  # the spec name of the task or subscription
+    function: str
+    parameters: tuple[tuple[str, str], ...]  # (name, annotation)
+    returns: str
+
+    @property
+    def signature(self) -> str:
+        params = ", ".join(f"{n}: {a}" for n, a in self.parameters)
+        return f"def {self.function}({params}) -> {self.returns}"
+
+
+def emit_stubs(build: ir.Build) -> list[tuple[Stub, str]]:
+    stubs: list[tuple[Stub, str]] = []
+    for service in build.services:
+        for task in service.tasks:
+            stubs.append(_task_stub(service, task))
+        for sub in service.subscriptions:
+            if sub.workflow is None:
+                stubs.append(_subscription_stub(service, sub))
+    return stubs
+
+
+def _task_stub(service: ir.Service, task: ir.Task) -> tuple[Stub, str]:
+    given, returned = task_positions(task)
+    stub = Stub(
+        f"{service.name}/handlers/{task.python_name}.py",
+        task.name,
+        task.python_name,
+        (("input", given.annotation), ("ctx", "eventual.TaskContext")),
+        returned.annotation,
+    )
+    models = [p.model for p in (given, returned) if _is_model(p)]
+    imports = [("..models", sorted(set(m for m in models if m)))]
+    return stub, _render(stub, task.description, imports, "task")
+
+
+def _subscription_stub(service: ir.Service, sub: ir.Subscription) -> tuple[Stub, str]:
+    names = [ref.name for ref in sub.events]
+    stub = Stub(
+        f"{service.name}/handlers/{sub.python_name}.py",
+        sub.name,
+        sub.python_name,
+        (("event", " | ".join(names)), ("ctx", "eventual.SubscriptionContext")),
+        "None",
+    )
+    by_module: dict[str, set[str]] = {}
+    for ref in sub.events:
+        module = "..models" if ref.service == service.name else f"...{ref.service}.models"
+        by_module.setdefault(module, set()).add(ref.name)
+    imports = [(module, sorted(names)) for module, names in sorted(by_module.items())]
+    return stub, _render(stub, sub.description, imports, "subscription")
+
+
+def _is_model(p: Position) -> bool:
+    return p.model is not None and p.annotation == p.model
+
+
+def _render(stub: Stub, description: str, imports: list[tuple[str, list[str]]], kind: str) -> str:
+    uses_any = any("Any" in a for _, a in stub.parameters) or "Any" in stub.returns
+    header = ["from __future__ import annotations", ""]
+    header += ["from typing import Any", ""] if uses_any else []
+    header += ["import eventual"]
+    relative = [f"from {module} import {', '.join(names)}" for module, names in imports if names]
+    header += ["", *relative] if relative else []
+    summary = description or f"The {stub.name} {kind}."
+    return "\n".join(
+        [
+            f'"""The {kind} {stub.name}: yours to edit; eventualc never overwrites this file."""',
+            "",
+            *header,
+            "",
+            "",
+            f"{stub.signature}:",
+            docstring(summary, 4),
+            f'    raise NotImplementedError("{stub.name} is not implemented yet")',
+            "",
+        ]
+    )
+
+
+def stale_stubs(stub: Stub, text: str) -> str | None:
+    """Why the handler in ``text`` no longer matches ``stub``, or ``None`` when it does."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        return f"cannot be parsed ({exc.msg}, line {exc.lineno})"
+    found = next(
+        (
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name == stub.function
+        ),
+        None,
+    )
+    if found is None:
+        return f"defines no function '{stub.function}'"
+    written = [_annotation(a.annotation) for a in found.args.args]
+    expected = [_normal(a) for _, a in stub.parameters]
+    if written != expected or _annotation(found.returns) != _normal(stub.returns):
+        return "has a signature that no longer matches the spec"
+    return None
+
+
+def _annotation(node: ast.expr | None) -> str:
+    return ast.unparse(node) if node is not None else ""
+
+
+def _normal(annotation: str) -> str:
+    return ast.unparse(ast.parse(annotation, mode="eval").body)

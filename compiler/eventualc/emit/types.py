@@ -1,0 +1,81 @@
+"""Python types of schema positions: which model each position uses, and the
+annotation a handler signature shows.
+
+A position (task or workflow input/output, signal) whose schema names a type or an
+event uses that model. Any other non-null position gets a model of its own,
+``<PascalName>Input``/``Output`` (``<Workflow><Signal>Signal`` for signals): a class
+for an object with properties, a type alias otherwise, so the runtime can validate
+every position by name. Signatures show natural Python types where they are plain
+(``str``, ``int``, ``float``, ``bool``, ``None``, ``dict[str, Any]``, ``Any``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventualc import ir
+
+_NATURAL = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+
+
+def pascal(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A schema position: its model name (``None`` for null) and its annotation."""
+
+    model: str | None
+    annotation: str
+    schema: dict[str, Any] | None  # the schema to generate ``model`` from; None: named already
+    service: str = ""  # the service owning ``model`` when it is another's event
+
+
+def position(schema: dict[str, Any] | None, own_name: str) -> Position:
+    if schema is None or schema == {"type": "null"}:
+        return Position(None, "None", None)
+    ref = schema.get("$ref") if len(schema) == 1 else None
+    if isinstance(ref, str) and ref.startswith("#/"):
+        name = ref.rsplit("/", 1)[1]
+        return Position(name, name, None)
+    natural = _natural(schema)
+    return Position(own_name, natural or own_name, schema)
+
+
+def _natural(schema: dict[str, Any]) -> str | None:
+    if not schema:
+        return "Any"
+    kind = schema.get("type")
+    plain = set(schema) <= {"type", "description", "title", "format", "default", "examples"}
+    if isinstance(kind, str) and kind in _NATURAL and plain:
+        return _NATURAL[kind]
+    if kind == "object" and not {"properties", "additionalProperties", "patternProperties"} & set(
+        schema
+    ):
+        return "dict[str, Any]"
+    return None
+
+
+def task_positions(task: ir.Task) -> tuple[Position, Position]:
+    base = pascal(task.name)
+    return position(task.input, f"{base}Input"), position(task.output, f"{base}Output")
+
+
+def workflow_positions(workflow: ir.Workflow) -> tuple[Position, Position]:
+    base = pascal(workflow.name)
+    return position(workflow.input, f"{base}Input"), position(workflow.output, f"{base}Output")
+
+
+def signal_position(workflow: ir.Workflow, signal: ir.Signal) -> Position:
+    return position(signal.schema, f"{pascal(workflow.name)}{pascal(signal.name)}Signal")
+
+
+def owned_positions(service: ir.Service) -> list[Position]:
+    """Every position that needs a model of its own, in a stable order."""
+    found = [p for t in service.tasks for p in task_positions(t)]
+    for workflow in service.workflows:
+        found += workflow_positions(workflow)
+        found += [signal_position(workflow, s) for s in workflow.signals]
+    return [p for p in found if p.schema is not None]

@@ -1,0 +1,28 @@
+"""Errors users raise and see: ``TaskError``, ``UndeclaredEmit`` and the built-in names."""
+
+from __future__ import annotations
+
+TIMEOUT = "Timeout"
+VALIDATION_ERROR = "ValidationError"
+CANCELLED = "Cancelled"
+
+
+class TaskError(Exception):
+    """Fails a task (or subscription) with an explicit error name and message."""
+
+    def __init__(self, name: str, message: str = "") -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UndeclaredEmit(Exception):
+    """A handler emitted an event that is not in its ``emits``."""
+
+
+def error_name(exc: BaseException) -> str:
+    """The error name an exception becomes: ``TaskError.name`` or its class name."""
+    return exc.name if isinstance(exc, TaskError) else type(exc).__name__
