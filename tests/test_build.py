@@ -80,7 +80,7 @@ def test_user_stub_survives_every_rebuild_and_staleness_is_reported(project: Pat
     assert result.exit_code == 0, result.output
     assert stub.read_text() == mine
     assert (
-        "generated/shop/handlers/charge.py:1:1: warning[W801]: handler 'charge' has a signature "
+        "generated/shop/handlers/charge.py:8:1: warning[W801]: handler 'charge' has a signature "
         "that no longer matches the spec; the spec now says: "
         "def charge(input: str, ctx: eventual.TaskContext) -> int"
     ) in result.output

@@ -52,10 +52,9 @@ def build(paths: Sequence[Path], root: Path, out: Path, check: bool, force: bool
         if stub_file.is_file() and stub.path not in result.plan.stubs:
             problem = stale_stubs(stub, stub_file.read_text("utf-8"))
             if problem:
-                message = (
-                    f"handler '{stub.function}' {problem}; the spec now says: {stub.signature}"
-                )
-                result.warnings.append(warning("W801", _file_span(stub_file), message))
+                line, why = problem
+                message = f"handler '{stub.function}' {why}; the spec now says: {stub.signature}"
+                result.warnings.append(warning("W801", _file_span(stub_file, line), message))
     current = {s.path for s, _ in stubs}
     for old in sorted(set(manifest.stubs) - current):
         if (out / old).is_file():
@@ -78,5 +77,5 @@ def build(paths: Sequence[Path], root: Path, out: Path, check: bool, force: bool
     return result
 
 
-def _file_span(path: Path) -> Span:
-    return Span(display_path(path), 1, 1, 2)
+def _file_span(path: Path, line: int = 1) -> Span:
+    return Span(display_path(path), line, 1, 4)

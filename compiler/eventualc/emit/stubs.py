@@ -99,12 +99,12 @@ def _render(stub: Stub, description: str, imports: list[tuple[str, list[str]]], 
     )
 
 
-def stale_stubs(stub: Stub, text: str) -> str | None:
-    """Why the handler in ``text`` no longer matches ``stub``, or ``None`` when it does."""
+def stale_stubs(stub: Stub, text: str) -> tuple[int, str] | None:
+    """Where and why the handler in ``text`` no longer matches ``stub``; ``None`` if it does."""
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        return f"cannot be parsed ({exc.msg}, line {exc.lineno})"
+        return exc.lineno or 1, f"cannot be parsed ({exc.msg})"
     found = next(
         (
             node
@@ -115,11 +115,11 @@ def stale_stubs(stub: Stub, text: str) -> str | None:
         None,
     )
     if found is None:
-        return f"defines no function '{stub.function}'"
+        return 1, f"defines no function '{stub.function}'"
     written = [_annotation(a.annotation) for a in found.args.args]
     expected = [_normal(a) for _, a in stub.parameters]
     if written != expected or _annotation(found.returns) != _normal(stub.returns):
-        return "has a signature that no longer matches the spec"
+        return found.lineno, "has a signature that no longer matches the spec"
     return None
 
 
