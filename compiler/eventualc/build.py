@@ -36,7 +36,7 @@ def build(paths: Sequence[Path], root: Path, out: Path, check: bool, force: bool
     digest = inputs_digest(inputs, root, compiler)
     if is_current(out, manifest, digest):
         return BuildResult(up_to_date=True)
-    from eventualc.pipeline import load
+    from eventualc.pipeline import gc_paused, load
 
     front_end = load(paths, root)
     if not front_end.ok or front_end.build is None:
@@ -44,8 +44,9 @@ def build(paths: Sequence[Path], root: Path, out: Path, check: bool, force: bool
     from eventualc.emit.package import emit_package
     from eventualc.emit.stubs import emit_stubs, stale_stubs
 
-    files = emit_package(front_end.build)
-    stubs = emit_stubs(front_end.build)
+    with gc_paused():
+        files = emit_package(front_end.build)
+        stubs = emit_stubs(front_end.build)
     result = BuildResult(front_end, plan(out, files, {s.path: t for s, t in stubs}, manifest))
     for stub, _ in stubs:
         stub_file = out / stub.path

@@ -7,7 +7,8 @@ reports an error; later stages trust their input.
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,17 +31,23 @@ class FrontEnd:
         return self.build is not None and not any(d.is_error for d in self.diagnostics)
 
 
-def load(paths: Sequence[Path], root: Path) -> FrontEnd:
-    # Implementation note: the front end allocates millions of small, acyclic objects
-    # (YAML nodes, paths, IR); the cyclic garbage collector rescanning them halves the
-    # speed of a large check and finds nothing to free.
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Implementation note: the compiler allocates millions of small, acyclic objects
+    (YAML nodes, paths, IR, schemas); the cyclic garbage collector rescanning them
+    halves the speed of a large build and finds nothing to free."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(paths, root)
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def load(paths: Sequence[Path], root: Path) -> FrontEnd:
+    with gc_paused():
+        return _load(paths, root)
 
 
 def _load(paths: Sequence[Path], root: Path) -> FrontEnd:
