@@ -31,7 +31,7 @@ def emit_definition(service: ir.Service) -> str:
         "events": {e.name: {"model": e.name, "description": e.description} for e in service.events},
         "tasks": {t.name: _task(service, t) for t in service.tasks},
         "subscriptions": {s.name: _subscription(service, s) for s in service.subscriptions},
-        "workflows": {w.name: _workflow(w) for w in service.workflows},
+        "workflows": {w.name: _workflow(service.name, w) for w in service.workflows},
     }
     definition = {"format": FORMAT, "service": service.name, **body, "version": digest(body)}
     return json.dumps(definition, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
@@ -81,22 +81,22 @@ def _subscription(service: ir.Service, sub: ir.Subscription) -> dict[str, Any]:
     }
 
 
-def _workflow(workflow: ir.Workflow) -> dict[str, Any]:
+def _workflow(service: str, workflow: ir.Workflow) -> dict[str, Any]:
     given, returned = workflow_positions(workflow)
     body = {
         "input": given.model,
         "output": returned.model if workflow.output is not None else None,
         "timeout": workflow.timeout,
         "signals": {s.name: signal_position(workflow, s).model for s in workflow.signals},
-        "steps": [_step(s) for s in workflow.steps],
+        "steps": [_step(service, s) for s in workflow.steps],
     }
     return {**body, "version": digest(body)}
 
 
-def _step(step: ir.Step) -> dict[str, Any]:
+def _step(service: str, step: ir.Step) -> dict[str, Any]:
     data: dict[str, Any] = {"kind": step.kind, "id": step.id}
     if isinstance(step.target, ir.EventRef):
-        data["target"] = step.target.qualified
+        data["target"] = _event(step.target, service)
     elif step.target is not None:
         data["target"] = step.target
     optional = {
@@ -110,14 +110,14 @@ def _step(step: ir.Step) -> dict[str, Any]:
     }
     data.update({k: v for k, v in optional.items() if v is not None})
     if step.blocks:
-        data["blocks"] = {name: [_step(s) for s in steps] for name, steps in step.blocks}
+        data["blocks"] = {name: [_step(service, s) for s in steps] for name, steps in step.blocks}
     if step.assignments:
         data["set"] = {var: t.value for var, t in step.assignments}
     if step.catch:
         data["catch"] = [
-            {"errors": list(c.errors), "as": c.var, "steps": [_step(s) for s in c.steps]}
+            {"errors": list(c.errors), "as": c.var, "steps": [_step(service, s) for s in c.steps]}
             for c in step.catch
         ]
     if step.compensate:
-        data["compensate"] = [_step(s) for s in step.compensate]
+        data["compensate"] = [_step(service, s) for s in step.compensate]
     return data

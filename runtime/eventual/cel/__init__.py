@@ -8,6 +8,7 @@ live elsewhere.
 """
 
 from .errors import CelSyntaxError
+from .evaluate import CelEvaluationError, Evaluator, compile_expression, evaluate
 from .nodes import (
     Binary,
     Call,
@@ -25,6 +26,7 @@ from .nodes import (
     children,
 )
 from .parser import MAX_DEPTH, RESERVED_WORDS, parse
+from .render import Renderer, compile_template
 from .template import Interpolation, Placeholder, has_placeholders, parse_template
 
 __all__ = [
@@ -32,8 +34,10 @@ __all__ = [
     "RESERVED_WORDS",
     "Binary",
     "Call",
+    "CelEvaluationError",
     "CelSyntaxError",
     "Conditional",
+    "Evaluator",
     "Ident",
     "Index",
     "Interpolation",
@@ -44,9 +48,13 @@ __all__ = [
     "MessageLit",
     "Node",
     "Placeholder",
+    "Renderer",
     "Select",
     "Unary",
     "children",
+    "compile_expression",
+    "compile_template",
+    "evaluate",
     "has_placeholders",
     "parse",
     "parse_template",

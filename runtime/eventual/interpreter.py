@@ -1,0 +1,655 @@
+"""The workflow interpreter: one execution's explicit state, advanced one event at a time.
+
+``Interpreter.apply(state, event)`` takes an ``ExecutionState`` and an event (start,
+task result, timer, signal, child result, cancel), advances every branch of the
+execution as far as it can go without waiting, and returns the ``Command`` values the
+runtime must carry out (run a task, start a timer, publish an event, start or cancel
+a child, report the end). Nothing here does I/O or reads a clock: the runtime passes
+``now`` in and carries out the commands — that is the port every runtime implements.
+Work per event is proportional to the live state (running branches), never to the
+history, which is only appended to for people and tools.
+
+State shape: *frames* run blocks (step lists) one step at a time and hold the outputs
+of the steps they completed; *nodes* are steps in progress (waiting for a task, a
+timer, a signal, a child, or child frames). Both are keyed by integer tokens; every
+wait has its own *handle* token, so a late answer to a cancelled or superseded wait
+finds nothing and is ignored.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from eventual.cel.evaluate import CelEvaluationError
+from eventual.durations import parse_duration
+from eventual.status import ExecutionStatus
+from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step
+
+Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
+
+
+class PayloadInvalid(Exception):
+    """Raised by a ``Validate`` function: the value does not fit its model."""
+
+
+class StepFailure(Exception):
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.error = {"error": error, "message": message}
+
+
+# -- events (in) and commands (out) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    kind: str  # run_task | start_timer | publish | start_child | cancel_child | finished
+    handle: int = 0
+    name: str = ""  # task, event or workflow name
+    value: Any = None  # input, payload, or result
+    attempt: int = 0
+    due: datetime | None = None
+    error: dict[str, str] | None = None
+
+
+@dataclass
+class Frame:
+    token: int
+    block: Path
+    node: int | None  # the step node this frame runs for; None at the top
+    index: int = 0
+    last: Any = None
+    steps: dict[str, Any] = field(default_factory=dict)
+    locals: dict[str, Any] = field(default_factory=dict)
+    label: Any = None  # branch name or item index within the owning node
+
+
+@dataclass
+class Node:
+    token: int
+    frame: int
+    step: Path
+    attempt: int = 1
+    waiting: str = ""  # task | retry | timer | signal | child | children | catch
+    children: list[int] = field(default_factory=list)
+    results: dict[Any, Any] = field(default_factory=dict)
+    queue: list[tuple[int, Any]] = field(default_factory=list)  # for_each items not started
+    total: int = 0
+
+
+@dataclass
+class ExecutionState:
+    id: str
+    name: str
+    workflow: str
+    version: str
+    input: Any
+    start_time: datetime
+    status: ExecutionStatus = ExecutionStatus.IN_PROGRESS
+    result: Any = None
+    error: dict[str, str] | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+    frames: dict[int, Frame] = field(default_factory=dict)
+    nodes: dict[int, Node] = field(default_factory=dict)
+    handles: dict[int, tuple[int, str]] = field(default_factory=dict)  # handle -> (node, why)
+    signals: dict[str, list[Any]] = field(default_factory=dict)  # received, not yet consumed
+    waiters: dict[str, list[int]] = field(default_factory=dict)  # signal -> waiting nodes
+    compensations: list[dict[str, Any]] = field(default_factory=list)
+    compensating: bool = False
+    final: tuple[ExecutionStatus, Any, dict[str, str] | None] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def next_token(self) -> int:
+        self.seq += 1
+        return self.seq
+
+
+# -- the interpreter ---------------------------------------------------------------------
+
+TIMEOUT = {"error": "Timeout", "message": ""}
+
+
+class Interpreter:
+    """Runs executions of one compiled workflow (one definition version).
+
+    ``tasks`` and ``workflows`` are the definition's task and workflow entries (for
+    default timeouts, retry policies and child input models); ``validate`` checks a
+    value against a named model; ``rng`` drives retry jitter (seed it for tests).
+    """
+
+    def __init__(
+        self,
+        workflow: CompiledWorkflow,
+        tasks: Mapping[str, Mapping[str, Any]],
+        workflows: Mapping[str, Mapping[str, Any]],
+        events: Mapping[str, Mapping[str, Any]],
+        validate: Validate,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.workflow = workflow
+        self.tasks = tasks
+        self.workflows = workflows
+        self.events = events
+        self.validate = validate
+        self.rng = rng or random.Random(0)
+
+    # events --------------------------------------------------------------------------
+
+    def start(self, state: ExecutionState, now: datetime) -> list[Command]:
+        run = _Run(self, state, now)
+        run.log("ExecutionStarted", input=state.input)
+        if self.workflow.timeout is not None:
+            run.timer(0, "workflow-timeout", now + timedelta(seconds=self.workflow.timeout))
+        top = run.new_frame(ROOT, None)
+        run.work.append(top.token)
+        return run.finish()
+
+    def task_result(
+        self, state: ExecutionState, handle: int, now: datetime,
+        output: Any = None, error: dict[str, str] | None = None,
+    ) -> list[Command]:  # fmt: skip
+        run = _Run(self, state, now)
+        node = run.claim(handle, "task")
+        if node is not None:
+            run.drop_handles(node.token)
+            if error is None:
+                run.log("TaskSucceeded", step=list(node.step), attempt=node.attempt, output=output)
+                run.node_done(node, output)
+            else:
+                run.log("TaskFailed", step=list(node.step), attempt=node.attempt, error=error)
+                run.task_failed(node, error)
+        return run.finish()
+
+    def timer_fired(self, state: ExecutionState, handle: int, now: datetime) -> list[Command]:
+        run = _Run(self, state, now)
+        entry = state.handles.pop(handle, None)
+        if entry is not None:
+            run.timer_fired(*entry)
+        return run.finish()
+
+    def signal(
+        self, state: ExecutionState, name: str, payload: Any, now: datetime
+    ) -> list[Command]:
+        run = _Run(self, state, now)
+        run.log("SignalReceived", signal=name, payload=payload)
+        waiting = state.waiters.get(name)
+        if waiting:
+            node = state.nodes[waiting.pop(0)]
+            run.drop_handles(node.token)
+            run.node_done(node, payload)
+        elif state.status is ExecutionStatus.IN_PROGRESS:
+            state.signals.setdefault(name, []).append(payload)
+        return run.finish()
+
+    def child_result(
+        self, state: ExecutionState, handle: int, now: datetime,
+        result: Any = None, error: dict[str, str] | None = None,
+    ) -> list[Command]:  # fmt: skip
+        run = _Run(self, state, now)
+        node = run.claim(handle, "child")
+        if node is not None:
+            run.drop_handles(node.token)
+            if error is None:
+                run.node_done(node, result)
+            else:
+                run.node_failed(node, error)
+        return run.finish()
+
+    def heartbeat(self, state: ExecutionState, handle: int, now: datetime) -> list[Command]:
+        """The task run ``handle`` is alive: its heartbeat deadline starts again."""
+        run = _Run(self, state, now)
+        entry = state.handles.get(handle)
+        node = state.nodes.get(entry[0]) if entry and entry[1] == "task" else None
+        if node is not None:
+            task = self.tasks[str(self.workflow.step(node.step).target)]
+            for old, (owner, why) in list(state.handles.items()):
+                if owner == node.token and why == "heartbeat":
+                    del state.handles[old]
+            if task.get("heartbeat"):
+                run.timer(node.token, "heartbeat", now + timedelta(seconds=task["heartbeat"]))
+        return run.finish()
+
+    def cancel(self, state: ExecutionState, now: datetime) -> list[Command]:
+        run = _Run(self, state, now)
+        if state.status is ExecutionStatus.IN_PROGRESS and not state.compensating:
+            message = "the execution was cancelled"
+            run.end(ExecutionStatus.CANCELLED, None, {"error": "Cancelled", "message": message})
+        return run.finish()
+
+
+class _Run:
+    """One ``apply``: the state, the time, the commands so far and frames to advance."""
+
+    def __init__(self, interpreter: Interpreter, state: ExecutionState, now: datetime) -> None:
+        self.i = interpreter
+        self.wf = interpreter.workflow
+        self.state = state
+        self.now = now
+        self.commands: list[Command] = []
+        self.work: list[int] = []
+        self.stamp = now.isoformat()
+
+    def finish(self) -> list[Command]:
+        while self.work:
+            frame = self.state.frames.get(self.work.pop(0))
+            if frame is not None:
+                self.advance(frame)
+        return self.commands
+
+    def log(self, event_type: str, **fields: Any) -> None:
+        self.state.history.append({"type": event_type, "time": self.stamp, **fields})
+
+    # frames and nodes ------------------------------------------------------------------
+
+    def new_frame(self, block: Path, node: int | None, **extra: Any) -> Frame:
+        frame = Frame(self.state.next_token(), block, node, **extra)
+        self.state.frames[frame.token] = frame
+        return frame
+
+    def child_frame(self, node: Node, block: Path, label: Any = None, **locals_: Any) -> None:
+        frame = self.new_frame(block, node.token, label=label, locals=dict(locals_))
+        node.children.append(frame.token)
+        self.work.append(frame.token)
+
+    def new_node(self, frame: Frame, step: Step, waiting: str) -> Node:
+        node = Node(self.state.next_token(), frame.token, step.path, waiting=waiting)
+        self.state.nodes[node.token] = node
+        return node
+
+    def timer(self, node: int, why: str, due: datetime) -> None:
+        handle = self.state.next_token()
+        self.state.handles[handle] = (node, why)
+        self.commands.append(Command("start_timer", handle, due=max(due, self.now)))
+
+    def claim(self, handle: int, why: str) -> Node | None:
+        entry = self.state.handles.get(handle)
+        if entry is None or entry[1] != why:
+            return None
+        del self.state.handles[handle]
+        return self.state.nodes.get(entry[0])
+
+    def drop_handles(self, node: int) -> None:
+        for handle, (owner, why) in list(self.state.handles.items()):
+            if owner == node:
+                del self.state.handles[handle]
+                if why == "child":
+                    self.commands.append(Command("cancel_child", handle))
+
+    def discard_frame(self, token: int) -> None:
+        self.state.frames.pop(token, None)
+        for node in [n for n in self.state.nodes.values() if n.frame == token]:
+            self.discard_node(node)
+
+    def discard_node(self, node: Node) -> None:
+        self.state.nodes.pop(node.token, None)
+        self.drop_handles(node.token)
+        for waiting in self.state.waiters.values():
+            if node.token in waiting:
+                waiting.remove(node.token)
+        for child in node.children:
+            self.discard_frame(child)
+
+    # scope -----------------------------------------------------------------------------
+
+    def visible(self, frame: Frame) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Step outputs and locals of ``frame`` and of the frames around it (inner win)."""
+        owner = self.state.nodes.get(frame.node) if frame.node is not None else None
+        if owner is None:
+            return frame.steps, frame.locals
+        steps, local = self.visible(self.state.frames[owner.frame])
+        return {**steps, **frame.steps}, {**local, **frame.locals}
+
+    def scope(self, frame: Frame) -> dict[str, Any]:
+        """What expressions see in ``frame``."""
+        steps, local = self.visible(frame)
+        state = self.state
+        execution = {"id": state.id, "name": state.name, "workflow": state.workflow,
+                     "start_time": state.start_time}  # fmt: skip
+        return {
+            "input": state.input, "steps": steps, "vars": state.vars, "execution": execution,
+            "now": self.now, **local,
+        }  # fmt: skip
+
+    def render(self, frame: Frame, step: Step) -> Any:
+        if step.value is None:
+            return None
+        try:
+            return step.value(self.scope(frame))
+        except CelEvaluationError as exc:
+            raise StepFailure("ExpressionError", str(exc)) from exc
+
+    def checked(self, model: str | None, value: Any) -> Any:
+        if model is None:
+            return value
+        try:
+            return self.i.validate(model, value)
+        except PayloadInvalid as exc:
+            raise StepFailure("ValidationError", str(exc)) from exc
+
+    # advancing -------------------------------------------------------------------------
+
+    def advance(self, frame: Frame) -> None:
+        block = self.wf.blocks[frame.block]
+        while frame.index < len(block):
+            if frame.token not in self.state.frames:
+                return  # ended by a `return` or an error inside this very step
+            step = block[frame.index]
+            self.log("StepStarted", step=list(step.path), kind=step.kind, id=step.id)
+            try:
+                done, output = self.start_step(frame, step)
+            except StepFailure as failure:
+                self.step_failed(frame, step, failure.error)
+                return
+            if not done:
+                return
+            self.completed(frame, step, output)
+        if frame.token in self.state.frames:
+            self.frame_done(frame)
+
+    def completed(self, frame: Frame, step: Step, output: Any) -> None:
+        if step.id is not None:
+            frame.steps[step.id] = {"output": output}  # as expressions read it
+        frame.last = output
+        frame.index += 1
+        self.log("StepCompleted", step=list(step.path), id=step.id, output=output)
+        if step.compensate is not None and not self.state.compensating:
+            steps, local = self.visible(frame)
+            record = {"block": list(step.compensate), "steps": dict(steps), "locals": dict(local)}
+            self.state.compensations.append(record)
+
+    def start_step(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        handler = getattr(self, "step_" + step.kind)
+        result: tuple[bool, Any] = handler(frame, step)
+        return result
+
+    def step_task(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        task = self.i.tasks[str(step.target)]
+        value = self.checked(task.get("input"), self.render(frame, step))
+        node = self.new_node(frame, step, "task")
+        node.results["input"] = value
+        self.dispatch(node, step)
+        return False, None
+
+    def dispatch(self, node: Node, step: Step) -> None:
+        task = self.i.tasks[str(step.target)]
+        handle = self.state.next_token()
+        self.state.handles[handle] = (node.token, "task")
+        node.waiting = "task"
+        value = node.results["input"]
+        self.commands.append(Command("run_task", handle, str(step.target), value, node.attempt))
+        self.log("TaskScheduled", step=list(step.path), task=step.target, attempt=node.attempt)
+        timeout = step.timeout if step.timeout is not None else task.get("timeout")
+        if timeout:
+            self.timer(node.token, "timeout", self.now + timedelta(seconds=timeout))
+        if task.get("heartbeat"):
+            self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task["heartbeat"]))
+
+    def step_workflow(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        child = self.i.workflows[str(step.target)]
+        value = self.checked(child.get("input"), self.render(frame, step))
+        node = self.new_node(frame, step, "child")
+        handle = self.state.next_token()
+        self.state.handles[handle] = (node.token, "child")
+        self.commands.append(Command("start_child", handle, str(step.target), value))
+        if step.timeout is not None:
+            self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
+        return False, None
+
+    def step_emit(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        event = self.i.events.get(str(step.target))
+        payload = self.render(frame, step)
+        payload = self.checked(event["model"], payload) if event else payload
+        self.commands.append(Command("publish", 0, str(step.target), payload))
+        return True, None
+
+    def step_sleep(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        seconds = step.duration
+        if seconds is None:
+            value = self.render(frame, step)
+            try:
+                seconds = parse_duration(value)
+            except (TypeError, ValueError) as exc:
+                raise StepFailure("ExpressionError", f"sleep: {exc}") from exc
+        return self.sleep(frame, step, self.now + timedelta(seconds=seconds))
+
+    def step_sleep_until(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        value = self.render(frame, step)
+        try:
+            due = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        except ValueError as exc:
+            raise StepFailure(
+                "ExpressionError", f"sleep_until: not a timestamp: {value!r}"
+            ) from exc
+        return self.sleep(frame, step, due)
+
+    def sleep(self, frame: Frame, step: Step, due: datetime) -> tuple[bool, Any]:
+        node = self.new_node(frame, step, "timer")
+        self.timer(node.token, "timer", due)
+        return False, None
+
+    def step_wait_for_signal(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        name = str(step.target)
+        queued = self.state.signals.get(name)
+        if queued:
+            return True, queued.pop(0)
+        node = self.new_node(frame, step, "signal")
+        self.state.waiters.setdefault(name, []).append(node.token)
+        if step.timeout is not None:
+            self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
+        return False, None
+
+    def step_if(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        condition = self.render(frame, step)
+        if not isinstance(condition, bool):
+            raise StepFailure(
+                "ExpressionError", f"an if condition gave {condition!r}, not a boolean"
+            )
+        block = dict(step.blocks)["then" if condition else "else"]
+        return self.nested(frame, step, [(block, None, {})])
+
+    def step_try(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        return self.nested(frame, step, [(dict(step.blocks)["try"], None, {})])
+
+    def step_parallel(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        return self.nested(frame, step, [(block, name, {}) for name, block in step.blocks])
+
+    def nested(
+        self, frame: Frame, step: Step, blocks: list[tuple[Path, Any, dict[str, Any]]]
+    ) -> tuple[bool, Any]:
+        runnable = [b for b in blocks if self.wf.blocks[b[0]]]
+        if not runnable and step.kind != "parallel":
+            return True, None
+        node = self.new_node(frame, step, "children")
+        node.total = len(blocks)
+        for block, label, local in blocks:
+            self.child_frame(node, block, label, **local)
+        return False, None
+
+    def step_for_each(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        items = self.render(frame, step)
+        if not isinstance(items, list):
+            raise StepFailure(
+                "ExpressionError", f"for_each needs a list, got {type(items).__name__}"
+            )
+        if not items:
+            return True, []
+        node = self.new_node(frame, step, "children")
+        node.total = len(items)
+        node.queue = list(enumerate(items))
+        for _ in range(min(step.concurrency, len(items))):
+            self.next_item(node, step)
+        return False, None
+
+    def next_item(self, node: Node, step: Step) -> None:
+        index, item = node.queue.pop(0)
+        block = dict(step.blocks)["steps"]
+        self.child_frame(node, block, index, **{str(step.var): item, "index": index})
+
+    def step_set(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        for var, renderer in step.assign:
+            try:
+                self.state.vars[var] = renderer(self.scope(frame))
+            except CelEvaluationError as exc:
+                raise StepFailure("ExpressionError", str(exc)) from exc
+        return True, None
+
+    def step_fail(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        message = self.render(frame, step)
+        raise StepFailure(str(step.error), "" if message is None else str(message))
+
+    def step_return(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        value = self.checked(self.wf.output_model, self.render(frame, step))
+        if self.state.compensating:
+            self.discard_frame(frame.token)  # a return inside a compensation ends only it
+            self.next_compensation()
+            return False, None
+        self.end(ExecutionStatus.SUCCEEDED, value, None)
+        return False, None
+
+    # completion and failure ------------------------------------------------------------
+
+    def node_done(self, node: Node, output: Any) -> None:
+        frame = self.state.frames.get(node.frame)
+        self.discard_node(node)
+        if frame is not None:
+            self.completed(frame, self.wf.step(node.step), output)
+            self.work.append(frame.token)
+
+    def frame_done(self, frame: Frame) -> None:
+        self.state.frames.pop(frame.token, None)
+        if frame.node is None:
+            if frame.label == "compensation":
+                self.log("CompensationCompleted", block=list(frame.block))
+                self.next_compensation()
+            else:
+                self.end(ExecutionStatus.SUCCEEDED, None, None)
+            return
+        node = self.state.nodes[frame.node]
+        node.children.remove(frame.token)
+        step = self.wf.step(node.step)
+        if node.waiting == "catch" or step.kind in ("if", "try"):
+            self.node_done(node, frame.last)
+            return
+        node.results[frame.label] = frame.last
+        if step.kind == "for_each" and node.queue:
+            self.next_item(node, step)
+        elif not node.children:
+            if step.kind == "parallel":
+                self.node_done(node, {name: node.results.get(name) for name, _ in step.blocks})
+            else:
+                self.node_done(node, [node.results[i] for i in range(node.total)])
+
+    def step_failed(self, frame: Frame, step: Step, error: dict[str, str]) -> None:
+        """A step failed as it started: its catch may still handle it."""
+        node = self.new_node(frame, step, "failed")
+        self.node_failed(node, error)
+
+    def node_failed(self, node: Node, error: dict[str, str]) -> None:
+        step = self.wf.step(node.step)
+        self.log("StepFailed", step=list(step.path), id=step.id, error=error)
+        clause = (
+            None
+            if node.waiting == "catch"
+            else next((c for c in step.catch if c.handles(error["error"])), None)
+        )
+        for child in list(node.children):
+            self.discard_frame(child)
+        node.children.clear()
+        self.drop_handles(node.token)
+        if clause is not None:
+            node.waiting = "catch"
+            self.child_frame(node, clause.block, None, **{clause.var: dict(error)})
+            return
+        self.discard_node(node)
+        frame = self.state.frames.get(node.frame)
+        if frame is not None:
+            self.frame_failed(frame, error)
+
+    def frame_failed(self, frame: Frame, error: dict[str, str]) -> None:
+        self.discard_frame(frame.token)
+        if frame.node is not None:
+            node = self.state.nodes.get(frame.node)
+            if node is not None:
+                self.node_failed(node, error)
+        elif frame.label == "compensation":
+            self.log("CompensationFailed", block=list(frame.block), error=error)
+            self.next_compensation()
+        else:
+            self.end(ExecutionStatus.FAILED, None, error)
+
+    def task_failed(self, node: Node, error: dict[str, str]) -> None:
+        step = self.wf.step(node.step)
+        task = self.i.tasks[str(step.target)]
+        policy = step.retry or RetryPolicy.of(task.get("retry"))
+        if policy.retries(error["error"], node.attempt):
+            delay = policy.delay(node.attempt, self.i.rng)
+            node.attempt += 1
+            node.waiting = "retry"
+            self.timer(node.token, "retry", self.now + timedelta(seconds=delay))
+        else:
+            self.node_failed(node, error)
+
+    def timer_fired(self, owner: int, why: str) -> None:
+        if why == "workflow-timeout":
+            message = "the workflow did not finish within its timeout"
+            self.end(ExecutionStatus.TIMED_OUT, None, {"error": "Timeout", "message": message})
+            return
+        node = self.state.nodes.get(owner)
+        if node is None:
+            return
+        if why == "timer":
+            self.node_done(node, None)
+        elif why == "retry":
+            self.dispatch(node, self.wf.step(node.step))
+        elif why in ("timeout", "heartbeat"):
+            self.drop_handles(node.token)
+            for waiting in self.state.waiters.values():
+                if node.token in waiting:
+                    waiting.remove(node.token)
+            what = "no heartbeat in time" if why == "heartbeat" else f"{node.waiting} timed out"
+            timeout = {"error": "Timeout", "message": what}
+            if node.waiting == "task":
+                self.task_failed(node, timeout)
+            else:
+                self.node_failed(node, timeout)
+
+    # the end ---------------------------------------------------------------------------
+
+    def end(self, status: ExecutionStatus, result: Any, error: dict[str, str] | None) -> None:
+        if self.state.final is not None or self.state.status is not ExecutionStatus.IN_PROGRESS:
+            return
+        for token in list(self.state.frames):
+            self.discard_frame(token)
+        self.state.handles.clear()
+        self.state.final = (status, result, error)
+        if status is ExecutionStatus.SUCCEEDED or not self.state.compensations:
+            self.settle()
+            return
+        self.state.compensating = True
+        self.log("CompensationStarted", count=len(self.state.compensations))
+        self.next_compensation()
+
+    def next_compensation(self) -> None:
+        if not self.state.compensations:
+            self.settle()
+            return
+        record = self.state.compensations.pop()
+        frame = self.new_frame(tuple(record["block"]), None, label="compensation")
+        frame.steps = dict(record["steps"])
+        frame.locals = dict(record["locals"])
+        self.work.append(frame.token)
+
+    def settle(self) -> None:
+        assert self.state.final is not None
+        status, result, error = self.state.final
+        self.state.status, self.state.result, self.state.error = status, result, error
+        self.state.compensating = False
+        self.state.signals.clear()
+        self.state.waiters.clear()
+        self.log("Execution" + status.value.title().replace("_", ""), result=result, error=error)
+        self.commands.append(Command("finished", 0, self.state.workflow, result, error=error))

@@ -1,0 +1,438 @@
+"""``TestEnvironment``: a whole service in memory, on a virtual clock, for unit tests.
+
+Implements the interpreter's port with in-memory queues: executions, task runs,
+timers, event deliveries and child executions. Nothing runs until ``tick``; tasks take
+no virtual time; retries, timeouts, heartbeats and sleeps follow the virtual clock
+exactly. Handlers are the service's own unless mocked with ``mock_task``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import heapq
+import inspect
+import itertools
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from eventual.context import EventMeta, SubscriptionContext, TaskContext
+from eventual.errors import UndeclaredEmit, error_name
+from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
+from eventual.service import Service
+from eventual.status import ExecutionStatus
+from eventual.workflow import RetryPolicy, compile_workflow
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    error: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    status: ExecutionStatus
+    result: Any
+    error: ErrorInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    subscription: str
+    event: str
+    payload: Any
+    error: ErrorInfo
+
+
+class Execution:
+    """A handle on one execution: ``id``, ``get_status()``, ``history()``."""
+
+    def __init__(self, env: TestEnvironment, execution_id: str) -> None:
+        self._env = env
+        self.id = execution_id
+
+    def get_status(self) -> StatusView:
+        state = self._env._executions[self.id].state
+        error = ErrorInfo(**state.error) if state.error else None
+        return StatusView(state.status, state.result, error)
+
+    def history(self) -> list[dict[str, Any]]:
+        return list(self._env._executions[self.id].state.history)
+
+    def __repr__(self) -> str:
+        return f"Execution({self.id!r})"
+
+
+class MockTask:
+    """What a mocked task does: ``succeed``, ``fail``, ``invoke``, ``timeout``; the
+    ``*_once`` forms are consumed first, in order. ``calls`` lists the inputs received."""
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+        self._once: list[Callable[[Any, TaskContext], Any]] = []
+        self._always: Callable[[Any, TaskContext], Any] | None = None
+
+    def succeed(self, value: Any = None) -> MockTask:
+        self._always = lambda _i, _c: value
+        return self
+
+    def fail(self, exc: BaseException) -> MockTask:
+        self._always = _raiser(exc)
+        return self
+
+    def invoke(self, fn: Callable[[Any, TaskContext], Any]) -> MockTask:
+        self._always = fn
+        return self
+
+    def timeout(self) -> MockTask:
+        self._always = _NEVER
+        return self
+
+    def succeed_once(self, value: Any = None) -> MockTask:
+        self._once.append(lambda _i, _c: value)
+        return self
+
+    def fail_once(self, exc: BaseException) -> MockTask:
+        self._once.append(_raiser(exc))
+        return self
+
+    def behaviour(self) -> Callable[[Any, TaskContext], Any] | None:
+        if self._once:
+            return self._once.pop(0)
+        return self._always
+
+
+def _raiser(exc: BaseException) -> Callable[[Any, TaskContext], Any]:
+    def run(_input: Any, _ctx: TaskContext) -> Any:
+        raise exc
+
+    return run
+
+
+def _never(_input: Any, _ctx: TaskContext) -> Any:
+    raise AssertionError("unreachable")  # pragma: no cover - a marker, never called
+
+
+_NEVER = _never
+
+
+@dataclass
+class _Record:
+    state: ExecutionState
+    interpreter: Interpreter
+    parent: tuple[str, int] | None = None
+    children: dict[int, str] = field(default_factory=dict)
+
+
+class TestEnvironment:
+    __test__ = False  # not a pytest test class, whatever its name
+
+    def __init__(self, service: Service, start: datetime | None = None, seed: int = 0) -> None:
+        self.service = service
+        self.now: datetime = start or EPOCH
+        self.emitted: list[tuple[str, Any]] = []
+        self.dead_letters: list[DeadLetter] = []
+        self._executions: dict[str, _Record] = {}
+        self._names: dict[str, str] = {}
+        self._mocks: dict[str, MockTask] = {}
+        self._ready: list[Callable[[], None]] = []
+        self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
+        self._seq = itertools.count(1)
+        self._rng = random.Random(seed)
+        self._adapters: dict[str, Any] = {}
+        self._interpreters: dict[str, Interpreter] = {}
+
+    # the API of CONTRACT §5.1 ---------------------------------------------------------
+
+    def mock_task(self, name: str) -> MockTask:
+        if name not in self.service.tasks:
+            raise ValueError(f"{self.service.name} has no task {name!r}")
+        return self._mocks.setdefault(name, MockTask())
+
+    def start_execution(
+        self, workflow: str, input: Any = None, name: str | None = None
+    ) -> Execution:
+        if workflow not in self.service.workflows:
+            raise ValueError(f"{self.service.name} has no workflow {workflow!r}")
+        if name is not None and name in self._names:
+            return Execution(self, self._names[name])
+        return Execution(self, self._create(workflow, input, name, None))
+
+    def publish(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
+        name, value = self._event_payload(event, payload)
+        self._publish(name, value, self.service.name)
+
+    def send_signal(self, execution: Execution | str, signal: str, payload: Any = None) -> None:
+        record = self._record(execution)
+        signals = self.service.workflows[record.state.workflow]["signals"]
+        if signal not in signals:
+            raise ValueError(f"workflow {record.state.workflow!r} declares no signal {signal!r}")
+        try:
+            value = self._validate(signals[signal], payload)
+        except PayloadInvalid as exc:
+            raise ValueError(f"signal {signal!r}: {exc}") from exc
+        self._ready.append(
+            lambda: self._apply(record, lambda s, n: record.interpreter.signal(s, signal, value, n))
+        )
+
+    def cancel(self, execution: Execution | str) -> None:
+        record = self._record(execution)
+        self._ready.append(lambda: self._apply(record, record.interpreter.cancel))
+
+    def tick(self, seconds: float = 1) -> None:
+        target = self.now + timedelta(seconds=seconds)
+        self._drain()
+        while self._timers and self._timers[0][0] <= target:
+            due, _, action = heapq.heappop(self._timers)
+            self.now = max(self.now, due)
+            action()
+            self._drain()
+        self.now = target
+
+    # executions ------------------------------------------------------------------------
+
+    def _record(self, execution: Execution | str) -> _Record:
+        key = execution.id if isinstance(execution, Execution) else execution
+        key = self._names.get(key, key)
+        if key not in self._executions:
+            raise ValueError(f"no execution {key!r}")
+        return self._executions[key]
+
+    def _interpreter(self, workflow: str) -> Interpreter:
+        """The interpreter of the workflow's current definition; an execution keeps the
+        one it started with (``_Record.interpreter``), whatever changes later."""
+        definition = self.service.workflows[workflow]
+        key = f"{workflow}@{definition['version']}"
+        if key not in self._interpreters:
+            compiled = compile_workflow(workflow, definition)
+            self._interpreters[key] = Interpreter(
+                compiled, self.service.tasks, self.service.workflows, self.service.events,
+                self._validate, random.Random(self._rng.random()),
+            )  # fmt: skip
+        return self._interpreters[key]
+
+    def _create(
+        self, workflow: str, input: Any, name: str | None, parent: tuple[str, int] | None
+    ) -> str:
+        execution_id = f"{workflow}-{next(self._seq)}"
+        interpreter = self._interpreter(workflow)
+        state = ExecutionState(
+            execution_id, name or execution_id, workflow, interpreter.workflow.version,
+            input, self.now,
+        )  # fmt: skip
+        record = _Record(state, interpreter, parent)
+        self._executions[execution_id] = record
+        if name is not None:
+            self._names[name] = execution_id
+
+        def begin() -> None:
+            try:
+                state.input = self._validate(interpreter.workflow.input_model, input)
+            except PayloadInvalid as exc:
+                state.status = ExecutionStatus.FAILED
+                state.error = {"error": "ValidationError", "message": str(exc)}
+                self._finished(record, Command("finished", error=state.error))
+                return
+            self._apply(record, interpreter.start)
+
+        self._ready.append(begin)
+        return execution_id
+
+    def _apply(
+        self, record: _Record, step: Callable[[ExecutionState, datetime], list[Command]]
+    ) -> None:
+        if record.state.status is not ExecutionStatus.IN_PROGRESS:
+            return
+        for command in step(record.state, self.now):
+            self._carry_out(record, command)
+
+    def _carry_out(self, record: _Record, command: Command) -> None:
+        state, interp = record.state, record.interpreter
+        if command.kind == "run_task":
+            self._ready.append(lambda: self._run_task(record, command))
+        elif command.kind == "start_timer":
+            assert command.due is not None
+
+            def fire() -> None:
+                self._apply(record, lambda s, n: interp.timer_fired(s, command.handle, n))
+
+            heapq.heappush(self._timers, (command.due, next(self._seq), fire))
+        elif command.kind == "publish":
+            self._publish(command.name, command.value, self.service.name)
+        elif command.kind == "start_child":
+            child = self._create(command.name, command.value, None, (state.id, command.handle))
+            record.children[command.handle] = child
+        elif command.kind == "cancel_child":
+            child_id = record.children.get(command.handle)
+            if child_id is not None:
+                self.cancel(child_id)
+        elif command.kind == "finished":
+            self._finished(record, command)
+
+    def _finished(self, record: _Record, command: Command) -> None:
+        if record.parent is None:
+            return
+        parent_id, handle = record.parent
+        parent = self._executions[parent_id]
+        result, error = record.state.result, record.state.error
+        self._ready.append(
+            lambda: self._apply(
+                parent, lambda s, n: parent.interpreter.child_result(s, handle, n, result, error)
+            )
+        )
+
+    def _drain(self) -> None:
+        while self._ready:
+            self._ready.pop(0)()
+
+    # tasks -----------------------------------------------------------------------------
+
+    def _run_task(self, record: _Record, command: Command) -> None:
+        spec = self.service.tasks[command.name]
+        interp = record.interpreter
+        handle = command.handle
+        mock = self._mocks.get(command.name)
+        behaviour = mock.behaviour() if mock is not None else None
+        if behaviour is _NEVER:
+            return  # never answers: the interpreter's timeout timer fails it
+        ctx = TaskContext(
+            execution_id=record.state.id, attempt=command.attempt,
+            idempotency_key=f"{record.state.id}/{handle}/{command.attempt}", now=self.now,
+            emitter=self._emitter(spec["emits"]),
+            beat=lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
+        )  # fmt: skip
+        try:
+            natural = self._natural(spec["input"], command.value)
+            if mock is not None:
+                mock.calls.append(natural)
+            function = behaviour or self.service.handler(command.name)
+            output = self._validate(spec["output"], _awaited(function(natural, ctx)))
+        except PayloadInvalid as exc:
+            error = {"error": "ValidationError", "message": str(exc)}
+            self._apply(record, lambda s, n: interp.task_result(s, handle, n, error=error))
+            return
+        except Exception as exc:  # a handler's failure is the task's error, by contract
+            error = {"error": error_name(exc), "message": str(exc)}
+            self._apply(record, lambda s, n: interp.task_result(s, handle, n, error=error))
+            return
+        self._apply(record, lambda s, n: interp.task_result(s, handle, n, output=output))
+
+    # values ----------------------------------------------------------------------------
+
+    def _adapter(self, model: str) -> Any:
+        if model not in self._adapters:
+            from pydantic import TypeAdapter
+
+            self._adapters[model] = TypeAdapter(self.service.model(model))
+        return self._adapters[model]
+
+    def _validate(self, model: str | None, value: Any) -> Any:
+        """``value`` checked against ``model``, as JSON-like data."""
+        if model is None:
+            return _plain(value)
+        from pydantic import ValidationError
+
+        adapter = self._adapter(model)
+        try:
+            return adapter.dump_python(
+                adapter.validate_python(_plain(value)), mode="json", by_alias=True
+            )
+        except ValidationError as exc:
+            raise PayloadInvalid(f"{model}: {_first_error(exc)}") from exc
+
+    def _natural(self, model: str | None, value: Any) -> Any:
+        """JSON-like ``value`` as a handler receives it: a model, or a plain value."""
+        if model is None:
+            return value
+        return self._adapter(model).validate_python(value)
+
+    # events ----------------------------------------------------------------------------
+
+    def _event_payload(self, event: Any, payload: Mapping[str, Any] | None) -> tuple[str, Any]:
+        if isinstance(event, str):
+            return event, payload
+        return type(event).__name__, event
+
+    def _emitter(self, declared: list[str]) -> Callable[[Any, Mapping[str, Any] | None], None]:
+        def emit(event: Any, payload: Mapping[str, Any] | None = None) -> None:
+            name, value = self._event_payload(event, payload)
+            if name not in declared:
+                raise UndeclaredEmit(
+                    f"{name!r} is not in this handler's emits ({', '.join(declared) or 'none'})"
+                )
+            self._publish(name, value, self.service.name)
+
+        return emit
+
+    def _publish(self, name: str, payload: Any, source: str) -> None:
+        event = self.service.events.get(name)
+        if event is None and "." not in name:
+            raise ValueError(f"{self.service.name} has no event {name!r}")
+        value = self._validate(event["model"], payload) if event else _plain(payload)
+        self.emitted.append((name, value))
+        meta = EventMeta(
+            f"evt-{next(self._seq)}", name, name.split(".")[0] if "." in name else source, self.now
+        )
+        for sub_name, sub in self.service.subscriptions.items():
+            if name in sub["events"] and (not sub["filter"] or _matches(sub["filter"], value)):
+                self._ready.append(functools.partial(self._deliver, sub_name, name, value, meta, 1))
+
+    def _deliver(
+        self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
+    ) -> None:
+        sub = self.service.subscriptions[sub_name]
+        try:
+            if sub["workflow"]:
+                self._start_from_event(sub, payload, meta)
+                return
+            event_model = self.service.events.get(name, {}).get("model")
+            ctx = SubscriptionContext(meta.id, meta, self.now, self._emitter(sub["emits"]))
+            _awaited(self.service.handler(sub_name)(self._natural(event_model, payload), ctx))
+        except Exception as exc:  # a handler's failure is retried, then dead-lettered
+            policy = RetryPolicy.of(sub["retry"])
+            failure = ErrorInfo(error_name(exc), str(exc))
+            if policy.retries(failure.error, attempt):
+                due = self.now + timedelta(seconds=policy.delay(attempt, self._rng))
+                retry = lambda: self._deliver(sub_name, name, payload, meta, attempt + 1)  # noqa: E731
+                heapq.heappush(self._timers, (due, next(self._seq), retry))
+            else:
+                self.dead_letters.append(DeadLetter(sub_name, name, payload, failure))
+
+    def _start_from_event(self, sub: Mapping[str, Any], payload: Any, meta: EventMeta) -> None:
+        from eventual.cel.render import compile_template
+
+        scope = {
+            "event": payload,
+            "meta": {"id": meta.id, "name": meta.name, "source": meta.source, "time": meta.time},
+        }
+        value = compile_template(sub["input"])(scope)
+        name = compile_template(sub["execution_name"])(scope) if sub["execution_name"] else None
+        self.start_execution(sub["workflow"], value, None if name is None else str(name))
+
+
+def _matches(pattern: Mapping[str, Any], payload: Any) -> bool:
+    from eventual.patterns import matches  # only services with filters need it
+
+    return matches(pattern, payload)
+
+
+def _awaited(result: Any) -> Any:
+    return asyncio.run(result) if inspect.iscoroutine(result) else result
+
+
+def _plain(value: Any) -> Any:
+    """Models and other values as JSON-like data."""
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json", by_alias=True) if callable(dump) else value
+
+
+def _first_error(exc: Any) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {first['msg']}" if where else str(first["msg"])

@@ -1,0 +1,143 @@
+"""Workflows as the interpreter sees them: a ``definition.json`` workflow compiled once.
+
+``compile_workflow`` turns the JSON step lists into frozen ``Step`` values whose
+templates are compiled CEL renderers, and indexes every step list (a *block*) by its
+path, so interpreter state can refer to a block with a short JSON list. Paths:
+``("steps",)`` is the workflow's own list; ``(*step, "then")``, ``(*step, "else")``,
+``(*step, "branch", name)``, ``(*step, "steps")`` (for_each), ``(*step, "try")``,
+``(*step, "catch", i)`` and ``(*step, "compensate")`` are a step's nested lists,
+where a step's path is its block's path plus its index.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eventual.cel.render import compile_template
+
+Path = tuple[str | int, ...]
+Renderer = Callable[[Mapping[str, Any]], Any]
+ROOT: Path = ("steps",)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 1
+    backoff: float = 0.0
+    multiplier: float = 2.0
+    max_backoff: float | None = None
+    jitter: str = "none"
+    errors: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any] | None) -> RetryPolicy:
+        if not data:
+            return cls()
+        errors = data.get("errors")
+        return cls(
+            data["attempts"], data["backoff"], data["multiplier"], data.get("max_backoff"),
+            data.get("jitter", "none"), tuple(errors) if errors is not None else None,
+        )  # fmt: skip
+
+    def retries(self, error: str, attempt: int) -> bool:
+        """Whether attempt ``attempt`` failing with ``error`` is tried again."""
+        if attempt >= self.attempts:
+            return False
+        return error != "ValidationError" if self.errors is None else error in self.errors
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (1-based)."""
+        delay = self.backoff * self.multiplier ** (attempt - 1)
+        if self.max_backoff is not None:
+            delay = min(delay, self.max_backoff)
+        return rng.uniform(0.0, delay) if self.jitter == "full" else delay
+
+
+@dataclass(frozen=True, slots=True)
+class Catch:
+    errors: tuple[str, ...]
+    var: str
+    block: Path
+
+    def handles(self, error: str) -> bool:
+        return "*" in self.errors or error in self.errors
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: str
+    id: str | None
+    path: Path
+    target: str | None = None
+    value: Renderer | None = None
+    duration: float | None = None
+    timeout: float | None = None
+    retry: RetryPolicy | None = None
+    var: str | None = None
+    concurrency: int = 10
+    error: str | None = None
+    blocks: tuple[tuple[str, Path], ...] = ()
+    assign: tuple[tuple[str, Renderer], ...] = ()
+    catch: tuple[Catch, ...] = ()
+    compensate: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledWorkflow:
+    name: str
+    version: str
+    input_model: str | None
+    output_model: str | None
+    timeout: float | None
+    signals: Mapping[str, str | None]
+    blocks: Mapping[Path, tuple[Step, ...]]
+
+    def step(self, path: Path) -> Step:
+        return self.blocks[path[:-1]][int(path[-1])]
+
+
+def compile_workflow(name: str, data: Mapping[str, Any]) -> CompiledWorkflow:
+    blocks: dict[Path, tuple[Step, ...]] = {}
+    _block(data["steps"], ROOT, blocks)
+    return CompiledWorkflow(
+        name, data["version"], data.get("input"), data.get("output"), data.get("timeout"),
+        dict(data.get("signals", {})), blocks,
+    )  # fmt: skip
+
+
+def _block(
+    steps: list[Mapping[str, Any]], path: Path, blocks: dict[Path, tuple[Step, ...]]
+) -> Path:
+    blocks[path] = tuple(_step(s, (*path, i), blocks) for i, s in enumerate(steps))
+    return path
+
+
+def _step(data: Mapping[str, Any], path: Path, blocks: dict[Path, tuple[Step, ...]]) -> Step:
+    kind = data["kind"]
+    nested = data.get("blocks", {})
+    names: list[tuple[str, Path]] = []
+    if kind == "parallel":
+        names = [(b, _block(s, (*path, "branch", b), blocks)) for b, s in nested.items()]
+    else:
+        names = [(b, _block(s, (*path, b), blocks)) for b, s in nested.items()]
+    catch = tuple(
+        Catch(tuple(c["errors"]), c["as"], _block(c["steps"], (*path, "catch", i), blocks))
+        for i, c in enumerate(data.get("catch", []))
+    )
+    compensate = (
+        _block(data["compensate"], (*path, "compensate"), blocks) if "compensate" in data else None
+    )
+    templated = "value" in data or kind in ("task", "workflow", "return")
+    return Step(
+        kind=kind, id=data.get("id"), path=path, target=data.get("target"),
+        value=compile_template(data.get("value")) if templated else None,
+        duration=data.get("duration"), timeout=data.get("timeout"),
+        retry=RetryPolicy.of(data["retry"]) if data.get("retry") else None,
+        var=data.get("var"), concurrency=data.get("concurrency", 10), error=data.get("error"),
+        blocks=tuple(names),
+        assign=tuple((var, compile_template(t)) for var, t in data.get("set", {}).items()),
+        catch=catch, compensate=compensate,
+    )  # fmt: skip

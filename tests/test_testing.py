@@ -1,0 +1,350 @@
+"""The TestEnvironment and the interpreter behind it, step kind by step kind."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eventual import ExecutionStatus, Service, TaskContext, TaskError
+from eventual.testing import TestEnvironment
+from eventualc.cli import cli
+
+MakeService = Callable[..., Service]
+
+
+@pytest.fixture
+def make_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeService]:
+    """``make_service(spec, **handlers)``: builds the spec and imports its package."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    packages: list[str] = []
+
+    def make(spec: str, **handlers: str) -> Service:
+        out = f"gen_{uuid.uuid4().hex[:8]}"
+        (tmp_path / "spec.yaml").write_text(textwrap.dedent(spec))
+        result = CliRunner().invoke(cli, ["build", "spec.yaml", "--out", out])
+        assert result.exit_code == 0, result.output
+        name = textwrap.dedent(spec).split("service:")[1].split()[0]
+        for handler, code in handlers.items():
+            (tmp_path / out / name / "handlers" / f"{handler}.py").write_text(textwrap.dedent(code))
+        packages.append(out)
+        module = importlib.import_module(f"{out}.{name}")
+        service: Service = module.service
+        return service
+
+    yield make
+    for out in packages:
+        for module in [m for m in sys.modules if m == out or m.startswith(out + ".")]:
+            del sys.modules[module]
+
+
+def test_the_contract_example_runs_as_written() -> None:
+    from generated.orders import service
+
+    env = TestEnvironment(service)
+    env.mock_task("processPayment").fail(RuntimeError("failed to process payment"))
+    ship = env.mock_task("shipOrder").succeed("ship-1")
+    execution = env.start_execution("processOrder", input="order-1")
+    assert execution.get_status().status == ExecutionStatus.IN_PROGRESS
+    env.tick()
+    status = execution.get_status()
+    assert status.status == ExecutionStatus.FAILED
+    assert (status.error.error, status.error.message) == ("RuntimeError", "failed to process payment")
+    assert ship.calls == []
+
+
+def test_the_order_workflow_succeeds_with_the_example_handlers() -> None:
+    from generated.orders import service
+
+    env = TestEnvironment(service)
+    execution = env.start_execution("processOrder", input="order-7")
+    env.tick()
+    status = execution.get_status()
+    assert status.status == ExecutionStatus.SUCCEEDED
+    assert status.result["orderId"] == "order-7"
+    assert status.result["shippingId"] == "ship-order-7"
+    assert status.result["paymentId"].startswith("pay-order-7-")
+
+
+def test_the_choreography_ping_pongs_events() -> None:
+    from generated.orders import OrderCreated, service
+
+    env = TestEnvironment(service)
+    env.publish(OrderCreated(orderId="o-1"))
+    env.tick()
+    assert env.emitted == [
+        ("OrderCreated", {"orderId": "o-1"}),
+        ("PaymentProcessed", {"orderId": "o-1", "paymentId": "pay-o-1"}),
+        ("OrderShipped", {"orderId": "o-1", "shipmentId": "ship-o-1"}),
+    ]
+    assert env.dead_letters == []
+
+
+SPEC = """\
+service: flows
+events:
+  Done: {schema: {type: object, required: [n], properties: {n: {type: integer}}}}
+  Big: {schema: {type: object, required: [amount], properties: {amount: {type: number}}}}
+tasks:
+  double: {input: integer, output: integer, retry: {attempts: 3, backoff: 10s, multiplier: 3}}
+  flaky: {input: integer, output: integer, timeout: 1m}
+  slow: {input: integer, output: integer, timeout: 1m, heartbeat: 10s}
+  undo: {input: string}
+  note: {input: string, emits: [Done]}
+subscriptions:
+  onBig: {events: [Big], filter: {amount: [{numeric: [">", 100]}]}, retry: {attempts: 2, backoff: 5s}}
+  startOnBig: {events: [Big], workflow: sum, input: [1, 2], execution_name: "big-${{ event.amount }}"}
+workflows:
+  sum:
+    input: {type: array, items: {type: integer}}
+    output: integer
+    steps:
+      - id: doubled
+        for_each: ${{ input }}
+        concurrency: 2
+        steps: [{task: double, input: "${{ item }}"}]
+      - return: ${{ steps.doubled.output[0] + steps.doubled.output[1] }}
+  branches:
+    input: integer
+    steps:
+      - id: both
+        parallel:
+          a: [{task: double, input: "${{ input }}"}]
+          b: [{task: double, input: "${{ input + 1 }}"}]
+      - if: ${{ steps.both.output.a > 10 }}
+        then: [{set: {size: big}}]
+        else: [{set: {size: small}}]
+      - emit: Done
+        payload: {n: "${{ steps.both.output.b }}"}
+      - return: {size: "${{ vars.size }}", both: "${{ steps.both.output }}"}
+  saga:
+    input: integer
+    signals: {go: boolean}
+    steps:
+      - id: one
+        task: double
+        input: ${{ input }}
+        compensate: [{task: undo, input: "one ${{ steps.one.output }}"}]
+      - id: two
+        task: double
+        input: ${{ input }}
+        compensate: [{task: undo, input: "two"}]
+      - id: ok
+        wait_for_signal: go
+        timeout: 1h
+      - if: ${{ !steps.ok.output }}
+        then: [{fail: {error: Rejected, message: "no go for ${{ input }}"}}]
+  guarded:
+    input: integer
+    steps:
+      - id: try
+        try: [{task: flaky, input: "${{ input }}"}]
+        catch:
+          - errors: [Timeout]
+            as: problem
+            steps: [{task: note, input: "${{ problem.error }}: ${{ problem.message }}"}]
+      - sleep: 1h
+      - return: done
+  beating:
+    input: integer
+    steps: [{task: slow, input: "${{ input }}"}]
+  parent:
+    input: {type: array, items: {type: integer}}
+    steps:
+      - {id: child, workflow: sum, input: "${{ input }}"}
+      - return: ${{ steps.child.output * 10 }}
+"""
+DOUBLE = """\
+import eventual
+
+def double(input: int, ctx: eventual.TaskContext) -> int:
+    return input * 2
+"""
+NOTE = """\
+import eventual
+
+def note(input: str, ctx: eventual.TaskContext) -> None:
+    ctx.emit("Done", {"n": len(input)})
+"""
+
+
+@pytest.fixture
+def flows(make_service: MakeService) -> Service:
+    return make_service(SPEC, double=DOUBLE, note=NOTE)
+
+
+def test_for_each_keeps_input_order_and_respects_concurrency(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    double = env.mock_task("double").invoke(lambda i, _c: i * 2)
+    execution = env.start_execution("sum", input=[3, 4, 5])
+    env.tick()
+    assert execution.get_status().result == 14
+    assert double.calls == [3, 4, 5]
+
+
+def test_parallel_if_set_emit_and_return(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    execution = env.start_execution("branches", input=6)
+    env.tick()
+    status = execution.get_status()
+    assert status.status == ExecutionStatus.SUCCEEDED, status.error
+    assert status.result == {"size": "big", "both": {"a": 12, "b": 14}}
+    assert env.emitted == [("Done", {"n": 14})]
+
+
+def test_retries_follow_the_virtual_clock(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    double = env.mock_task("double")
+    double.fail_once(RuntimeError("one")).fail_once(RuntimeError("two")).succeed(8)
+    execution = env.start_execution("parent", input=[1])
+    env.tick(9)
+    assert len(double.calls) == 1
+    env.tick(1)  # the retry is due at failure time + 10s, and fires within this tick
+    assert len(double.calls) == 2
+    env.tick(29)
+    assert len(double.calls) == 2
+    env.tick(1)  # the second delay is 10s * 3
+    assert len(double.calls) == 3
+    assert execution.get_status().status == ExecutionStatus.FAILED  # sum of one item fails
+    assert execution.get_status().error.error == "ExpressionError"
+
+
+def test_retries_give_up_after_the_attempts(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    env.mock_task("double").fail(TaskError("Declined", "card declined"))
+    execution = env.start_execution("sum", input=[1, 2])
+    env.tick(3600)
+    error = execution.get_status().error
+    assert (error.error, error.message) == ("Declined", "card declined")
+
+
+def test_compensation_runs_in_reverse_once_and_keeps_the_failure(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    undo = env.mock_task("undo").succeed()
+    execution = env.start_execution("saga", input=2)
+    env.tick()
+    env.send_signal(execution, "go", False)
+    env.tick()
+    status = execution.get_status()
+    assert status.status == ExecutionStatus.FAILED
+    assert (status.error.error, status.error.message) == ("Rejected", "no go for 2")
+    assert undo.calls == ["two", "one 4"]
+
+
+def test_signals_sent_early_are_kept_and_undeclared_ones_rejected(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    execution = env.start_execution("saga", input=1)
+    env.send_signal(execution, "go", True)
+    with pytest.raises(ValueError, match="declares no signal 'stop'"):
+        env.send_signal(execution, "stop")
+    env.tick()
+    assert execution.get_status().status == ExecutionStatus.SUCCEEDED
+
+
+def test_signal_timeout_fails_and_compensates(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    undo = env.mock_task("undo").succeed()
+    execution = env.start_execution("saga", input=1)
+    env.tick(3599)
+    assert execution.get_status().status == ExecutionStatus.IN_PROGRESS
+    env.tick(1)
+    assert execution.get_status().error.error == "Timeout"
+    assert undo.calls == ["two", "one 2"]
+
+
+def test_cancel_compensates(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    undo = env.mock_task("undo").succeed()
+    execution = env.start_execution("saga", input=1)
+    env.tick()
+    env.cancel(execution)
+    env.tick()
+    assert execution.get_status().status == ExecutionStatus.CANCELLED
+    assert undo.calls == ["two", "one 2"]
+
+
+def test_task_timeout_is_caught(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    env.mock_task("flaky").timeout()
+    execution = env.start_execution("guarded", input=1)
+    env.tick(59)
+    assert env.emitted == []
+    env.tick(1)
+    assert env.emitted == [("Done", {"n": len("Timeout: task timed out")})]
+    env.tick(3600)
+    assert execution.get_status().result == "done"
+
+
+def test_subscriptions_filter_retry_dead_letter_and_start_workflows(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    env.publish("Big", {"amount": 50})
+    env.publish("Big", {"amount": 500})
+    env.publish("Big", {"amount": 500})
+    env.tick(10)
+    # onBig is still a stub: NotImplementedError on both attempts of both big events
+    assert [(d.subscription, d.event, d.payload, d.error.error) for d in env.dead_letters] == [
+        ("onBig", "Big", {"amount": 500}, "NotImplementedError")
+    ] * 2
+    starts = [e for e in env._executions.values() if e.state.workflow == "sum"]
+    assert len(starts) == 2  # names big-50 and big-500: the second big-500 is a no-op
+
+
+def test_validation_errors(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    with pytest.raises(Exception, match="Big"):
+        env.publish("Big", {"amount": "lots"})
+    execution = env.start_execution("sum", input="not a list")
+    env.tick()
+    assert execution.get_status().error.error == "ValidationError"
+
+
+def test_same_inputs_give_the_same_history(flows: Service) -> None:
+    def run() -> list[dict[str, object]]:
+        env = TestEnvironment(flows)
+        env.mock_task("double").fail_once(RuntimeError("x")).invoke(lambda i, _c: i + 1)
+        execution = env.start_execution("branches", input=3)
+        env.tick(100)
+        return execution.history()
+
+    assert run() == run()
+
+
+def test_executions_are_pinned_to_their_definition(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    execution = env.start_execution("saga", input=1)
+    env.tick()
+    version = env._executions[execution.id].state.version
+    assert version == flows.workflows["saga"]["version"]
+
+
+
+def test_a_task_without_heartbeats_times_out_at_its_heartbeat(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    env.mock_task("slow").timeout()
+    execution = env.start_execution("beating", input=1)
+    env.tick(9)
+    assert execution.get_status().status == ExecutionStatus.IN_PROGRESS
+    env.tick(1)
+    error = execution.get_status().error
+    assert (error.error, error.message) == ("Timeout", "no heartbeat in time")
+
+
+def test_heartbeats_are_accepted_and_the_result_counts(flows: Service) -> None:
+    env = TestEnvironment(flows)
+
+    def beat(value: int, ctx: TaskContext) -> int:
+        ctx.heartbeat()
+        return value + 1
+
+    env.mock_task("slow").invoke(beat)
+    execution = env.start_execution("beating", input=1)
+    env.tick(100)
+    assert execution.get_status().status == ExecutionStatus.SUCCEEDED
