@@ -49,7 +49,7 @@ def check_filters(build: ir.Build) -> list[Diagnostic]:
                     fields.append((shown, env.expand(env.of_schema(event.schema, ref.service))))
             checker = _FilterCheck(service, env)
             checker.pattern(subscription.filter, (*subscription.path, "filter"), fields, "")
-            diagnostics += checker.diagnostics
+            diagnostics += checker.diagnostics or _runtime_rejects(service, subscription)
     return diagnostics
 
 
@@ -228,6 +228,18 @@ class _FilterCheck:
                 )
 
 
+def _runtime_rejects(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+    """The runtime's own validation, so a filter that checks here also runs everywhere."""
+    from eventual.patterns import PatternError, compile_pattern
+
+    try:
+        compile_pattern(subscription.filter or {})
+    except PatternError as exc:
+        span = value_span(service, (*subscription.path, "filter"))
+        return [error("E501", span, f"invalid filter: {exc}")]
+    return []
+
+
 def _accepts(t: Type, kind: str) -> bool:
     if t == DYN:
         return True
@@ -259,7 +271,7 @@ def _numeric_ok(arg: Any) -> bool:
     if any(isinstance(n, bool) or not isinstance(n, int | float) for n in numbers):
         return False
     if len(arg) == 4:
-        return ops[0] in (">", ">=") and ops[1] in ("<", "<=") and numbers[0] <= numbers[1]
+        return ops[0] in (">", ">=") and ops[1] in ("<", "<=") and numbers[0] < numbers[1]
     return True
 
 
