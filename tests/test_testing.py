@@ -57,7 +57,10 @@ def test_the_contract_example_runs_as_written() -> None:
     env.tick()
     status = execution.get_status()
     assert status.status == ExecutionStatus.FAILED
-    assert (status.error.error, status.error.message) == ("RuntimeError", "failed to process payment")
+    assert (status.error.error, status.error.message) == (
+        "RuntimeError",
+        "failed to process payment",
+    )
     assert ship.calls == []
 
 
@@ -323,7 +326,6 @@ def test_executions_are_pinned_to_their_definition(flows: Service) -> None:
     env.tick()
     version = env._executions[execution.id].state.version
     assert version == flows.workflows["saga"]["version"]
-
 
 
 def test_a_task_without_heartbeats_times_out_at_its_heartbeat(flows: Service) -> None:

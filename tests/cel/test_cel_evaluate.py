@@ -20,12 +20,14 @@ from eventualc.types import (
     BYTES,
     DOUBLE,
     DURATION,
+    DYN,
     INT,
     STRING,
     TIMESTAMP,
     ListOf,
     MapOf,
     Object,
+    Type,
     TypeEnv,
 )
 
@@ -610,7 +612,7 @@ def test_compile_error(text: str, message: str) -> None:
     with pytest.raises(CelEvaluationError, match="^" + message):
         compile_expression(node)
     # the checker rejects the same expressions
-    scope = {name: celtypes.DYN for name in VARS}
+    scope: dict[str, Type] = {name: DYN for name in VARS}
     _, problems = celtypes.infer(node, scope, TypeEnv({}))
     assert problems
 
@@ -730,6 +732,17 @@ def test_equals_helper() -> None:
 # --- robustness: random expressions over random values -------------------------------------
 
 FUNCTION_NAMES = sorted(celtypes.FUNCTIONS)
+RECEIVER_FUNCTIONS = [name for name in FUNCTION_NAMES if celtypes.FUNCTIONS[name][0]]
+
+
+def _arity(name: str) -> int:
+    return len(celtypes.FUNCTIONS[name][1])
+
+
+def _receiver(name: str) -> int:
+    return 1 if celtypes.FUNCTIONS[name][0] else 0
+
+
 NAMES = ["a", "b", "c"]
 FIELDS = ["x", "y", "f"]
 
@@ -769,18 +782,22 @@ def _any_expr(leaves: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     def extend(sub: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         return st.one_of(
             st.tuples(st.sampled_from(["-", "!"]), sub).map(lambda t: f"{t[0]}({t[1]})"),
-            st.tuples(sub, st.sampled_from(BINARY_OPS), sub).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(sub, st.sampled_from(BINARY_OPS), sub).map(
+                lambda t: f"({t[0]} {t[1]} {t[2]})"
+            ),
             st.tuples(sub, sub, sub).map(lambda t: f"({t[0]} ? {t[1]} : {t[2]})"),
             st.tuples(sub, st.sampled_from(FIELDS)).map(lambda t: f"({t[0]}).{t[1]}"),
             st.tuples(sub, st.sampled_from(FIELDS)).map(lambda t: f"has(({t[0]}).{t[1]})"),
             st.tuples(sub, sub).map(lambda t: f"({t[0]})[{t[1]}]"),
-            st.tuples(st.sampled_from(FUNCTION_NAMES), st.lists(sub, max_size=2)).map(
-                lambda t: f"{t[0]}({', '.join(t[1])})"
+            st.tuples(st.sampled_from(FUNCTION_NAMES), st.lists(sub, min_size=1, max_size=2)).map(
+                lambda t: f"{t[0]}({', '.join(t[1][: _arity(t[0]) + _receiver(t[0])])})"
             ),
-            st.tuples(sub, st.sampled_from(FUNCTION_NAMES), st.lists(sub, max_size=1)).map(
-                lambda t: f"({t[0]}).{t[1]}({', '.join(t[2])})"
+            st.tuples(sub, st.sampled_from(RECEIVER_FUNCTIONS), st.lists(sub, max_size=1)).map(
+                lambda t: f"({t[0]}).{t[1]}({', '.join(t[2][: _arity(t[1])])})"
             ),
-            st.tuples(sub, st.sampled_from(MACROS), sub).map(lambda t: f"({t[0]}).{t[1]}(v, {t[2]})"),
+            st.tuples(sub, st.sampled_from(MACROS), sub).map(
+                lambda t: f"({t[0]}).{t[1]}(v, {t[2]})"
+            ),
             st.tuples(sub, sub, sub).map(lambda t: f"({t[0]}).map(v, {t[1]}, {t[2]})"),
             st.lists(sub, max_size=3).map(lambda items: f"[{', '.join(items)}]"),
             st.lists(st.tuples(sub, sub), max_size=2).map(
@@ -817,7 +834,9 @@ def _in_model(value: Any) -> bool:
     if kind == "list":
         return all(_in_model(v) for v in value)
     if kind == "map":
-        return all(kind_of(k) in ("string", "int", "bool") and _in_model(v) for k, v in value.items())
+        return all(
+            kind_of(k) in ("string", "int", "bool") and _in_model(v) for k, v in value.items()
+        )
     return kind in ("null", "bool", "int", "double", "string", "bytes", "timestamp", "duration")
 
 
@@ -890,19 +909,29 @@ class Gen:
         cond = [lambda d, b: f"({e('bool', d, b)} ? {e(t, d, b)} : {e(t, d, b)})"]
         numeric = {
             "int": [
-                lambda d, b: f"({e('int', d, b)} {self.pick(['+', '-', '*', '/', '%'])} {e('int', d, b)})",
+                lambda d, b: (
+                    f"({e('int', d, b)} {self.pick(['+', '-', '*', '/', '%'])} {e('int', d, b)})"
+                ),
                 lambda d, b: f"-({e('int', d, b)})",
-                lambda d, b: f"size({e(self.pick(['string', 'list_int', 'list_string', 'map_int', 'bytes']), d, b)})",
+                lambda d, b: (
+                    f"size({e(self.pick(['string', 'list_int', 'list_string', 'map_int', 'bytes']), d, b)})"
+                ),
                 lambda d, b: f"{e(self.pick(['list_int']), d, b)}[{e('int', d, b)}]",
-                lambda d, b: f"int({e(self.pick(['int', 'double', 'string', 'bool', 'timestamp']), d, b)})",
+                lambda d, b: (
+                    f"int({e(self.pick(['int', 'double', 'string', 'bool', 'timestamp']), d, b)})"
+                ),
                 lambda d, b: f"uint({e(self.pick(['int', 'double', 'string']), d, b)})",
                 lambda d, b: f"{e('map_int', d, b)}.{self.pick(['a', 'b', 'k'])}",
                 lambda d, b: f"{e('map_int', d, b)}[{e('string', d, b)}]",
                 lambda d, b: f"{e('timestamp', d, b)}.{self.pick(list(celtypes._TIME_PARTS))}()",
             ],
             "double": [
-                lambda d, b: f"({e(self.pick(['int', 'double']), d, b)} {self.pick(['+', '-', '*', '/'])} {e('double', d, b)})",
-                lambda d, b: f"({e('double', d, b)} {self.pick(['+', '-', '*', '/'])} {e(self.pick(['int', 'double']), d, b)})",
+                lambda d, b: (
+                    f"({e(self.pick(['int', 'double']), d, b)} {self.pick(['+', '-', '*', '/'])} {e('double', d, b)})"
+                ),
+                lambda d, b: (
+                    f"({e('double', d, b)} {self.pick(['+', '-', '*', '/'])} {e(self.pick(['int', 'double']), d, b)})"
+                ),
                 lambda d, b: f"-({e('double', d, b)})",
                 lambda d, b: f"double({e(self.pick(['int', 'double', 'string']), d, b)})",
             ],
@@ -911,8 +940,12 @@ class Gen:
             **numeric,
             "string": [
                 lambda d, b: f"({e('string', d, b)} + {e('string', d, b)})",
-                lambda d, b: f"string({e(self.pick(['int', 'double', 'string', 'bool', 'bytes', 'timestamp', 'duration']), d, b)})",
-                lambda d, b: f"{e('string', d, b)}.{self.pick(['lowerAscii', 'upperAscii', 'trim'])}()",
+                lambda d, b: (
+                    f"string({e(self.pick(['int', 'double', 'string', 'bool', 'bytes', 'timestamp', 'duration']), d, b)})"
+                ),
+                lambda d, b: (
+                    f"{e('string', d, b)}.{self.pick(['lowerAscii', 'upperAscii', 'trim'])}()"
+                ),
                 lambda d, b: f"{e('list_string', d, b)}.join({e('string', d, b)})",
                 lambda d, b: f"{e('list_string', d, b)}[{e('int', d, b)}]",
                 lambda d, b: f"{{'k': {e('string', d, b)}}}.k",
@@ -922,10 +955,16 @@ class Gen:
                 lambda d, b: f"!({e('bool', d, b)})",
                 lambda d, b: self.comparison(d, b),
                 lambda d, b: f"({e('int', d, b)} in {e('list_int', d, b)})",
-                lambda d, b: f"({e('string', d, b)} in {e(self.pick(['list_string', 'map_int']), d, b)})",
-                lambda d, b: f"{e('string', d, b)}.{self.pick(['contains', 'startsWith', 'endsWith'])}({e('string', d, b)})",
+                lambda d, b: (
+                    f"({e('string', d, b)} in {e(self.pick(['list_string', 'map_int']), d, b)})"
+                ),
+                lambda d, b: (
+                    f"{e('string', d, b)}.{self.pick(['contains', 'startsWith', 'endsWith'])}({e('string', d, b)})"
+                ),
                 lambda d, b: f"{e('string', d, b)}.matches({self.pick(LEAVES['pattern'])})",
-                lambda d, b: f"has({self.pick(['input.o', 'input.m', 'input'])}.{self.pick(['x', 'a', 'li'])})",
+                lambda d, b: (
+                    f"has({self.pick(['input.o', 'input.m', 'input'])}.{self.pick(['x', 'a', 'li'])})"
+                ),
                 lambda d, b: f"bool({e(self.pick(['bool', 'string']), d, b)})",
                 lambda d, b: self.macro("bool", d, b),
             ],
@@ -941,12 +980,18 @@ class Gen:
             ],
             "map_int": [lambda d, b: f"{{'a': {e('int', d, b)}, 'k': {e('int', d, b)}}}"],
             "timestamp": [
-                lambda d, b: f"({e('timestamp', d, b)} {self.pick(['+', '-'])} {e('duration', d, b)})",
+                lambda d, b: (
+                    f"({e('timestamp', d, b)} {self.pick(['+', '-'])} {e('duration', d, b)})"
+                ),
                 lambda d, b: f"({e('duration', d, b)} + {e('timestamp', d, b)})",
-                lambda d, b: f"timestamp({e(self.pick(['string', 'int', 'double', 'timestamp']), d, b)})",
+                lambda d, b: (
+                    f"timestamp({e(self.pick(['string', 'int', 'double', 'timestamp']), d, b)})"
+                ),
             ],
             "duration": [
-                lambda d, b: f"({e('duration', d, b)} {self.pick(['+', '-'])} {e('duration', d, b)})",
+                lambda d, b: (
+                    f"({e('duration', d, b)} {self.pick(['+', '-'])} {e('duration', d, b)})"
+                ),
                 lambda d, b: f"({e('timestamp', d, b)} - {e('timestamp', d, b)})",
                 lambda d, b: f"-({e('duration', d, b)})",
                 lambda d, b: f"duration({e(self.pick(['string', 'duration']), d, b)})",
@@ -1006,7 +1051,9 @@ TYPES = [t for t in LEAVES if t != "pattern"]
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), values=TYPED_VALUES)
-def test_checked_expressions_have_no_type_errors(data: st.DataObject, values: dict[str, Any]) -> None:
+def test_checked_expressions_have_no_type_errors(
+    data: st.DataObject, values: dict[str, Any]
+) -> None:
     gen = Gen(data)
     text = gen.expr(data.draw(st.sampled_from(TYPES)), 4, {})
     node = parse(text)
@@ -1038,7 +1085,9 @@ KNOWN_DISAGREEMENTS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("text", "values"), KNOWN_DISAGREEMENTS, ids=[t for t, _ in KNOWN_DISAGREEMENTS])
+@pytest.mark.parametrize(
+    ("text", "values"), KNOWN_DISAGREEMENTS, ids=[t for t, _ in KNOWN_DISAGREEMENTS]
+)
 def test_known_disagreements(text: str, values: dict[str, Any]) -> None:
     node = parse(text)
     _, problems = celtypes.infer(node, dict(SCOPE), TypeEnv({}))

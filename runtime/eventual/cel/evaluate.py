@@ -7,8 +7,10 @@ raises ``CelEvaluationError`` (its ``str`` is a short user-facing message) and n
 whatever the values. ``evaluate(text, variables)`` parses, compiles (cached) and evaluates.
 
 Values are JSON-like: None, bool, int, float, str, bytes, list, dict, plus aware ``datetime``
-for timestamps and ``timedelta`` for durations. Results may share structure with the
-variables (``input.items`` is the very list in ``input``); callers must not mutate them.
+for timestamps (naive ones are read as UTC) and ``timedelta`` for durations. Results may
+share structure with the variables (``input.items`` is the very list in ``input``); callers
+must not mutate them. Values outside this model give ``no such overload`` errors, or, where
+Python itself fails on them, ``evaluation failed: ...``; never another exception.
 
 Semantics are CEL's (https://github.com/google/cel-spec/blob/master/doc/langdef.md) as the
 compiler's type checker (``eventualc.celtypes``) reads them, so that an expression means the
@@ -29,6 +31,10 @@ same at build time and at run time; the same operators, functions and macros exi
   ``Z``), durations CEL's ``1h30m``/``1.5s`` syntax, kept to microseconds.
 - timestamp accessors (``getHours()``...) are in UTC; the time-zone argument is not
   supported (the checker does not accept it either).
+- ``matches`` is Python's ``re.search``, not RE2: the syntax differs at the edges
+  (backreferences and lookaround are accepted) and patterns are not linear-time.
+- map literal keys may be strings, ints and bools (as CEL); ``true`` and ``1`` cannot both
+  be keys of one map (a Python dict cannot keep them apart).
 - ``.x`` (a root-scoped name) reads ``x`` like the checker does, even inside a macro whose
   variable is also ``x``.
 
@@ -929,6 +935,11 @@ def _call(node: n.Call) -> Evaluator:
     if (node.target is not None and not receiver) or len(operands) != arity + receiver:
         _fail(f"wrong number of arguments to '{name}'")
     as_receiver = node.target is not None
+    literals = tuple([o.value for o in operands if isinstance(o, n.Literal)])
+    if len(literals) == len(operands):
+        folded = _fold(impl, literals)
+        if folded is not _MISSING:
+            return lambda _: folded
     fns = [_compile(o) for o in operands]
     if len(fns) == 1:
         (f1,) = fns
@@ -952,6 +963,16 @@ def _call(node: n.Call) -> Evaluator:
         raise _call_error(name, as_receiver, values)
 
     return call
+
+
+def _fold(impl: Callable[..., Any], values: tuple[Any, ...]) -> Any:
+    """The immutable result of a call on literals, computed once (``timestamp('...')``), or
+    _MISSING when it fails (the error then comes at evaluation) or is mutable (a list)."""
+    try:
+        result = impl(*values)
+    except (CelEvaluationError, _Mismatch):
+        return _MISSING
+    return _MISSING if isinstance(result, list | dict) else result
 
 
 def _unary(node: n.Unary) -> Evaluator:
