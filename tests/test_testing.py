@@ -156,6 +156,37 @@ workflows:
             steps: [{task: note, input: "${{ problem.error }}: ${{ problem.message }}"}]
       - sleep: 1h
       - return: done
+  timed:
+    timeout: 1h
+    steps: [{sleep: 2h}, {return: late}]
+  until:
+    steps:
+      - sleep_until: ${{ now + duration("90m") }}
+      - return: ${{ string(now) }}
+  picky:
+    input: integer
+    steps:
+      - task: double
+        input: ${{ input }}
+        retry: {attempts: 4, backoff: 10s, multiplier: 10, max_backoff: 60s, errors: [Busy]}
+  racing:
+    input: integer
+    steps:
+      - parallel:
+          fast: [{task: double, input: "${{ input }}"}]
+          slow: [{sleep: 1h}, {task: double, input: 99}]
+  looping:
+    steps:
+      - for_each: ${{ [1, 2, 3, 4] }}
+        concurrency: 1
+        steps: [{task: double, input: "${{ item }}"}]
+  undoing:
+    input: integer
+    steps:
+      - {id: a, task: double, input: 1, compensate: [{task: undo, input: a}]}
+      - {id: b, task: double, input: 2, compensate: [{task: undo, input: b}]}
+      - {id: c, task: double, input: 3, compensate: [{task: undo, input: c}]}
+      - fail: {error: Stop, message: stop}
   beating:
     input: integer
     steps: [{task: slow, input: "${{ input }}"}]
@@ -350,3 +381,131 @@ def test_heartbeats_are_accepted_and_the_result_counts(flows: Service) -> None:
     execution = env.start_execution("beating", input=1)
     env.tick(100)
     assert execution.get_status().status == ExecutionStatus.SUCCEEDED
+
+
+def test_workflow_timeout_ends_timed_out(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    execution = env.start_execution("timed")
+    env.tick(3599)
+    assert execution.get_status().status == ExecutionStatus.IN_PROGRESS
+    env.tick(1)
+    assert execution.get_status().status == ExecutionStatus.TIMED_OUT
+
+
+def test_sleep_until_follows_the_virtual_clock(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    execution = env.start_execution("until")
+    env.tick(5399)
+    assert execution.get_status().status == ExecutionStatus.IN_PROGRESS
+    env.tick(1)
+    assert execution.get_status().result == "1970-01-01T01:30:00Z"
+
+
+def test_retry_filter_and_max_backoff(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    double = env.mock_task("double")
+    double.fail_once(TaskError("Busy")).fail_once(TaskError("Busy")).fail_once(TaskError("Busy"))
+    double.succeed(2)
+    execution = env.start_execution("picky", input=1)
+    env.tick(10)  # first retry after 10s
+    assert len(double.calls) == 2
+    env.tick(60)  # then 100s, capped at 60s
+    assert len(double.calls) == 3
+    env.tick(60)
+    assert execution.get_status().status == ExecutionStatus.SUCCEEDED
+    other = TestEnvironment(flows)
+    other.mock_task("double").fail(TaskError("Fatal", "no"))
+    failed = other.start_execution("picky", input=1)
+    other.tick()
+    assert failed.get_status().error.error == "Fatal"  # not in `errors`: no retry
+
+
+def test_a_failing_branch_cancels_the_others(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    double = env.mock_task("double").fail(RuntimeError("fast fails"))
+    execution = env.start_execution("racing", input=1)
+    env.tick(7200)
+    assert execution.get_status().error.message == "fast fails"
+    assert double.calls == [1, 1, 1]  # three attempts; the slow branch never reached its task
+
+
+def test_a_failing_iteration_stops_new_ones(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    double = env.mock_task("double").invoke(_fail_on(2))
+    execution = env.start_execution("looping")
+    env.tick(100)
+    assert execution.get_status().status == ExecutionStatus.FAILED
+    assert double.calls == [1, 2, 2, 2]  # item 2 with its retries; 3 and 4 never start
+
+
+def _fail_on(bad: int) -> Callable[[int, TaskContext], int]:
+    def run(value: int, _ctx: TaskContext) -> int:
+        if value == bad:
+            raise RuntimeError(f"bad {value}")
+        return value
+
+    return run
+
+
+def test_a_failing_compensation_is_recorded_and_the_rest_still_run(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    env.mock_task("double").succeed(0)
+    undo = env.mock_task("undo").fail_once(RuntimeError("undo c failed")).succeed()
+    execution = env.start_execution("undoing", input=1)
+    env.tick()
+    status = execution.get_status()
+    assert (status.status, status.error.error) == (ExecutionStatus.FAILED, "Stop")
+    assert undo.calls == ["c", "b", "a"]
+    failed = [h for h in execution.history() if h["type"] == "CompensationFailed"]
+    assert len(failed) == 1 and failed[0]["error"]["message"] == "undo c failed"
+
+
+def test_undeclared_emits_fail_the_task(flows: Service) -> None:
+    env = TestEnvironment(flows)
+
+    def sneaky(value: int, ctx: TaskContext) -> int:
+        ctx.emit("Big", {"amount": 1})
+        return value
+
+    env.mock_task("double").invoke(sneaky)
+    execution = env.start_execution("sum", input=[1, 2])
+    env.tick(100)
+    assert execution.get_status().error.error == "UndeclaredEmit"
+
+
+def test_invalid_task_output_is_a_validation_error(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    env.mock_task("double").succeed("not a number")
+    execution = env.start_execution("sum", input=[1, 2])
+    env.tick()
+    assert execution.get_status().error.error == "ValidationError"
+
+
+def test_async_handlers_run(flows: Service) -> None:
+    env = TestEnvironment(flows)
+
+    async def double(value: int, _ctx: TaskContext) -> int:
+        return value * 2
+
+    env.mock_task("double").invoke(double)
+    execution = env.start_execution("parent", input=[1, 2])
+    env.tick()
+    assert execution.get_status().result == 60  # the child `sum` returned 2 + 4
+
+
+def test_a_new_definition_does_not_move_running_executions(flows: Service) -> None:
+    env = TestEnvironment(flows)
+    execution = env.start_execution("timed")
+    env.tick()
+    pinned = env._executions[execution.id].interpreter
+    changed = dict(
+        flows.workflows["timed"],
+        version="v2",
+        steps=[{"kind": "return", "id": None, "value": "new"}],
+    )
+    flows.workflows = {**flows.workflows, "timed": changed}  # a redeploy with another definition
+    newer = env.start_execution("timed")
+    env.tick()
+    assert env._executions[execution.id].interpreter is pinned
+    assert newer.get_status().result == "new"
+    assert execution.get_status().status == ExecutionStatus.IN_PROGRESS
