@@ -300,7 +300,9 @@ def _macro(inf: Inference, node: n.Macro) -> Type:
             "bool",
             f"the predicate of '{node.name}'",
         )
-        return target if node.name == "filter" else BOOL
+        if node.name == "filter":  # over a map, CEL filters (and returns) its keys
+            return target if isinstance(target, ListOf) else ListOf(STRING)
+        return BOOL
     if len(node.args) == 2:
         _expect(inner, node.args[0], inf.env.expand(results[0]), "bool", "the filter of 'map'")
     return ListOf(results[-1])
@@ -320,6 +322,10 @@ def _call(inf: Inference, node: n.Call) -> Type:
         wanted = [receiver_kinds, *arg_kinds]  # size(x) is also x.size()
     if len(operands) != len(wanted) or (target is not None and not receiver_kinds):
         return inf.fail("E408", node, f"wrong number of arguments to '{name}'")
+    if name == "join" and target is not None:
+        item = inf.env.expand(target.item) if isinstance(target, ListOf) else DYN
+        if not _is(item, "string"):
+            inf.fail("E404", node, f"'join' needs a list of strings, not {target.describe()}")
     for operand, kinds, arg in zip(
         operands,
         wanted,
