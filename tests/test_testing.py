@@ -509,3 +509,26 @@ def test_a_new_definition_does_not_move_running_executions(flows: Service) -> No
     assert env._executions[execution.id].interpreter is pinned
     assert newer.get_status().result == "new"
     assert execution.get_status().status == ExecutionStatus.IN_PROGRESS
+
+
+def test_set_assigns_in_written_order_and_all_or_nothing(make_service: MakeService) -> None:
+    service = make_service("""\
+        service: setter
+        workflows:
+          ordered:
+            steps:
+              - set: {b: 1, a: "${{ vars.b + 1 }}"}
+              - return: ${{ vars }}
+          atomic:
+            steps:
+              - set: {a: 1}
+              - try:
+                  - set: {a: 5, b: "${{ 1 / (vars.a - 5) }}"}
+                catch: [{steps: [{return: "${{ vars }}"}]}]
+        """)
+    env = TestEnvironment(service)
+    ordered = env.start_execution("ordered")
+    atomic = env.start_execution("atomic")
+    env.tick()
+    assert ordered.get_status().result == {"b": 1, "a": 2}
+    assert atomic.get_status().result == {"a": 1}

@@ -491,11 +491,15 @@ class _Run:
         self.child_frame(node, block, index, **{str(step.var): item, "index": index})
 
     def step_set(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        """Assigns in written order, each value seeing the ones before; all or nothing."""
+        scope = self.scope(frame)
+        assigned = scope["vars"] = dict(self.state.vars)
         for var, renderer in step.assign:
             try:
-                self.state.vars[var] = renderer(self.scope(frame))
+                assigned[var] = renderer(scope)
             except CelEvaluationError as exc:
                 raise StepFailure("ExpressionError", str(exc)) from exc
+        self.state.vars = assigned
         return True, None
 
     def step_fail(self, frame: Frame, step: Step) -> tuple[bool, Any]:

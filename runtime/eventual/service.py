@@ -18,7 +18,8 @@ The definition format (version 1), all names as written in the spec:
 where an ``Event`` of another service is ``service.Name``, a ``Retry`` is
 ``{"attempts", "backoff", "multiplier", "max_backoff", "jitter", "errors"}`` and a
 ``Step`` is ``{"kind", "id", ...}`` with the kind's keys (see the compiler's
-``emit/definition.py``).
+``emit/definition.py``); a ``set`` step lists its ``[var, template]`` pairs in written
+order, each assignment seeing the ones before it.
 """
 
 from __future__ import annotations

@@ -138,6 +138,6 @@ def _step(data: Mapping[str, Any], path: Path, blocks: dict[Path, tuple[Step, ..
         retry=RetryPolicy.of(data["retry"]) if data.get("retry") else None,
         var=data.get("var"), concurrency=data.get("concurrency", 10), error=data.get("error"),
         blocks=tuple(names),
-        assign=tuple((var, compile_template(t)) for var, t in data.get("set", {}).items()),
+        assign=tuple((var, compile_template(t)) for var, t in data.get("set", [])),
         catch=catch, compensate=compensate,
     )  # fmt: skip

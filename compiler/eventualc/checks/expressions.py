@@ -245,8 +245,12 @@ class _Checker:
         return flow
 
     def step_set(self, step: ir.Step, flow: Flow) -> Flow:
-        assigned = {var: self.template(t, self.scope(flow), DYN, "") for var, t in step.assignments}
-        return replace(flow, vars={**flow.vars, **assigned})
+        """Assignments run in written order: each value sees the ones before it."""
+        variables = dict(flow.vars)
+        for var, template in step.assignments:
+            scope = self.scope(replace(flow, vars=variables))
+            variables[var] = self.template(template, scope, DYN, "")
+        return replace(flow, vars=variables)
 
     def step_try(self, step: ir.Step, flow: Flow) -> Flow:
         return self.block(step.block("try"), flow)

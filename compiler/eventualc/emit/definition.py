@@ -112,7 +112,8 @@ def _step(service: str, step: ir.Step) -> dict[str, Any]:
     if step.blocks:
         data["blocks"] = {name: [_step(service, s) for s in steps] for name, steps in step.blocks}
     if step.assignments:
-        data["set"] = {var: t.value for var, t in step.assignments}
+        # A list, not a mapping: assignments run in written order, and JSON is sorted.
+        data["set"] = [[var, t.value] for var, t in step.assignments]
     if step.catch:
         data["catch"] = [
             {"errors": list(c.errors), "as": c.var, "steps": [_step(service, s) for s in c.steps]}
