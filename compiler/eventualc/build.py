@@ -32,7 +32,8 @@ class BuildResult:
 def build(paths: Sequence[Path], root: Path, out: Path, check: bool, force: bool) -> BuildResult:
     manifest = Manifest.read(out)
     compiler = Path(eventualc.__file__).parent
-    inputs = discover(paths) + [root / p for p in manifest.input_files]
+    spec_files = discover(paths)
+    inputs = spec_files + [root / p for p in manifest.input_files]
     digest = inputs_digest(inputs, root, compiler)
     if is_current(out, manifest, digest):
         return BuildResult(up_to_date=True)
@@ -64,7 +65,6 @@ def build(paths: Sequence[Path], root: Path, out: Path, check: bool, force: bool
             )
             result.warnings.append(warning("W802", _file_span(out / old), message))
     if not check and (force or not result.plan.conflicts):
-        spec_files = discover(paths)
         read = {Path(p).resolve() for p in front_end.sources}
         externals = sorted(p for p in read - set(spec_files) if p.is_relative_to(root))
         kept = {p for p in manifest.stubs if (out / p).is_file()}

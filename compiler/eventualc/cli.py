@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -19,6 +19,9 @@ from eventualc import __version__
 from eventualc.diagnostics import render_json, render_text
 from eventualc.project import Project, find_project
 from eventualc.source import display_path
+
+if TYPE_CHECKING:
+    from eventualc.write import Plan
 
 
 class UsageError(click.UsageError):
@@ -103,7 +106,7 @@ def build(specs: tuple[str, ...], out: str | None, check_only: bool, force: bool
     sys.exit(_report_plan(result.plan, target, check_only, force))
 
 
-def _report_plan(plan: Any, target: Path, check_only: bool, force: bool) -> int:
+def _report_plan(plan: Plan, target: Path, check_only: bool, force: bool) -> int:
     shown = display_path(target)
     if plan.conflicts and not force:
         for path in plan.conflicts:

@@ -165,12 +165,14 @@ def _retry(value: dict[str, Any] | None, default: ir.Retry, path: PathKey) -> ir
     )
 
 
+def event_ref(service: str, written: str, path: PathKey) -> ir.EventRef:
+    """``Event`` (of ``service``) or ``other.Event`` as written at ``path``."""
+    owner, _, name = written.rpartition(".")
+    return ir.EventRef(owner or service, name, path)
+
+
 def event_refs(service: str, names: list[str], path: PathKey) -> tuple[ir.EventRef, ...]:
-    refs = []
-    for i, written in enumerate(names):
-        owner, _, name = written.rpartition(".")
-        refs.append(ir.EventRef(owner or service, name, (*path, i)))
-    return tuple(refs)
+    return tuple(event_ref(service, written, (*path, i)) for i, written in enumerate(names))
 
 
 def _task(ctx: _ServiceLowering, name: str, value: dict[str, Any]) -> ir.Task:
@@ -273,8 +275,7 @@ def _call_fields(src: _StepSource) -> dict[str, Any]:
 
 
 def _emit_fields(src: _StepSource) -> dict[str, Any]:
-    owner, _, name = src.body.rpartition(".")
-    target = ir.EventRef(owner or src.service, name, (*src.path, src.kind))
+    target = event_ref(src.service, src.body, (*src.path, src.kind))
     return {"target": target, "expr": src.template("payload", {})}
 
 

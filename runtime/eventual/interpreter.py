@@ -26,6 +26,7 @@ from typing import Any
 
 from eventual.cel.evaluate import CelEvaluationError
 from eventual.durations import parse_duration
+from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR
 from eventual.status import ExecutionStatus
 from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step
 
@@ -110,8 +111,6 @@ class ExecutionState:
 
 
 # -- the interpreter ---------------------------------------------------------------------
-
-TIMEOUT = {"error": "Timeout", "message": ""}
 
 
 class Interpreter:
@@ -218,7 +217,7 @@ class Interpreter:
         run = _Run(self, state, now)
         if state.status is ExecutionStatus.IN_PROGRESS and not state.compensating:
             message = "the execution was cancelled"
-            run.end(ExecutionStatus.CANCELLED, None, {"error": "Cancelled", "message": message})
+            run.end(ExecutionStatus.CANCELLED, None, {"error": CANCELLED, "message": message})
         return run.finish()
 
 
@@ -288,11 +287,14 @@ class _Run:
     def discard_node(self, node: Node) -> None:
         self.state.nodes.pop(node.token, None)
         self.drop_handles(node.token)
+        self.stop_waiting(node)
+        for child in node.children:
+            self.discard_frame(child)
+
+    def stop_waiting(self, node: Node) -> None:
         for waiting in self.state.waiters.values():
             if node.token in waiting:
                 waiting.remove(node.token)
-        for child in node.children:
-            self.discard_frame(child)
 
     # scope -----------------------------------------------------------------------------
 
@@ -329,7 +331,7 @@ class _Run:
         try:
             return self.i.validate(model, value)
         except PayloadInvalid as exc:
-            raise StepFailure("ValidationError", str(exc)) from exc
+            raise StepFailure(VALIDATION_ERROR, str(exc)) from exc
 
     # advancing -------------------------------------------------------------------------
 
@@ -601,7 +603,7 @@ class _Run:
     def timer_fired(self, owner: int, why: str) -> None:
         if why == "workflow-timeout":
             message = "the workflow did not finish within its timeout"
-            self.end(ExecutionStatus.TIMED_OUT, None, {"error": "Timeout", "message": message})
+            self.end(ExecutionStatus.TIMED_OUT, None, {"error": TIMEOUT, "message": message})
             return
         node = self.state.nodes.get(owner)
         if node is None:
@@ -612,11 +614,9 @@ class _Run:
             self.dispatch(node, self.wf.step(node.step))
         elif why in ("timeout", "heartbeat"):
             self.drop_handles(node.token)
-            for waiting in self.state.waiters.values():
-                if node.token in waiting:
-                    waiting.remove(node.token)
+            self.stop_waiting(node)
             what = "no heartbeat in time" if why == "heartbeat" else f"{node.waiting} timed out"
-            timeout = {"error": "Timeout", "message": what}
+            timeout = {"error": TIMEOUT, "message": what}
             if node.waiting == "task":
                 self.task_failed(node, timeout)
             else:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import UndeclaredEmit, error_name
+from eventual.errors import VALIDATION_ERROR, UndeclaredEmit, error_name
 from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
 from eventual.service import Service
 from eventual.status import ExecutionStatus
@@ -247,7 +247,7 @@ class TestEnvironment:
                 state.input = self._validate(interpreter.workflow.input_model, input)
             except PayloadInvalid as exc:
                 state.status = ExecutionStatus.FAILED
-                state.error = {"error": "ValidationError", "message": str(exc)}
+                state.error = {"error": VALIDATION_ERROR, "message": str(exc)}
                 self._finished(record, Command("finished", error=state.error))
                 return
             self._apply(record, interpreter.start)
@@ -325,7 +325,7 @@ class TestEnvironment:
             function = behaviour or self.service.handler(command.name)
             output = self._validate(spec["output"], _awaited(function(natural, ctx)))
         except PayloadInvalid as exc:
-            error = {"error": "ValidationError", "message": str(exc)}
+            error = {"error": VALIDATION_ERROR, "message": str(exc)}
             self._apply(record, lambda s, n: interp.task_result(s, handle, n, error=error))
             return
         except Exception as exc:  # a handler's failure is the task's error, by contract

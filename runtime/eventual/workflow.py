@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventual.cel.render import compile_template
+from eventual.errors import VALIDATION_ERROR
 
 Path = tuple[str | int, ...]
 Renderer = Callable[[Mapping[str, Any]], Any]
@@ -46,7 +47,7 @@ class RetryPolicy:
         """Whether attempt ``attempt`` failing with ``error`` is tried again."""
         if attempt >= self.attempts:
             return False
-        return error != "ValidationError" if self.errors is None else error in self.errors
+        return error != VALIDATION_ERROR if self.errors is None else error in self.errors
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait after failed attempt ``attempt`` (1-based)."""

@@ -23,12 +23,9 @@ def service_document(service: ir.Service) -> dict[str, Any]:
     }
 
 
-def validator_for(
-    service: ir.Service, schema: dict[str, Any], root: dict[str, Any] | None = None
-) -> Draft202012Validator:
-    document = dict(root or service_document(service))
-    document["allOf"] = [schema]
-    return Draft202012Validator(document)
+def validator_for(schema: dict[str, Any], root: dict[str, Any]) -> Draft202012Validator:
+    """A validator of ``schema`` whose references resolve within ``root``."""
+    return Draft202012Validator({**root, "allOf": [schema]})
 
 
 def check_examples(build: ir.Build) -> list[Diagnostic]:
@@ -38,7 +35,7 @@ def check_examples(build: ir.Build) -> list[Diagnostic]:
         for event in service.events:
             if not event.examples:
                 continue
-            validator = validator_for(service, event.schema, root)
+            validator = validator_for(event.schema, root)
             for i, example in enumerate(event.examples):
                 for problem in validator.iter_errors(example):
                     path = (*event.path, "examples", i, *problem.absolute_path)

@@ -30,7 +30,6 @@ class Position:
     model: str | None
     annotation: str
     schema: dict[str, Any] | None  # the schema to generate ``model`` from; None: named already
-    service: str = ""  # the service owning ``model`` when it is another's event
 
 
 def position(schema: dict[str, Any] | None, own_name: str) -> Position:
