@@ -6,7 +6,8 @@ for_each, parallel, try/catch, sleep, fail and return, nested to depth 3, intege
 expressions over ``input``, ``vars``, the loop variables, ``index`` and the outputs of
 task steps that surely ran), added to a copy of that service's definition and run in a
 ``TestEnvironment`` whose only task fails for the inputs hypothesis picks. The same
-example run twice must give the same history.
+example run twice must give the same history, the second time with every
+execution's state stored as JSON and read back before each event.
 
 The reference evaluator below walks the same JSON steps with plain recursion. Branches
 of a ``parallel`` and iterations of a ``for_each`` run concurrently (CONTRACT §2.6), so
@@ -37,6 +38,7 @@ from hypothesis import event, given, reject, settings
 from hypothesis import strategies as st
 
 from eventual import ExecutionStatus, Service, TaskError
+from eventual.state import dump_state, load_state
 from eventual.testing import TestEnvironment
 from eventualc.cli import cli
 
@@ -536,8 +538,21 @@ def with_workflow(base: Service, steps: list[dict[str, Any]]) -> Service:
     return Service(definition, base.package)
 
 
-def run(service: Service, input: int, failing: dict[int, str]) -> tuple[str, Any]:
-    env = TestEnvironment(service)
+class StoredEnvironment(TestEnvironment):
+    """Stores and reloads every execution's state as JSON before each event, as the
+    SQLite engine and AWS do: a replay through it must not differ in any way."""
+
+    def _apply(self, record: Any, step: Any) -> None:
+        history = record.state.history
+        record.state = load_state(dump_state(record.state))
+        record.state.history = history
+        super()._apply(record, step)
+
+
+def run(
+    service: Service, input: int, failing: dict[int, str], stored: bool = False
+) -> tuple[str, Any]:
+    env = (StoredEnvironment if stored else TestEnvironment)(service)
     env.mock_task("work").invoke(lambda n, _ctx: work(n, failing))
     execution = env.start_execution("random", input=input)
     env.tick(3600)
@@ -567,7 +582,7 @@ def test_random_workflows_match_the_reference_and_replay_identically(
     event(json.loads(end)[0])
     assert json.loads(end)[0] != ExecutionStatus.IN_PROGRESS.name
     assert end in expected, f"got {end}, expected one of {sorted(expected)}"
-    again, history_again = run(service, input, failing)
+    again, history_again = run(service, input, failing, stored=True)
     assert (again, history_again) == (end, history)
 
 
