@@ -8,11 +8,9 @@ exactly. Handlers are the service's own unless mocked with ``mock_task``.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gc
 import heapq
-import inspect
 import itertools
 import random
 from collections import deque
@@ -22,8 +20,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import VALIDATION_ERROR, UndeclaredEmit, error_name
+from eventual.errors import VALIDATION_ERROR
 from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
+from eventual.invoke import (
+    Values,
+    emitter,
+    event_payload,
+    failure,
+    run_subscription,
+    run_task,
+    split_event,
+    start_request,
+    subscribers,
+)
 from eventual.service import Service
 from eventual.status import ExecutionStatus
 from eventual.workflow import RetryPolicy, compile_workflow
@@ -147,7 +156,7 @@ class TestEnvironment:
         self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
         self._seq = itertools.count(1)
         self._rng = random.Random(seed)
-        self._adapters: dict[str, Any] = {}
+        self._values = Values(service)
         self._interpreters: dict[str, Interpreter] = {}
 
     # the API of CONTRACT §5.1 ---------------------------------------------------------
@@ -167,8 +176,7 @@ class TestEnvironment:
         return Execution(self, self._create(workflow, input, name, None))
 
     def publish(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
-        name, value = self._event_payload(event, payload)
-        self._publish(name, value, self.service.name)
+        self._publish(*event_payload(event, payload))
 
     def send_signal(self, execution: Execution | str, signal: str, payload: Any = None) -> None:
         record = self._record(execution)
@@ -275,7 +283,7 @@ class TestEnvironment:
 
             heapq.heappush(self._timers, (command.due, next(self._seq), fire))
         elif command.kind == "publish":
-            self._publish(command.name, command.value, self.service.name)
+            self._publish(command.name, command.value)
         elif command.kind == "start_child":
             child = self._create(command.name, command.value, None, (state.id, command.handle))
             record.children[command.handle] = child
@@ -315,135 +323,56 @@ class TestEnvironment:
         ctx = TaskContext(
             execution_id=record.state.id, attempt=command.attempt,
             idempotency_key=f"{record.state.id}/{handle}/{command.attempt}", now=self.now,
-            emitter=self._emitter(spec["emits"]),
+            emitter=emitter(spec["emits"], self._emit),
             beat=lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
         )  # fmt: skip
-        try:
-            natural = self._natural(spec["input"], command.value)
-            if mock is not None:
-                mock.calls.append(natural)
-            function = behaviour or self.service.handler(command.name)
-            output = self._validate(spec["output"], _awaited(function(natural, ctx)))
-        except PayloadInvalid as exc:
-            error = {"error": VALIDATION_ERROR, "message": str(exc)}
-            self._apply(record, lambda s, n: interp.task_result(s, handle, n, error=error))
-            return
-        except Exception as exc:  # a handler's failure is the task's error, by contract
-            error = {"error": error_name(exc), "message": str(exc)}
-            self._apply(record, lambda s, n: interp.task_result(s, handle, n, error=error))
-            return
-        self._apply(record, lambda s, n: interp.task_result(s, handle, n, output=output))
-
-    # values ----------------------------------------------------------------------------
-
-    def _adapter(self, model: str) -> Any:
-        if model not in self._adapters:
-            from pydantic import TypeAdapter
-
-            self._adapters[model] = TypeAdapter(self.service.model(model))
-        return self._adapters[model]
-
-    def _validate(self, model: str | None, value: Any) -> Any:
-        """``value`` checked against ``model``, as JSON-like data."""
-        if model is None:
-            return _plain(value)
-        from pydantic import ValidationError
-
-        adapter = self._adapter(model)
-        try:
-            return adapter.dump_python(
-                adapter.validate_python(_plain(value)), mode="json", by_alias=True
-            )
-        except ValidationError as exc:
-            raise PayloadInvalid(f"{model}: {_first_error(exc)}") from exc
-
-    def _natural(self, model: str | None, value: Any) -> Any:
-        """JSON-like ``value`` as a handler receives it: a model, or a plain value."""
-        if model is None:
-            return value
-        return self._adapter(model).validate_python(value)
+        calls = mock.calls if mock is not None else None
+        outcome = run_task(self._values, command.name, command.value, ctx, behaviour, calls)
+        self._apply(
+            record,
+            lambda s, n: interp.task_result(s, handle, n, outcome.output, outcome.error),
+        )
 
     # events ----------------------------------------------------------------------------
 
-    def _event_payload(self, event: Any, payload: Mapping[str, Any] | None) -> tuple[str, Any]:
-        if isinstance(event, str):
-            return event, payload
-        return type(event).__name__, event
+    def _validate(self, model: str | None, value: Any) -> Any:
+        return self._values.validate(model, value)
 
-    def _emitter(self, declared: list[str]) -> Callable[[Any, Mapping[str, Any] | None], None]:
-        def emit(event: Any, payload: Mapping[str, Any] | None = None) -> None:
-            name, value = self._event_payload(event, payload)
-            if name not in declared:
-                raise UndeclaredEmit(
-                    f"{name!r} is not in this handler's emits ({', '.join(declared) or 'none'})"
-                )
-            self._publish(name, value, self.service.name)
+    def _emit(self, name: str, payload: Any) -> None:
+        self._publish(name, payload)
 
-        return emit
-
-    def _publish(self, name: str, payload: Any, source: str) -> None:
-        event = self.service.events.get(name)
-        if event is None and "." not in name:
-            raise ValueError(f"{self.service.name} has no event {name!r}")
-        value = self._validate(event["model"], payload) if event else _plain(payload)
+    def _publish(self, name: str, payload: Any) -> None:
+        value = self._values.payload(name, payload)
         self.emitted.append((name, value))
-        meta = EventMeta(
-            f"evt-{next(self._seq)}", name, name.split(".")[0] if "." in name else source, self.now
-        )
-        for sub_name, sub in self.service.subscriptions.items():
-            if name in sub["events"] and (not sub["filter"] or _matches(sub["filter"], value)):
-                self._ready.append(functools.partial(self._deliver, sub_name, name, value, meta, 1))
+        source, bare = split_event(self.service, name)
+        meta = EventMeta(f"evt-{next(self._seq)}", name, source, self.now)
+        for sub_name in subscribers(self.service, source, bare, value):
+            self._ready.append(functools.partial(self._deliver, sub_name, name, value, meta, 1))
 
     def _deliver(
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
     ) -> None:
         sub = self.service.subscriptions[sub_name]
-        try:
-            if sub["workflow"]:
-                self._start_from_event(sub, payload, meta)
-                return
-            event_model = self.service.events.get(name, {}).get("model")
-            ctx = SubscriptionContext(meta.id, meta, self.now, self._emitter(sub["emits"]))
-            _awaited(self.service.handler(sub_name)(self._natural(event_model, payload), ctx))
-        except Exception as exc:  # a handler's failure is retried, then dead-lettered
-            policy = RetryPolicy.of(sub["retry"])
-            failure = ErrorInfo(error_name(exc), str(exc))
-            if policy.retries(failure.error, attempt):
-                due = self.now + timedelta(seconds=policy.delay(attempt, self._rng))
-                retry = lambda: self._deliver(sub_name, name, payload, meta, attempt + 1)  # noqa: E731
-                heapq.heappush(self._timers, (due, next(self._seq), retry))
+        if sub["workflow"]:
+            try:
+                workflow, value, execution_name = start_request(sub, payload, meta)
+            except Exception as exc:  # a template that fails is the delivery's failure
+                error: dict[str, str] | None = failure(exc)
             else:
-                self.dead_letters.append(DeadLetter(sub_name, name, payload, failure))
-
-    def _start_from_event(self, sub: Mapping[str, Any], payload: Any, meta: EventMeta) -> None:
-        from eventual.cel.render import compile_template
-
-        scope = {
-            "event": payload,
-            "meta": {"id": meta.id, "name": meta.name, "source": meta.source, "time": meta.time},
-        }
-        value = compile_template(sub["input"])(scope)
-        name = compile_template(sub["execution_name"])(scope) if sub["execution_name"] else None
-        self.start_execution(sub["workflow"], value, None if name is None else str(name))
-
-
-def _matches(pattern: Mapping[str, Any], payload: Any) -> bool:
-    from eventual.patterns import matches  # only services with filters need it
-
-    return matches(pattern, payload)
-
-
-def _awaited(result: Any) -> Any:
-    return asyncio.run(result) if inspect.iscoroutine(result) else result
-
-
-def _plain(value: Any) -> Any:
-    """Models and other values as JSON-like data."""
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json", by_alias=True) if callable(dump) else value
-
-
-def _first_error(exc: Any) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ()))
-    return f"{where}: {first['msg']}" if where else str(first["msg"])
+                self.start_execution(workflow, value, execution_name)
+                return
+        else:
+            ctx = SubscriptionContext(meta.id, meta, self.now, emitter(sub["emits"], self._emit))
+            error = run_subscription(self._values, sub_name, name, payload, ctx)
+        if error is None:
+            return
+        policy = RetryPolicy.of(sub["retry"])
+        if policy.retries(error["error"], attempt):
+            due = self.now + timedelta(seconds=policy.delay(attempt, self._rng))
+            retry: Callable[[], None] = functools.partial(
+                self._deliver, sub_name, name, payload, meta, attempt + 1
+            )
+            heapq.heappush(self._timers, (due, next(self._seq), retry))
+        else:
+            failed = ErrorInfo(error["error"], error["message"])
+            self.dead_letters.append(DeadLetter(sub_name, name, payload, failed))
