@@ -1,0 +1,300 @@
+"""The embedded durable engine: services run on one SQLite file, on one machine.
+
+``Engine(path, services)`` opens (or creates) the store and offers what the command
+line offers: ``start``, ``publish``, ``signal``, ``cancel``, the queries
+(``execution``, ``executions``, ``history``, ``dead_letters``) and ``redrive``; work is
+done by ``run`` (in this thread, with a pool for handlers, until a condition holds or a
+stop event is set). Any number of engines, in threads or processes, may share a file.
+
+Names: a workflow is ``name`` or ``service.name``; an event ``Name`` or
+``service.Name``; an execution is found by its id or its name.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from eventual.interpreter import PayloadInvalid
+from eventual.service import Service
+from eventual.state import loads
+from eventual.status import ExecutionStatus
+
+from .orchestrator import Observer, Orchestrator, delivery_kind, timestamp
+from .store import Store, StoreError
+from .worker import Worker
+
+DEFAULT_PATH = Path(".eventual") / "local.db"
+
+__all__ = [
+    "DEFAULT_PATH", "DeadLetterView", "Engine", "EngineError", "ExecutionView", "StoreError",
+]  # fmt: skip
+
+
+class EngineError(Exception):
+    """A request the engine cannot carry out: unknown names, payloads that do not fit."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionView:
+    id: str
+    name: str
+    service: str
+    workflow: str
+    status: ExecutionStatus
+    result: Any
+    error: dict[str, str] | None
+    started: datetime
+    ended: datetime | None
+    parent: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "service": self.service,
+            "workflow": self.workflow, "status": self.status.value, "result": self.result,
+            "error": self.error, "started": self.started.isoformat(),
+            "ended": self.ended.isoformat() if self.ended else None, "parent": self.parent,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterView:
+    id: int
+    service: str
+    subscription: str
+    event: str
+    event_id: str
+    payload: Any
+    error: dict[str, str]
+    attempts: int
+    failed: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "service": self.service, "subscription": self.subscription,
+            "event": self.event, "event_id": self.event_id, "payload": self.payload,
+            "error": self.error, "attempts": self.attempts, "failed": self.failed.isoformat(),
+        }  # fmt: skip
+
+
+_EXECUTION_COLUMNS = "id, name, service, workflow, status, result, error, started, ended, parent"
+
+
+def _execution(row: Sequence[Any]) -> ExecutionView:
+    return ExecutionView(
+        row[0], row[1], row[2], row[3], ExecutionStatus(row[4]),
+        None if row[5] is None else loads(row[5]), None if row[6] is None else loads(row[6]),
+        timestamp(row[7]), None if row[8] is None else timestamp(row[8]), row[9],
+    )  # fmt: skip
+
+
+class Engine:
+    def __init__(
+        self, path: str | Path = DEFAULT_PATH, services: Iterable[Service] = (), *,
+        durability: str = "full", threads: int = 8, clock: Callable[[], float] = time.time,
+    ) -> None:  # fmt: skip
+        self.store = Store(path, durability)
+        self.services = {service.name: service for service in services}
+        self.threads = threads
+        self.orchestrator = Orchestrator(self.services, clock)
+        if self.services:
+            with self.store.write() as db:
+                self.orchestrator.register(db)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # names -------------------------------------------------------------------------------
+
+    def workflow(self, name: str) -> tuple[str, str]:
+        """``(service, workflow)`` of ``name`` or ``service.name``."""
+        return self._find(name, "workflows", "workflow")
+
+    def event(self, name: str) -> tuple[str, str]:
+        """``(service, event)`` of ``Name`` or ``service.Name``."""
+        return self._find(name, "events", "event")
+
+    def _find(self, name: str, kind: str, what: str) -> tuple[str, str]:
+        service_name, _, bare = name.rpartition(".")
+        found = [
+            (s.name, bare) for s in self.services.values()
+            if (not service_name or s.name == service_name) and bare in getattr(s, kind)
+        ]  # fmt: skip
+        if len(found) == 1:
+            return found[0]
+        if found:
+            options = ", ".join(f"{s}.{n}" for s, n in found)
+            raise EngineError(f"{what} {name!r} is ambiguous: say one of {options}")
+        known = sorted(f"{s.name}.{n}" for s in self.services.values() for n in getattr(s, kind))
+        raise EngineError(f"no {what} {name!r} (known: {', '.join(known) or 'none'})")
+
+    # requests ----------------------------------------------------------------------------
+
+    def start(self, workflow: str, input: Any = None, name: str | None = None) -> str:
+        """Queues an execution and returns its id; a name used before gives that one.
+        Raises ``EngineError`` when the input does not fit the workflow's input schema."""
+        service, bare = self.workflow(workflow)
+        model = self.services[service].workflows[bare]["input"]
+        try:
+            input = self.orchestrator.values[service].validate(model, input)
+        except PayloadInvalid as exc:
+            raise EngineError(f"input of {bare}: {exc}") from exc
+        with self.store.write() as db:
+            execution, _ = self.orchestrator.start(db, service, bare, input, name)
+        return execution
+
+    def publish(self, event: str, payload: Any = None) -> str:
+        """Publishes an event from its own service; returns the event id."""
+        service, bare = self.event(event)
+        try:
+            with self.store.write() as db:
+                return self.orchestrator.publish(db, service, bare, payload)
+        except PayloadInvalid as exc:
+            raise EngineError(f"payload of {bare}: {exc}") from exc
+
+    def signal(self, execution: str, signal: str, payload: Any = None) -> None:
+        view = self.execution(execution)
+        definition = self._definition(view.id)
+        signals = definition["workflows"][view.workflow]["signals"]
+        if signal not in signals:
+            declared = ", ".join(sorted(signals)) or "none"
+            raise EngineError(
+                f"workflow {view.workflow!r} declares no signal {signal!r} (declared: {declared})"
+            )
+        if view.service in self.orchestrator.values:
+            try:
+                payload = self.orchestrator.values[view.service].validate(signals[signal], payload)
+            except PayloadInvalid as exc:
+                raise EngineError(f"signal {signal!r}: {exc}") from exc
+        self._enqueue(view, {"op": "signal", "name": signal, "payload": payload})
+
+    def cancel(self, execution: str) -> None:
+        self._enqueue(self.execution(execution), {"op": "cancel"})
+
+    def _enqueue(self, view: ExecutionView, event: dict[str, Any]) -> None:
+        if view.status is not ExecutionStatus.IN_PROGRESS:
+            raise EngineError(f"execution {view.id} has ended ({view.status.value})")
+        with self.store.write() as db:
+            Store.add_work(db, "wf", view.id, self.orchestrator.clock(), event)
+
+    def _definition(self, execution: str) -> dict[str, Any]:
+        row = self.store.db.execute(
+            "SELECT d.body FROM executions e JOIN definitions d ON d.version = e.version "
+            "WHERE e.id = ?",
+            (execution,),
+        ).fetchone()
+        result: dict[str, Any] = json.loads(row[0])
+        return result
+
+    # queries -----------------------------------------------------------------------------
+
+    def execution(self, ref: str) -> ExecutionView:
+        """The execution whose id, or else whose name, is ``ref``."""
+        db = self.store.db
+        rows = (
+            db.execute(
+                f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = ?", (ref,)
+            ).fetchall()
+            or db.execute(
+                f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE name = ?", (ref,)
+            ).fetchall()
+        )
+        if not rows:
+            raise EngineError(f"no execution {ref!r}")
+        if len(rows) > 1:
+            ids = ", ".join(r[0] for r in rows)
+            raise EngineError(f"several executions are named {ref!r}: say one of {ids}")
+        return _execution(rows[0])
+
+    def executions(
+        self, workflow: str | None = None, status: str | None = None
+    ) -> list[ExecutionView]:
+        """Executions, newest first, optionally of one workflow and/or status."""
+        where, args = [], []
+        if workflow is not None:
+            where.append("workflow = ?")
+            args.append(workflow.rpartition(".")[2])
+        if status is not None:
+            where.append("status = ?")
+            args.append(status.upper())
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self.store.db.execute(
+            f"SELECT {_EXECUTION_COLUMNS} FROM executions{clause} ORDER BY started DESC", args
+        )
+        return [_execution(row) for row in rows]
+
+    def history(self, ref: str) -> list[dict[str, Any]]:
+        execution = self.execution(ref).id
+        rows = self.store.db.execute(
+            "SELECT entry FROM history WHERE execution = ? ORDER BY seq", (execution,)
+        )
+        return [loads(row[0]) for row in rows]
+
+    def dead_letters(self) -> list[DeadLetterView]:
+        rows = self.store.db.execute(
+            "SELECT id, service, subscription, event, event_id, payload, error, attempts, "
+            "failed FROM dead_letters ORDER BY id"
+        )
+        return [
+            DeadLetterView(r[0], r[1], r[2], r[3], r[4], loads(r[5]), loads(r[6]), r[7],
+                           timestamp(r[8]))
+            for r in rows
+        ]  # fmt: skip
+
+    def redrive(self, ids: Sequence[int] = ()) -> int:
+        """Queues dead letters (``ids``, or all) for delivery again; how many."""
+        with self.store.write() as db:
+            query = "SELECT id, service, subscription, event_id, event, source, time, payload " \
+                    "FROM dead_letters"  # fmt: skip
+            if ids:
+                query += f" WHERE id IN ({', '.join('?' * len(ids))})"
+            rows = db.execute(query, tuple(ids)).fetchall()
+            missing = set(ids) - {row[0] for row in rows}
+            if missing:
+                raise EngineError(f"no dead letter {', '.join(map(str, sorted(missing)))}")
+            for row in rows:
+                dead, service, subscription, event_id, event, source, at, payload = row
+                if service not in self.services:
+                    raise EngineError(f"service {service!r} is not loaded: give its specs")
+                body = {"service": service, "subscription": subscription, "payload": loads(payload),
+                        "event": {"id": event_id, "name": event, "source": source, "time": at},
+                        "attempt": 1}  # fmt: skip
+                kind = delivery_kind(self.services[service], subscription)
+                Store.add_work(db, kind, None, self.orchestrator.clock(), body)
+                db.execute("DELETE FROM dead_letters WHERE id = ?", (dead,))
+        return len(rows)
+
+    # work --------------------------------------------------------------------------------
+
+    def worker(self, observer: Observer | None = None) -> Worker:
+        return Worker(self.store, self.orchestrator, self.threads, observer=observer)
+
+    def run(
+        self, until: Callable[[], bool] | None = None, stop: threading.Event | None = None,
+        observer: Observer | None = None,
+    ) -> None:  # fmt: skip
+        """Does work in this thread until ``until()`` holds or ``stop`` is set."""
+        if not self.services:
+            raise EngineError("no services loaded: give the specs to run")
+        self.worker(observer).run(stop, until)
+
+    def idle(self) -> bool:
+        """Nothing is due now, and no delivery or start waits for a retry."""
+        row = self.store.db.execute(
+            "SELECT 1 FROM work WHERE ready <= ? OR owner IS NOT NULL "
+            "OR kind IN ('delivery', 'start') LIMIT 1",
+            (self.orchestrator.clock(),),
+        ).fetchone()
+        return row is None
+
+    def finished(self, execution: str) -> bool:
+        row = self.store.db.execute(
+            "SELECT status FROM executions WHERE id = ?", (execution,)
+        ).fetchone()
+        return row is not None and row[0] != ExecutionStatus.IN_PROGRESS.value

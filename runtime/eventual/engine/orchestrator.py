@@ -1,0 +1,294 @@
+"""The interpreter's port on the SQLite store: workflow events in, commands carried out.
+
+Every method works inside the caller's write transaction (``Store.write``), so a
+workflow step's new state, its history entries and all the work it schedules (task
+runs, timers, events and their deliveries, child executions, the parent's
+notification) commit together or not at all. Nothing here runs user code: handlers run
+outside transactions, in the worker's threads, and come back as ``task_outcome`` and
+``delivery_outcome``.
+
+Executions keep the service definition they started with: definitions are stored by
+hash and an execution's interpreter is built from its own.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from eventual.context import EventMeta
+from eventual.errors import VALIDATION_ERROR
+from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
+from eventual.invoke import Values, failure, split_event, start_request, subscribers
+from eventual.service import Service
+from eventual.state import dump_state, dumps, load_state, loads
+from eventual.status import ExecutionStatus
+from eventual.workflow import RetryPolicy, compile_workflow
+
+from .store import Store, WorkItem
+
+Observer = Callable[[str, list[dict[str, Any]]], None]
+
+_IN_PROGRESS = ExecutionStatus.IN_PROGRESS.value
+
+
+def timestamp(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+class Orchestrator:
+    def __init__(self, services: Mapping[str, Service], clock: Callable[[], float]) -> None:
+        self.services = services
+        self.values = {name: Values(service) for name, service in services.items()}
+        self.clock = clock
+        self.rng = random.Random()
+        self._interpreters: dict[tuple[str, str], Interpreter] = {}
+        self.observed: dict[str, list[dict[str, Any]]] = {}  # new history, this transaction
+
+    def register(self, db: sqlite3.Connection) -> None:
+        """Records the services and their definitions (by hash) in the store."""
+        for service in self.services.values():
+            db.execute(
+                "INSERT INTO services VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET package = excluded.package, version = excluded.version",
+                (service.name, service.package, service.version),
+            )
+            db.execute(
+                "INSERT OR IGNORE INTO definitions VALUES (?, ?)",
+                (service.version, json.dumps(service.definition, sort_keys=True)),
+            )
+
+    def interpreter(
+        self, db: sqlite3.Connection, service: str, version: str, workflow: str
+    ) -> Interpreter:
+        key = (version, workflow)
+        if key not in self._interpreters:
+            current = self.services[service]
+            if version == current.version:
+                definition: Mapping[str, Any] = current.definition
+            else:
+                row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
+                definition = json.loads(row.fetchone()[0])
+            self._interpreters[key] = Interpreter(
+                compile_workflow(workflow, definition["workflows"][workflow]),
+                definition["tasks"], definition["workflows"], definition["events"],
+                self.values[service].validate, random.Random(self.rng.random()),
+            )  # fmt: skip
+        return self._interpreters[key]
+
+    # executions --------------------------------------------------------------------------
+
+    def start(
+        self, db: sqlite3.Connection, service: str, workflow: str, input: Any,
+        name: str | None = None, parent: tuple[str, int] | None = None,
+    ) -> tuple[str, bool]:  # fmt: skip
+        """Creates an execution and queues its start: ``(id, created)``; a name that
+        exists already gives that execution and creates nothing."""
+        if name is not None:
+            row = db.execute(
+                "SELECT id FROM executions WHERE service = ? AND workflow = ? AND name = ?",
+                (service, workflow, name),
+            ).fetchone()
+            if row is not None:
+                return str(row[0]), False
+        execution = f"{workflow}-{uuid.uuid4().hex[:12]}"
+        parent_id, handle = parent or (None, None)
+        db.execute(
+            "INSERT INTO executions (id, service, workflow, name, version, status, input, "
+            "parent, parent_handle, started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (execution, service, workflow, name or execution, self.services[service].version,
+             _IN_PROGRESS, dumps(input), parent_id, handle, self.clock()),
+        )  # fmt: skip
+        Store.add_work(db, "wf", execution, self.clock(), {"op": "start"})
+        return execution, True
+
+    def apply(self, db: sqlite3.Connection, execution: str, event: Mapping[str, Any]) -> None:
+        """Applies one workflow event (``{"op": ...}``) to ``execution`` and carries out
+        what it commands. Events for a finished or unknown execution are dropped."""
+        row = db.execute(
+            "SELECT service, workflow, version, status, state, input, name, started, history, "
+            "parent, parent_handle FROM executions WHERE id = ?",
+            (execution,),
+        ).fetchone()
+        if row is None or row[3] != _IN_PROGRESS:
+            return
+        service, workflow, version, _, text, input, name, started, seen, parent, handle = row
+        interp = self.interpreter(db, service, version, workflow)
+        now = timestamp(self.clock())
+        op = event["op"]
+        if op == "start":
+            state = ExecutionState(
+                execution, name, workflow, interp.workflow.version, loads(input),
+                timestamp(started),
+            )  # fmt: skip
+            try:
+                state.input = interp.validate(interp.workflow.input_model, state.input)
+            except PayloadInvalid as exc:
+                state.status = ExecutionStatus.FAILED
+                state.error = {"error": VALIDATION_ERROR, "message": str(exc)}
+                commands = [Command("finished", error=state.error)]
+            else:
+                commands = interp.start(state, now)
+        else:
+            state = load_state(text)
+            commands = _event(interp, state, event, now)
+        self._record_history(db, execution, seen, state.history)
+        for command in commands:
+            self._carry_out(db, state, service, command, now)
+        db.execute(
+            "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
+            "history = ? WHERE id = ?",
+            (dump_state(state), state.status.value, dumps(state.result),
+             None if state.error is None else dumps(state.error),
+             None if state.status is ExecutionStatus.IN_PROGRESS else self.clock(),
+             seen + len(state.history), execution),
+        )  # fmt: skip
+        if state.status is not ExecutionStatus.IN_PROGRESS:
+            # Pending timers and queued events of a finished execution can do nothing.
+            db.execute("DELETE FROM work WHERE execution = ? AND owner IS NULL", (execution,))
+            if parent is not None:
+                body = {"op": "child", "handle": handle, "result": state.result,
+                        "error": state.error}  # fmt: skip
+                Store.add_work(db, "wf", parent, self.clock(), body)
+
+    def _record_history(
+        self, db: sqlite3.Connection, execution: str, seen: int, entries: list[dict[str, Any]]
+    ) -> None:
+        db.executemany(
+            "INSERT INTO history VALUES (?, ?, ?)",
+            [(execution, seen + i, dumps(entry)) for i, entry in enumerate(entries)],
+        )
+        self.observed.setdefault(execution, []).extend(entries)
+
+    def _carry_out(
+        self, db: sqlite3.Connection, state: ExecutionState, service: str, command: Command,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        kind, at = command.kind, self.clock()
+        if kind == "run_task":
+            body = {"service": service, "handle": command.handle, "name": command.name,
+                    "input": command.value, "attempt": command.attempt}  # fmt: skip
+            Store.add_work(db, "task", state.id, at, body)
+        elif kind == "start_timer":
+            assert command.due is not None
+            body = {"op": "timer", "handle": command.handle}
+            Store.add_work(db, "wf", state.id, command.due.timestamp(), body)
+        elif kind == "publish":
+            self.publish(db, service, command.name, command.value, validated=True)
+        elif kind == "start_child":
+            self.start(db, service, command.name, command.value, None, (state.id, command.handle))
+        elif kind == "cancel_child":
+            row = db.execute(
+                "SELECT id FROM executions WHERE parent = ? AND parent_handle = ?",
+                (state.id, command.handle),
+            ).fetchone()
+            if row is not None:
+                Store.add_work(db, "wf", row[0], at, {"op": "cancel"})
+
+    # events ------------------------------------------------------------------------------
+
+    def publish(
+        self, db: sqlite3.Connection, source_service: str, name: str, payload: Any,
+        validated: bool = False,
+    ) -> str:  # fmt: skip
+        """Logs event ``name`` (as ``source_service`` names it) and queues a delivery to
+        every subscription it reaches, in every service. Raises ``PayloadInvalid`` or
+        ``ValueError`` for a payload or name that does not fit."""
+        values = self.values[source_service]
+        value = payload if validated else values.payload(name, payload)
+        source, bare = split_event(values.service, name)
+        event_id = uuid.uuid4().hex
+        at = self.clock()
+        text = dumps(value)
+        db.execute(
+            "INSERT INTO events (id, source, name, time, payload) VALUES (?, ?, ?, ?, ?)",
+            (event_id, source, bare, at, text),
+        )
+        for service in self.services.values():
+            for subscription in subscribers(service, source, bare, value):
+                local = bare if service.name == source else f"{source}.{bare}"
+                body = {"service": service.name, "subscription": subscription,
+                        "event": {"id": event_id, "name": local, "source": source, "time": at},
+                        "payload": value, "attempt": 1}  # fmt: skip
+                Store.add_work(db, delivery_kind(service, subscription), None, at, body)
+        return event_id
+
+    def start_from_event(self, db: sqlite3.Connection, item: WorkItem) -> None:
+        """A declarative subscription's delivery: starts its workflow (idempotent by name)."""
+        body = item.body
+        subscription = self.services[body["service"]].subscriptions[body["subscription"]]
+        try:
+            workflow, value, name = start_request(subscription, body["payload"], meta(body))
+        except Exception as exc:  # a template that fails is the delivery's failure
+            self.delivery_outcome(db, item, failure(exc))
+            return
+        self.start(db, body["service"], workflow, value, name)
+        Store.done(db, item.id)
+
+    def delivery_outcome(
+        self, db: sqlite3.Connection, item: WorkItem, error: dict[str, str] | None
+    ) -> None:
+        """A delivery ended: done, retried after its backoff, or dead-lettered."""
+        Store.done(db, item.id)
+        if error is None:
+            return
+        body = item.body
+        subscription = self.services[body["service"]].subscriptions[body["subscription"]]
+        policy = RetryPolicy.of(subscription["retry"])
+        attempt = body["attempt"]
+        if policy.retries(error["error"], attempt):
+            ready = self.clock() + policy.delay(attempt, self.rng)
+            kind = delivery_kind(self.services[body["service"]], body["subscription"])
+            Store.add_work(db, kind, None, ready, {**body, "attempt": attempt + 1})
+            return
+        event = body["event"]
+        db.execute(
+            "INSERT INTO dead_letters (service, subscription, event_id, event, source, time, "
+            "payload, error, attempts, failed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (body["service"], body["subscription"], event["id"], event["name"],
+             event["source"], event["time"], dumps(body["payload"]), dumps(error), attempt,
+             self.clock()),
+        )  # fmt: skip
+
+    def task_outcome(
+        self, db: sqlite3.Connection, item: WorkItem, output: Any, error: dict[str, str] | None
+    ) -> None:
+        Store.done(db, item.id)
+        assert item.execution is not None
+        event = {"op": "task", "handle": item.body["handle"], "output": output, "error": error}
+        self.apply(db, item.execution, event)
+
+
+def delivery_kind(service: Service, subscription: str) -> str:
+    """``start`` for a declarative subscription (no user code: done in the transaction),
+    ``delivery`` for one with a handler (leased and run by a worker thread)."""
+    return "start" if service.subscriptions[subscription]["workflow"] else "delivery"
+
+
+def meta(body: Mapping[str, Any]) -> EventMeta:
+    event = body["event"]
+    return EventMeta(event["id"], event["name"], event["source"], timestamp(event["time"]))
+
+
+def _event(
+    interp: Interpreter, state: ExecutionState, event: Mapping[str, Any], now: datetime
+) -> list[Command]:
+    op = event["op"]
+    if op == "task":
+        return interp.task_result(state, event["handle"], now, event["output"], event["error"])
+    if op == "timer":
+        return interp.timer_fired(state, event["handle"], now)
+    if op == "signal":
+        return interp.signal(state, event["name"], event["payload"], now)
+    if op == "child":
+        return interp.child_result(state, event["handle"], now, event["result"], event["error"])
+    if op == "heartbeat":
+        return interp.heartbeat(state, event["handle"], now)
+    if op == "cancel":
+        return interp.cancel(state, now)
+    raise ValueError(f"unknown workflow event {op!r}")
