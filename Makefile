@@ -13,6 +13,9 @@ install: .install.stamp
 demo: install
 	eventualc check specs/
 	eventualc build specs/
+	eventualc run specs/ processOrder --input '"order-1"' --name order-1
+	eventualc publish specs/ OrderCreated --payload '{"orderId": "order-2"}'
+	eventualc executions list
 
 lint: install
 	ruff format --check compiler runtime tests bench

@@ -133,6 +133,16 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+def _add_engine_commands() -> None:
+    from eventualc.engine_cli import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_add_engine_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     try:
         cli.main(args=argv, prog_name="eventualc", standalone_mode=True)

@@ -1,0 +1,366 @@
+"""The engine commands of the command line: run, publish, worker, start, signal, cancel,
+executions, dlq — all on the embedded SQLite engine (``eventual.engine``).
+
+Commands that run handlers (``run``, ``publish``, ``worker``, ``start``) take spec paths
+like ``check`` and ``build``: the generated package is brought up to date first (as
+``eventualc build`` would; a hand-edited generated file stops them) and imported from
+the project root. The others work on the store alone. Progress goes to stderr, results
+to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import signal as signals
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from eventualc.engine_view import Progress, describe_history, table
+
+if TYPE_CHECKING:
+    from eventual import Service
+    from eventual.engine import Engine
+
+STATUSES = ["IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED"]
+DB_HELP = "The engine's SQLite file (default: .eventual/local.db under the project root)."
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"eventualc: {message}", err=True)
+    sys.exit(code)
+
+
+def _json(text: str | None, option: str) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise click.UsageError(f"{option} is not valid JSON: {exc}") from exc
+
+
+def _services(specs: Sequence[str]) -> list[Service]:
+    """The services of the build of ``specs``, built first if out of date, imported."""
+    import importlib
+
+    from eventualc.build import build
+    from eventualc.cli import _project, _spec_paths
+    from eventualc.diagnostics import render_text
+    from eventualc.write import Manifest
+
+    project = _project()
+    result = build(_spec_paths(specs, project), project.root, project.out, False, False)
+    if result.front_end is not None:
+        shown = [*result.front_end.diagnostics, *result.warnings]
+        click.echo(render_text(shown, result.front_end.sources), nl=False, err=True)
+        if not result.front_end.ok:
+            sys.exit(1)
+        if result.plan.conflicts:
+            for path in result.plan.conflicts:
+                click.echo(f"{project.out / path}: edited by hand (build with --force)", err=True)
+            _fail("the generated code is out of date and could not be rebuilt")
+    out = project.out.resolve()
+    names = sorted(
+        p.split("/")[0] for p in Manifest.read(out).files if p.endswith("/definition.json")
+    )
+    if not names:
+        _fail(f"no services in {out}: is the spec empty?")
+    base = out.parent
+    sys.path.insert(0, str(base))
+    importlib.invalidate_caches()
+    package = out.name
+    return [importlib.import_module(f"{package}.{name}").service for name in names]
+
+
+def _engine(db: str | None, services: Sequence[Service] = ()) -> Engine:
+    from eventual.engine import Engine, StoreError
+    from eventualc.cli import _project
+
+    path = Path(db) if db else _project().root / ".eventual" / "local.db"
+    if db is None and not services and not path.exists():
+        _fail(f"no engine store at {path}: start something first (eventualc run/start/publish)")
+    try:
+        return Engine(path, services)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    from eventual.engine import EngineError
+
+    try:
+        yield
+    except EngineError as exc:
+        _fail(str(exc))
+
+
+def _usage_errors(lookup: Callable[[], object]) -> None:
+    from eventual.engine import EngineError
+
+    try:
+        lookup()
+    except EngineError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@contextmanager
+def _stoppable() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM (in-flight work then finishes); a second
+    SIGINT stops at once."""
+    stop = threading.Event()
+
+    def handle(number: int, _frame: object) -> None:
+        if stop.is_set() and number == signals.SIGINT:
+            raise KeyboardInterrupt
+        click.echo("eventualc: stopping after the work in flight…", err=True)
+        stop.set()
+
+    old = {s: signals.signal(s, handle) for s in (signals.SIGINT, signals.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for number, previous in old.items():
+            signals.signal(number, previous)
+
+
+def _db_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)(function)
+
+
+# -- commands that run handlers -------------------------------------------------------------
+
+
+@click.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.argument("workflow")
+@click.option("--input", "input_", metavar="JSON", help="The execution's input, as JSON.")
+@click.option("--name", help="The execution's name; a name used before runs nothing new.")
+@_db_option
+def run(specs: tuple[str, ...], workflow: str, input_: str | None, name: str | None,
+        db: str | None) -> None:  # fmt: skip
+    """Run one execution of WORKFLOW on the embedded engine until it ends.
+
+    Progress goes to stderr; the result, as JSON, to stdout. Exits 1 unless the
+    execution succeeds.
+    """
+    value = _json(input_, "--input")
+    engine = _engine(db, _services(specs))
+    _usage_errors(lambda: engine.workflow(workflow))
+    with _engine_errors():
+        execution = engine.start(workflow, value, name)
+    progress = Progress(click.get_text_stream("stderr"), {execution})
+    progress.started(engine.execution(execution))
+    with _stoppable() as stop:
+        engine.run(until=lambda: engine.finished(execution), stop=stop, observer=progress.show)
+    view = engine.execution(execution)
+    progress.ended(view)
+    if view.status.value == "IN_PROGRESS":
+        _fail(f"interrupted; {execution} goes on with `eventualc worker`", 130)
+    if view.status.value != "SUCCEEDED":
+        sys.exit(1)
+    click.echo(json.dumps(view.result, default=str))
+
+
+@click.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.argument("event")
+@click.option("--payload", metavar="JSON", help="The event's payload, as JSON.")
+@_db_option
+def publish(specs: tuple[str, ...], event: str, payload: str | None, db: str | None) -> None:
+    """Publish EVENT on the embedded engine and process until idle; prints the event id."""
+    value = _json(payload, "--payload")
+    engine = _engine(db, _services(specs))
+    _usage_errors(lambda: engine.event(event))
+    dead_before = len(engine.dead_letters())
+    with _engine_errors():
+        event_id = engine.publish(event, value)
+    progress = Progress(click.get_text_stream("stderr"), None)
+    with _stoppable() as stop:
+        engine.run(until=engine.idle, stop=stop, observer=progress.show)
+    click.echo(event_id)
+    dead = len(engine.dead_letters()) - dead_before
+    if dead > 0:
+        click.echo(f"eventualc: {dead} deliveries failed every attempt: see `eventualc dlq list`",
+                   err=True)  # fmt: skip
+    waiting = len(engine.executions(status="IN_PROGRESS"))
+    if waiting:
+        message = f"{waiting} executions wait (timers, signals): run `eventualc worker`"
+        click.echo(f"eventualc: {message}", err=True)
+
+
+@click.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Handlers run at once.")  # fmt: skip
+@_db_option
+def worker(specs: tuple[str, ...], threads: int, db: str | None) -> None:
+    """Process the embedded store until stopped (SIGINT/SIGTERM finish in-flight work)."""
+    engine = _engine(db, _services(specs))
+    engine.threads = threads
+    click.echo(f"eventualc: worker on {engine.store.path} (Ctrl-C stops)", err=True)
+    progress = Progress(click.get_text_stream("stderr"), None)
+    with _stoppable() as stop:
+        engine.run(stop=stop, observer=progress.show)
+    click.echo("eventualc: worker stopped", err=True)
+
+
+@click.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.argument("workflow")
+@click.option("--input", "input_", metavar="JSON", help="The execution's input, as JSON.")
+@click.option("--name", help="The execution's name; a name used before starts nothing new.")
+@_db_option
+def start(specs: tuple[str, ...], workflow: str, input_: str | None, name: str | None,
+          db: str | None) -> None:  # fmt: skip
+    """Queue an execution of WORKFLOW and print its id; a worker runs it."""
+    value = _json(input_, "--input")
+    engine = _engine(db, _services(specs))
+    _usage_errors(lambda: engine.workflow(workflow))
+    with _engine_errors():
+        click.echo(engine.start(workflow, value, name))
+
+
+# -- commands on the store ------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("execution")
+@click.argument("signal")
+@click.option("--payload", metavar="JSON", help="The signal's payload, as JSON.")
+@_db_option
+def signal(execution: str, signal: str, payload: str | None, db: str | None) -> None:
+    """Send SIGNAL to an execution (its id or name)."""
+    value = _json(payload, "--payload")
+    engine = _engine(db, _stored_services(db))
+    with _engine_errors():
+        engine.signal(execution, signal, value)
+
+
+@click.command()
+@click.argument("execution")
+@_db_option
+def cancel(execution: str, db: str | None) -> None:
+    """Cancel an execution (its id or name); its compensations run."""
+    engine = _engine(db)
+    with _engine_errors():
+        engine.cancel(execution)
+
+
+def _stored_services(db: str | None) -> list[Service]:
+    """The services recorded in the store, when their packages import from here (for
+    validating signal payloads); none otherwise (the worker validates then)."""
+    import importlib
+
+    from eventualc.cli import _project
+
+    engine = _engine(db)
+    rows = engine.store.db.execute("SELECT package FROM services").fetchall()
+    engine.close()
+    root = str(_project().root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    found = []
+    for (package,) in rows:
+        try:
+            found.append(importlib.import_module(package).service)
+        except Exception:  # a package that does not import here is simply not used
+            continue
+    return found
+
+
+@click.group()
+def executions() -> None:
+    """List and inspect executions."""
+
+
+@executions.command("list")
+@click.option("--workflow", help="Only executions of this workflow.")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False))
+@click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
+@_db_option
+def list_executions(
+    workflow: str | None, status: str | None, as_json: bool, db: str | None
+) -> None:
+    """A table of executions: id, name, workflow, status, started (newest first)."""
+    views = _engine(db).executions(workflow, status)
+    if as_json:
+        click.echo(json.dumps([v.as_json() for v in views], indent=2, default=str))
+        return
+    rows = [[v.id, v.name, v.workflow, v.status.value, v.started.isoformat(timespec="seconds")]
+            for v in views]  # fmt: skip
+    click.echo(table(["ID", "NAME", "WORKFLOW", "STATUS", "STARTED"], rows))
+
+
+@executions.command("show")
+@click.argument("execution")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@_db_option
+def show_execution(execution: str, as_json: bool, db: str | None) -> None:
+    """Status of an execution, with its result or error."""
+    with _engine_errors():
+        view = _engine(db).execution(execution)
+    data = view.as_json()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    for key in ("id", "name", "workflow", "status", "started", "ended", "parent"):
+        if data[key] is not None:
+            click.echo(f"{key + ':':<10}{data[key]}")
+    if view.error:
+        click.echo(f"{'error:':<10}{view.error['error']}: {view.error['message']}")
+    elif view.status.value == "SUCCEEDED":
+        click.echo(f"{'result:':<10}{json.dumps(view.result, default=str)}")
+
+
+@executions.command("history")
+@click.argument("execution")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+@_db_option
+def execution_history(execution: str, as_json: bool, db: str | None) -> None:
+    """The history events of an execution, in order."""
+    with _engine_errors():
+        entries = _engine(db).history(execution)
+    if as_json:
+        click.echo(json.dumps(entries, indent=2, default=str))
+        return
+    click.echo(describe_history(entries))
+
+
+@click.group()
+def dlq() -> None:
+    """Dead letters: deliveries that failed every attempt."""
+
+
+@dlq.command("list")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
+@_db_option
+def list_dead_letters(as_json: bool, db: str | None) -> None:
+    """Dead letters with their subscription, event and error."""
+    letters = _engine(db).dead_letters()
+    if as_json:
+        click.echo(json.dumps([d.as_json() for d in letters], indent=2, default=str))
+        return
+    rows = [[str(d.id), d.subscription, d.event, f"{d.error['error']}: {d.error['message']}",
+             str(d.attempts), d.failed.isoformat(timespec="seconds")] for d in letters]  # fmt: skip
+    click.echo(table(["ID", "SUBSCRIPTION", "EVENT", "ERROR", "ATTEMPTS", "FAILED"], rows))
+
+
+@dlq.command("redrive")
+@click.argument("ids", nargs=-1, type=int)
+@_db_option
+def redrive(ids: tuple[int, ...], db: str | None) -> None:
+    """Queue dead letters (all, or those IDS) for delivery again; a worker delivers them."""
+    engine = _engine(db, _stored_services(db))
+    with _engine_errors():
+        count = engine.redrive(ids)
+    click.echo(f"eventualc: {count} dead letters queued again", err=True)
+
+
+COMMANDS = [run, publish, worker, start, signal, cancel, executions, dlq]
