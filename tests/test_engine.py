@@ -1,0 +1,402 @@
+"""The embedded SQLite engine, behaviour by behaviour, against the TestEnvironment.
+
+Each scenario runs twice: in the TestEnvironment and on a real SQLite file with a
+virtual clock (``EngineClock``: the engine's clock is a parameter), driven by
+``tick`` exactly as the TestEnvironment's. Both must end the same way and write the
+same history, entry for entry, times included: one interpreter, two ports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.test_testing import DOUBLE, NOTE, SPEC, MakeService, make_service
+
+from eventual import ExecutionStatus, Service
+from eventual.engine import Engine, EngineError
+from eventual.engine.store import Store
+from eventual.testing import TestEnvironment
+
+__all__ = ["make_service"]  # the fixture, shared with the TestEnvironment's tests
+
+UNDO = """\
+import eventual
+
+CALLS: list[str] = []
+
+def undo(input: str, ctx: eventual.TaskContext) -> None:
+    CALLS.append(input)
+"""
+ON_BIG = """\
+import eventual
+from ..models import Big
+
+SEEN: list[float] = []
+
+def on_big(event: Big, ctx: eventual.SubscriptionContext) -> None:
+    SEEN.append(event.amount)
+    if event.amount > 1000:
+        raise eventual.TaskError("TooBig", f"{event.amount} is too big")
+"""
+SLOW = """\
+import eventual
+
+KEYS: list[str] = []
+
+def slow(input: int, ctx: eventual.TaskContext) -> int:
+    KEYS.append(ctx.idempotency_key)
+    ctx.heartbeat()
+    return input + 1
+"""
+
+
+@pytest.fixture
+def flows(make_service: MakeService) -> Service:
+    return make_service(SPEC, double=DOUBLE, note=NOTE, undo=UNDO, on_big=ON_BIG, slow=SLOW)
+
+
+class EngineClock:
+    """A clock the test moves: seconds since the epoch, from 0 like the TestEnvironment."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class VirtualEngine:
+    """The engine on a real file, driven like the TestEnvironment: ``tick`` runs what is
+    due, then moves the clock through each due item to ``now + seconds``."""
+
+    def __init__(self, service: Service, path: Path) -> None:
+        self.clock = EngineClock()
+        self.engine = Engine(path, [service], clock=self.clock, threads=1)
+
+    def busy(self) -> bool:
+        row = self.engine.store.db.execute(
+            "SELECT 1 FROM work WHERE ready <= ? OR owner IS NOT NULL LIMIT 1", (self.clock(),)
+        ).fetchone()
+        return row is not None
+
+    def tick(self, seconds: float = 1) -> None:
+        target = self.clock.now + seconds
+        while True:
+            self.engine.run(until=lambda: not self.busy())
+            due = Store.next_due(self.engine.store.db)
+            if due is None or due > target:
+                break
+            self.clock.now = max(self.clock.now, due)
+        self.clock.now = target
+
+
+def both(
+    service: Service, tmp_path: Path, scenario: Callable[[Any, Callable[..., str]], None]
+) -> tuple[list[Any], list[Any]]:
+    """Runs ``scenario(runtime, start)`` on both runtimes; returns each one's
+    ``(status, result, error, history)`` for every execution started, in order."""
+    env = TestEnvironment(service)
+    env_ids: list[str] = []
+
+    def env_start(workflow: str, input: Any = None, name: str | None = None) -> str:
+        env_ids.append(env.start_execution(workflow, input, name).id)
+        return env_ids[-1]
+
+    scenario(env, env_start)
+    engine = VirtualEngine(service, tmp_path / "engine.db")
+    engine_ids: list[str] = []
+
+    def engine_start(workflow: str, input: Any = None, name: str | None = None) -> str:
+        engine_ids.append(engine.engine.start(workflow, input, name))
+        return engine_ids[-1]
+
+    scenario(engine, engine_start)
+
+    def env_view(i: str) -> Any:
+        status = env._executions[i].state
+        return [status.status.value, status.result, status.error, env._executions[i].state.history]
+
+    def engine_view(i: str) -> Any:
+        view = engine.engine.execution(i)
+        return [view.status.value, view.result, view.error, engine.engine.history(i)]
+
+    return [env_view(i) for i in env_ids], [engine_view(i) for i in engine_ids]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def same(service: Service, tmp_path: Path, scenario: Callable[..., None]) -> list[Any]:
+    expected, got = both(service, tmp_path, scenario)
+    assert _json(got) == _json(expected)
+    return got
+
+
+def signal(runtime: Any, execution: str, name: str, payload: Any) -> None:
+    if isinstance(runtime, TestEnvironment):
+        runtime.send_signal(execution, name, payload)
+    else:
+        runtime.engine.signal(execution, name, payload)
+
+
+def cancel(runtime: Any, execution: str) -> None:
+    if isinstance(runtime, TestEnvironment):
+        runtime.cancel(execution)
+    else:
+        runtime.engine.cancel(execution)
+
+
+# -- the same behaviour as the TestEnvironment ------------------------------------------------
+
+
+def test_for_each_parallel_if_set_emit_return(flows: Service, tmp_path: Path) -> None:
+    def scenario(runtime: Any, start: Callable[..., str]) -> None:
+        start("sum", [3, 4, 5])
+        start("branches", 6)
+        start("looping")
+        runtime.tick()
+
+    got = same(flows, tmp_path, scenario)
+    assert [g[:2] for g in got] == [
+        ["SUCCEEDED", 14], ["SUCCEEDED", {"size": "big", "both": {"a": 12, "b": 14}}],
+        ["SUCCEEDED", None],
+    ]  # fmt: skip
+
+
+def test_child_workflows(flows: Service, tmp_path: Path) -> None:
+    def scenario(runtime: Any, start: Callable[..., str]) -> None:
+        start("parent", [1, 2])
+        runtime.tick()
+
+    assert same(flows, tmp_path, scenario)[0][:2] == ["SUCCEEDED", 60]
+
+
+def test_a_rejected_saga_compensates_in_reverse(flows: Service, tmp_path: Path) -> None:
+    undo = importlib.import_module(f"{flows.package}.handlers.undo")
+
+    def scenario(runtime: Any, start: Callable[..., str]) -> None:
+        execution = start("saga", 2)
+        runtime.tick()
+        signal(runtime, execution, "go", False)
+        runtime.tick()
+
+    got = same(flows, tmp_path, scenario)
+    assert got[0][:3] == ["FAILED", None, {"error": "Rejected", "message": "no go for 2"}]
+    assert undo.CALLS == ["two", "one 4"] * 2  # once per runtime
+
+
+def test_early_signals_cancel_and_signal_timeouts(flows: Service, tmp_path: Path) -> None:
+    def scenario(runtime: Any, start: Callable[..., str]) -> None:
+        early = start("saga", 1)
+        signal(runtime, early, "go", True)
+        cancelled = start("saga", 1)
+        runtime.tick()
+        cancel(runtime, cancelled)
+        start("saga", 3)  # never signalled: times out after 1h
+        runtime.tick(3600)
+
+    got = same(flows, tmp_path, scenario)
+    assert [g[0] for g in got] == ["SUCCEEDED", "CANCELLED", "FAILED"]
+    assert got[2][2]["error"] == "Timeout"
+
+
+def test_timers_workflow_timeout_and_sleep_until(flows: Service, tmp_path: Path) -> None:
+    def scenario(runtime: Any, start: Callable[..., str]) -> None:
+        start("timed")
+        start("until")
+        runtime.tick(3599)
+        runtime.tick(1)
+        runtime.tick(1800)
+
+    got = same(flows, tmp_path, scenario)
+    assert [g[:2] for g in got] == [["TIMED_OUT", None], ["SUCCEEDED", "1970-01-01T01:30:00Z"]]
+
+
+def test_retries_and_heartbeats(flows: Service, tmp_path: Path) -> None:
+    slow = importlib.import_module(f"{flows.package}.handlers.slow")
+
+    def scenario(runtime: Any, start: Callable[..., str]) -> None:
+        start("beating", 5)
+        start("picky", 3)
+        runtime.tick(100)
+
+    got = same(flows, tmp_path, scenario)
+    assert [g[0] for g in got] == ["SUCCEEDED", "SUCCEEDED"]
+    assert [h["output"] for h in got[0][3] if h["type"] == "TaskSucceeded"] == [6]
+    engine_key = slow.KEYS[-1]
+    assert engine_key.startswith("beating-") and engine_key.endswith("/1")
+
+
+def test_subscriptions_dead_letters_and_declarative_starts(flows: Service, tmp_path: Path) -> None:
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    engine = virtual.engine
+    for amount in (50, 500, 5000, 500):
+        engine.publish("Big", {"amount": amount})
+    virtual.tick(10)
+    letters = engine.dead_letters()
+    assert [(d.subscription, d.event, d.payload, d.error, d.attempts) for d in letters] == [
+        ("onBig", "Big", {"amount": 5000}, {"error": "TooBig", "message": "5000.0 is too big"}, 2)
+    ]
+    sums = engine.executions(workflow="sum")
+    assert sorted(e.name for e in sums) == ["big-50.0", "big-500.0", "big-5000.0"]
+    assert all(e.status is ExecutionStatus.SUCCEEDED for e in sums)
+    on_big = importlib.import_module(f"{flows.package}.handlers.on_big")
+    assert sorted(on_big.SEEN) == [500, 500, 5000, 5000]  # filter > 100; 5000 tried twice
+    assert engine.redrive() == 1
+    assert engine.dead_letters() == []
+    virtual.tick(10)
+    assert [d.payload for d in engine.dead_letters()] == [{"amount": 5000}]
+    with pytest.raises(EngineError, match="no dead letter 99"):
+        engine.redrive([99])
+
+
+def test_requests_are_checked_when_made(flows: Service, tmp_path: Path) -> None:
+    engine = VirtualEngine(flows, tmp_path / "e.db").engine
+    with pytest.raises(EngineError, match="input of sum"):
+        engine.start("sum", "not a list")
+    with pytest.raises(EngineError, match="no workflow 'summ'"):
+        engine.start("summ", [1])
+    with pytest.raises(EngineError, match="payload of Big"):
+        engine.publish("Big", {"amount": "lots"})
+    execution = engine.start("saga", 1, name="s")
+    with pytest.raises(EngineError, match="declares no signal 'stop'"):
+        engine.signal("s", "stop")
+    with pytest.raises(EngineError, match="signal 'go'"):
+        engine.signal(execution, "go", "maybe")
+    assert engine.start("saga", 1, name="s") == execution  # a name twice: the same execution
+    with pytest.raises(EngineError, match="no execution 'nope'"):
+        engine.execution("nope")
+
+
+# -- durability -------------------------------------------------------------------------------
+
+
+def test_executions_keep_their_definition_across_a_rebuild(flows: Service, tmp_path: Path) -> None:
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    execution = virtual.engine.start("saga", 1)
+    virtual.tick()
+    changed = json.loads(json.dumps(flows.definition))
+    changed["version"] = "changed"
+    saga = changed["workflows"]["saga"]
+    saga["steps"] = [{"kind": "return", "id": None, "value": "new"}]
+    saga["version"] = "changed-saga"
+    reopened = Engine(tmp_path / "e.db", [Service(changed, flows.package)], clock=virtual.clock)
+    newer = reopened.start("saga", 1)
+    reopened.signal(execution, "go", True)
+    reopened.run(until=lambda: reopened.finished(execution) and reopened.finished(newer))
+    assert reopened.execution(execution).result is None  # the old steps: no return value
+    assert reopened.execution(newer).result == "new"
+
+
+def test_late_timers_fire_at_once_after_a_restart(flows: Service, tmp_path: Path) -> None:
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    execution = virtual.engine.start("until")
+    virtual.tick()
+    virtual.engine.close()
+    clock = EngineClock()
+    clock.now = 10 * 3600  # the machine was off for hours
+    engine = Engine(tmp_path / "e.db", [flows], clock=clock)
+    engine.run(until=lambda: engine.finished(execution))
+    assert engine.execution(execution).result == "1970-01-01T10:00:00Z"  # fired on restart
+
+
+def _vanished_worker_with_a_lease(engine: Engine, execution: str, host: str, pid: int) -> int:
+    """A worker that leased the first task run of ``execution``, then vanished; the
+    task run's handle."""
+    with engine.store.write() as db:
+        Store.seen(db, "gone", host, pid, 0.0)
+        db.execute("DELETE FROM work")
+        engine.orchestrator.apply(db, execution, {"op": "start"})
+        db.execute("UPDATE work SET owner = 'gone', ready = 999 WHERE kind = 'task'")
+        body = db.execute("SELECT body FROM work WHERE kind = 'task'").fetchone()[0]
+    handle: int = json.loads(body)["handle"]
+    return handle
+
+
+def test_a_crashed_workers_leases_are_taken_over_at_once_with_the_same_key(
+    flows: Service, tmp_path: Path
+) -> None:
+    slow = importlib.import_module(f"{flows.package}.handlers.slow")
+    clock = EngineClock()
+    engine = Engine(tmp_path / "e.db", [flows], clock=clock)
+    execution = engine.start("beating", 1)
+    no_such_pid = 2**22 + 12345  # above Linux's pid limit: surely not running
+    handle = _vanished_worker_with_a_lease(engine, execution, socket.gethostname(), no_such_pid)
+    clock.now = 5.0  # long before the lease ends (999 s), within the heartbeat deadline
+    engine.run(until=lambda: engine.finished(execution))
+    assert engine.execution(execution).status is ExecutionStatus.SUCCEEDED
+    assert [f"{execution}/{handle}/1"] == slow.KEYS  # the lost run ran again, same key
+
+
+def test_a_silent_workers_leases_are_taken_over_once_it_is_stale(
+    flows: Service, tmp_path: Path
+) -> None:
+    clock = EngineClock()
+    engine = Engine(tmp_path / "e.db", [flows], clock=clock)
+    execution = engine.start("sum", [1, 2])
+    _vanished_worker_with_a_lease(engine, execution, "another-host", 1)
+    clock.now = 10.0  # seen 10 s ago: may still be working
+    engine.run(until=lambda: not engine.store.db.execute(
+        "SELECT 1 FROM work WHERE ready <= ? AND owner IS NULL", (clock.now,)).fetchone())  # fmt: skip
+    assert not engine.finished(execution)
+    clock.now = 16.0  # silent for longer than STALE (15 s): its leases are taken over
+    engine.run(until=lambda: engine.finished(execution))
+    assert engine.execution(execution).result == 6
+
+
+def test_a_bad_work_item_waits_and_the_rest_goes_on(
+    flows: Service, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    engine = virtual.engine
+    with engine.store.write() as db:
+        Store.add_work(db, "wf", "ghost", 0.0, {"op": "start"})  # no such execution: dropped
+    waiting = engine.start("saga", 1)
+    with engine.store.write() as db:
+        Store.add_work(db, "wf", waiting, 0.0, {"op": "explode"})
+    execution = engine.start("sum", [1, 2])
+    virtual.engine.run(until=lambda: engine.finished(execution))
+    assert engine.execution(execution).result == 6
+    assert "failed; retrying in 60 s" in caplog.text
+    row = engine.store.db.execute("SELECT ready FROM work WHERE body LIKE '%explode%'")
+    assert row.fetchone()[0] >= 60
+
+
+def test_two_engines_in_threads_advance_each_execution_once(flows: Service, tmp_path: Path) -> None:
+    first = Engine(tmp_path / "e.db", [flows], threads=4)
+    second = Engine(tmp_path / "e.db", [flows], threads=4)
+    ids = [first.start("sum", [i, i + 1, i + 2]) for i in range(40)]
+    ids += [first.start("branches", i) for i in range(40)]
+    done = threading.Event()
+
+    def work(engine: Engine) -> None:
+        engine.run(until=lambda: all(first.finished(i) for i in ids) or done.is_set())
+
+    threads = [threading.Thread(target=work, args=(e,)) for e in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    done.set()
+    reference = TestEnvironment(flows)
+    for execution in ids:
+        view = first.execution(execution)
+        assert view.status is ExecutionStatus.SUCCEEDED, view
+        expected = reference.start_execution(view.workflow, first.history(execution)[0]["input"])
+        reference.tick()
+        assert view.result == expected.get_status().result
+        # every step applied once: the same entries as a run on one thread, in any order
+        assert Counter(_kinds(first.history(execution))) == Counter(_kinds(expected.history()))
+
+
+def _kinds(history: list[dict[str, Any]]) -> list[str]:
+    return [json.dumps([h["type"], h.get("step")]) for h in history]
