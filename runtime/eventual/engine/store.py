@@ -147,11 +147,12 @@ class Store:
 
     @staticmethod
     def due_work(
-        db: sqlite3.Connection, now: float, limit: int, kinds: tuple[str, str]
+        db: sqlite3.Connection, now: float, limit: int, kinds: Sequence[str]
     ) -> list[WorkItem]:
         """Up to ``limit`` items of ``kinds`` due at ``now``, oldest first."""
+        marks = ", ".join("?" * len(kinds))
         rows = db.execute(
-            "SELECT id, kind, execution, body FROM work WHERE ready <= ? AND kind IN (?, ?) "
+            f"SELECT id, kind, execution, body FROM work WHERE ready <= ? AND kind IN ({marks}) "
             "ORDER BY ready, id LIMIT ?",
             (now, *kinds, limit),
         ).fetchall()
@@ -164,6 +165,12 @@ class Store:
     @staticmethod
     def done(db: sqlite3.Connection, item: int) -> None:
         db.execute("DELETE FROM work WHERE id = ?", (item,))
+
+    @staticmethod
+    def is_due(db: sqlite3.Connection, now: float, kinds: Sequence[str]) -> bool:
+        marks = ", ".join("?" * len(kinds))
+        query = f"SELECT 1 FROM work WHERE ready <= ? AND kind IN ({marks}) LIMIT 1"
+        return db.execute(query, (now, *kinds)).fetchone() is not None
 
     @staticmethod
     def next_due(db: sqlite3.Connection) -> float | None:

@@ -96,13 +96,14 @@ class Worker:
             self._pool.shutdown(wait=True)
 
     def round(self, claim: bool) -> bool:
-        """One transaction; whether it did anything."""
+        """One transaction, when there is something to do; whether it did work."""
         outcomes = self._drain()
         now = self.clock()
         liveness = now >= self._next_liveness
         if not outcomes and not liveness and not (claim and self._due(now)):
             return False
         leased: list[WorkItem] = []
+        applied = 0
         try:
             with self.store.write() as db:
                 for outcome in outcomes:
@@ -110,7 +111,7 @@ class Worker:
                 if liveness:
                     self._liveness(db, now)
                 if claim:
-                    self._apply_due(db, now)
+                    applied = self._apply_due(db, now)
                     leased = self._lease(db, now)
         except BaseException:
             self.orchestrator.observed.clear()
@@ -120,11 +121,15 @@ class Worker:
         self._running += len(leased)
         for item in leased:
             self._pool.submit(self._run, item)
-        return True
+        return bool(outcomes or applied or leased)
 
     def _due(self, now: float) -> bool:
-        due = Store.next_due(self.store.db)
-        return due is not None and due <= now
+        """Whether work this worker could take now is due (handlers only with a free thread)."""
+        kinds = ("wf", "start", "task", "delivery") if self._free() > 0 else ("wf", "start")
+        return Store.is_due(self.store.db, now, kinds)
+
+    def _free(self) -> int:
+        return self.threads * 2 - self._running  # a little queued work keeps threads busy
 
     def _wait(self, stop: threading.Event, forever: bool = False) -> None:
         """Until a handler finishes or it is time to look at the store again."""
@@ -184,15 +189,17 @@ class Worker:
         else:
             self.orchestrator.delivery_outcome(db, item, outcome.error)
 
-    def _apply_due(self, db: Any, now: float) -> None:
+    def _apply_due(self, db: Any, now: float) -> int:
+        """Applies due workflow events and declarative starts, up to ``batch``; how many."""
         budget = self.batch
         while budget > 0:
             items = Store.due_work(db, now, min(budget, 128), ("wf", "start"))
             if not items:
-                return
+                break
             budget -= len(items)
             for item in items:
                 self._guarded(db, item, self._apply, item)
+        return self.batch - budget
 
     def _apply(self, db: Any, item: WorkItem) -> None:
         if item.kind == "start":
@@ -203,7 +210,7 @@ class Worker:
             self.orchestrator.apply(db, item.execution, item.body)
 
     def _lease(self, db: Any, now: float) -> list[WorkItem]:
-        free = self.threads * 2 - self._running  # a little queued work keeps threads busy
+        free = self._free()
         if free <= 0:
             return []
         items = Store.due_work(db, now, free, ("task", "delivery"))
