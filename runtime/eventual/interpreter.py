@@ -220,6 +220,39 @@ class Interpreter:
             run.end(ExecutionStatus.CANCELLED, None, {"error": CANCELLED, "message": message})
         return run.finish()
 
+    def begin(self, state: ExecutionState, now: datetime) -> list[Command]:
+        """``start``, once the input fits the workflow's input model; an input that does
+        not ends the execution FAILED with ``ValidationError`` before any step."""
+        try:
+            state.input = self.validate(self.workflow.input_model, state.input)
+        except PayloadInvalid as exc:
+            state.status = ExecutionStatus.FAILED
+            state.error = {"error": VALIDATION_ERROR, "message": str(exc)}
+            return [Command("finished", 0, state.workflow, error=state.error)]
+        return self.start(state, now)
+
+    def apply(
+        self, state: ExecutionState, event: Mapping[str, Any], now: datetime
+    ) -> list[Command]:
+        """One workflow event given as data, as the durable runtimes queue them:
+        ``{"op": "task"|"child", "handle", "output"|"result", "error"}``,
+        ``{"op": "timer"|"heartbeat", "handle"}``, ``{"op": "signal", "name",
+        "payload"}`` or ``{"op": "cancel"}``. Raises ``ValueError`` for another op."""
+        op = event["op"]
+        if op == "task":
+            return self.task_result(state, event["handle"], now, event["output"], event["error"])
+        if op == "timer":
+            return self.timer_fired(state, event["handle"], now)
+        if op == "signal":
+            return self.signal(state, event["name"], event["payload"], now)
+        if op == "child":
+            return self.child_result(state, event["handle"], now, event["result"], event["error"])
+        if op == "heartbeat":
+            return self.heartbeat(state, event["handle"], now)
+        if op == "cancel":
+            return self.cancel(state, now)
+        raise ValueError(f"unknown workflow event {op!r}")
+
 
 class _Run:
     """One ``apply``: the state, the time, the commands so far and frames to advance."""

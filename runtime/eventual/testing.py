@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import VALIDATION_ERROR
 from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
 from eventual.invoke import (
     Values,
@@ -250,17 +249,7 @@ class TestEnvironment:
         if name is not None:
             self._names[name] = execution_id
 
-        def begin() -> None:
-            try:
-                state.input = self._validate(interpreter.workflow.input_model, input)
-            except PayloadInvalid as exc:
-                state.status = ExecutionStatus.FAILED
-                state.error = {"error": VALIDATION_ERROR, "message": str(exc)}
-                self._finished(record, Command("finished", error=state.error))
-                return
-            self._apply(record, interpreter.start)
-
-        self._ready.append(begin)
+        self._ready.append(lambda: self._apply(record, interpreter.begin))
         return execution_id
 
     def _apply(
