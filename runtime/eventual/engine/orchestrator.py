@@ -22,8 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventual.context import EventMeta
-from eventual.errors import VALIDATION_ERROR
-from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
+from eventual.interpreter import Command, ExecutionState, Interpreter
 from eventual.invoke import Values, failure, split_event, start_request, subscribers
 from eventual.service import Service
 from eventual.state import dump_state, dumps, load_state, loads
@@ -126,17 +125,10 @@ class Orchestrator:
                 execution, name, workflow, interp.workflow.version, loads(input),
                 timestamp(started),
             )  # fmt: skip
-            try:
-                state.input = interp.validate(interp.workflow.input_model, state.input)
-            except PayloadInvalid as exc:
-                state.status = ExecutionStatus.FAILED
-                state.error = {"error": VALIDATION_ERROR, "message": str(exc)}
-                commands = [Command("finished", error=state.error)]
-            else:
-                commands = interp.start(state, now)
+            commands = interp.begin(state, now)
         else:
             state = load_state(text)
-            commands = _event(interp, state, event, now)
+            commands = interp.apply(state, event, now)
         self._record_history(db, execution, seen, state.history)
         for command in commands:
             self._carry_out(db, state, service, command, now)
@@ -222,19 +214,19 @@ class Orchestrator:
         """A declarative subscription's delivery: starts its workflow (idempotent by name)."""
         body = item.body
         subscription = self.services[body["service"]].subscriptions[body["subscription"]]
+        Store.done(db, item.id)
         try:
             workflow, value, name = start_request(subscription, body["payload"], meta(body))
         except Exception as exc:  # a template that fails is the delivery's failure
             self.delivery_outcome(db, item, failure(exc))
             return
         self.start(db, body["service"], workflow, value, name)
-        Store.done(db, item.id)
 
     def delivery_outcome(
         self, db: sqlite3.Connection, item: WorkItem, error: dict[str, str] | None
     ) -> None:
-        """A delivery ended: done, retried after its backoff, or dead-lettered."""
-        Store.done(db, item.id)
+        """A delivery ended (its work item settled): retried after its backoff, or
+        dead-lettered, when it failed."""
         if error is None:
             return
         body = item.body
@@ -258,7 +250,7 @@ class Orchestrator:
     def task_outcome(
         self, db: sqlite3.Connection, item: WorkItem, output: Any, error: dict[str, str] | None
     ) -> None:
-        Store.done(db, item.id)
+        """A task run ended (its work item settled): the workflow takes its outcome."""
         assert item.execution is not None
         event = {"op": "task", "handle": item.body["handle"], "output": output, "error": error}
         self.apply(db, item.execution, event)
@@ -273,22 +265,3 @@ def delivery_kind(service: Service, subscription: str) -> str:
 def meta(body: Mapping[str, Any]) -> EventMeta:
     event = body["event"]
     return EventMeta(event["id"], event["name"], event["source"], timestamp(event["time"]))
-
-
-def _event(
-    interp: Interpreter, state: ExecutionState, event: Mapping[str, Any], now: datetime
-) -> list[Command]:
-    op = event["op"]
-    if op == "task":
-        return interp.task_result(state, event["handle"], now, event["output"], event["error"])
-    if op == "timer":
-        return interp.timer_fired(state, event["handle"], now)
-    if op == "signal":
-        return interp.signal(state, event["name"], event["payload"], now)
-    if op == "child":
-        return interp.child_result(state, event["handle"], now, event["result"], event["error"])
-    if op == "heartbeat":
-        return interp.heartbeat(state, event["handle"], now)
-    if op == "cancel":
-        return interp.cancel(state, now)
-    raise ValueError(f"unknown workflow event {op!r}")

@@ -163,8 +163,14 @@ class Store:
         db.execute("UPDATE work SET ready = ?, owner = ? WHERE id = ?", (until, owner, item))
 
     @staticmethod
-    def done(db: sqlite3.Connection, item: int) -> None:
-        db.execute("DELETE FROM work WHERE id = ?", (item,))
+    def extend(db: sqlite3.Connection, item: int, until: float, owner: str) -> None:
+        """Extends a lease this owner still holds."""
+        db.execute("UPDATE work SET ready = ? WHERE id = ? AND owner = ?", (until, item, owner))
+
+    @staticmethod
+    def done(db: sqlite3.Connection, item: int) -> bool:
+        """Removes a work item; whether it was still there (not settled by another)."""
+        return db.execute("DELETE FROM work WHERE id = ?", (item,)).rowcount > 0
 
     @staticmethod
     def is_due(db: sqlite3.Connection, now: float, kinds: Sequence[str]) -> bool:

@@ -71,6 +71,7 @@ class Worker:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="eventual-handler")
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
         self._running = 0
+        self._early: list[_Finished | _Beat] = []
         self._next_liveness = 0.0
 
     # the loop ----------------------------------------------------------------------------
@@ -135,13 +136,14 @@ class Worker:
         """Until a handler finishes or it is time to look at the store again."""
         timeout = None if forever else self.poll
         try:
-            item = self._finished.get(timeout=timeout)
+            self._early.append(self._finished.get(timeout=timeout))  # the next round's first
         except queue.Empty:
             return
-        self._finished.put(item)  # the next round records it
 
     def _drain(self) -> list[_Finished | _Beat]:
-        items: list[_Finished | _Beat] = []
+        """What handlers reported, in the order they reported it."""
+        items, self._early = self._early, []
+        self._running -= sum(isinstance(i, _Finished) for i in items)
         while True:
             try:
                 item = self._finished.get_nowait()
@@ -178,8 +180,10 @@ class Worker:
         if isinstance(finished, _Beat):
             assert item.execution is not None
             self.orchestrator.apply(db, item.execution, {"op": "heartbeat", **item.body})
-            Store.lease(db, item.id, self.clock() + self._lease_seconds(item), self.id)
+            Store.extend(db, item.id, self.clock() + self._lease_seconds(item), self.id)
             return
+        if not Store.done(db, item.id):
+            return  # settled already: this run was late, after another worker took over
         service = item.body["service"]
         for name, payload in finished.emitted:
             self.orchestrator.publish(db, service, name, payload, validated=True)
