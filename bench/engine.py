@@ -1,0 +1,357 @@
+"""The embedded engine's throughput beside DBOS on SQLite and beside SQLite's own floor.
+
+One run, on one disk (a temporary folder, or ``--dir``), every store in WAL mode with
+``synchronous=FULL`` (a committed step survives power loss), best of ``--runs`` (3)
+rounds, the three contenders interleaved in each round so that a noisy disk hurts them
+alike:
+
+- the floor: raw SQLite, a loop of tiny ``INSERT`` + ``COMMIT`` transactions;
+- the engine: 200 executions of a workflow of 10 sequential steps, each a no-op task,
+  started one by one (a commit each) and run to their end by ``Engine.run`` with its
+  default 8 handler threads; steps/s and commits per step (``Store.commits``, starts
+  included), then event fan-out: 1,000 events published one by one (a commit each),
+  each delivered to 4 no-op subscriptions; deliveries/s from the first publish to the
+  last delivery, and for the deliveries alone;
+- DBOS 3.x with a SQLite system database: 200 ``@DBOS.workflow`` functions each calling
+  10 ``@DBOS.step`` functions, run one after the other and started all at once
+  (``DBOS.start_workflow``); the better of the two counts. DBOS opens SQLite through
+  SQLAlchemy without setting the journal mode, so a ``connect`` listener on every
+  SQLAlchemy engine sets WAL and ``synchronous=FULL``; the run reads both back from
+  DBOS's own connection and prints them. Its commits count the transactions that wrote.
+
+Targets: engine >= 3x DBOS's steps/s, >= 2,000 steps/s, <= 1 commit per step, >= 5,000
+deliveries/s. DBOS is not a dependency of eventualc; install it to compare:
+
+    pip install 'dbos>=3,<4'
+    python bench/engine.py [--runs 3] [--workflows 200] [--events 1000] [--dir PATH]
+
+Exit status: 2 when DBOS is missing, 1 when a workload did not end as it must, else 0
+(figures, not a test: a missed target prints FAIL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STEPS = 10
+PRAGMAS = ("synchronous", "journal_mode")  # read back from each side's own connection
+SUBSCRIBERS = ("first", "second", "third", "fourth")
+SPEC = (
+    "service: enginebench\n"
+    "events:\n  Tick: {schema: {type: object, required: [n], properties: {n: {type: integer}}}}\n"
+    "tasks:\n  noop: {input: integer, output: integer}\n"
+    "subscriptions:\n" + "".join(f"  {s}: {{events: [Tick]}}\n" for s in SUBSCRIBERS) +
+    "workflows:\n  tenSteps:\n    input: integer\n    steps:\n" +
+    '      - {task: noop, input: "${{ input }}"}\n' * STEPS
+)  # fmt: skip
+TASK = (
+    "import eventual\n\n\n"
+    "def noop(input: int, ctx: eventual.TaskContext) -> int:\n    return input\n"
+)
+SUBSCRIBER = (
+    "import eventual\nfrom ..models import Tick\n\nCALLS: list[int] = []\n\n\n"
+    "def {name}(event: Tick, ctx: eventual.SubscriptionContext) -> None:\n"
+    "    CALLS.append(event.n)\n"
+)
+DBOS_MISSING = (
+    "bench/engine.py compares the engine with DBOS 3.x, which is not installed "
+    "(it is not a dependency of eventualc). Install it with:\n    pip install 'dbos>=3,<4'"
+)
+
+
+@dataclass
+class Best:
+    """The best (highest) of several measurements of one figure."""
+
+    values: list[float]
+
+    def add(self, value: float) -> None:
+        self.values.append(value)
+
+    @property
+    def best(self) -> float:
+        return max(self.values)
+
+
+# -- the floor --------------------------------------------------------------------------
+
+
+def raw_commit_rate(folder: Path, commits: int = 1000) -> float:
+    """Commits/s of single-row transactions, WAL and synchronous=FULL, on ``folder``."""
+    db = sqlite3.connect(fresh(folder / "raw.db"), isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, value TEXT)")
+    started = time.perf_counter()
+    for _ in range(commits):
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (value) VALUES ('x')")
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    db.close()
+    return commits / elapsed
+
+
+def fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+# -- the engine -------------------------------------------------------------------------
+
+
+def build_service(folder: Path) -> Any:
+    """The bench service, built by ``eventualc build`` into ``folder`` and imported."""
+    (folder / "pyproject.toml").write_text("[project]\nname = 'enginebench'\n")
+    (folder / "spec.yaml").write_text(SPEC)
+    subprocess.run(
+        [sys.executable, "-m", "eventualc", "build", "spec.yaml", "--out", "benchgen"],
+        cwd=folder, check=True, capture_output=True,
+    )  # fmt: skip
+    handlers = folder / "benchgen" / "enginebench" / "handlers"
+    (handlers / "noop.py").write_text(TASK)
+    for name in SUBSCRIBERS:
+        (handlers / f"{name}.py").write_text(SUBSCRIBER.format(name=name))
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("benchgen.enginebench").service
+
+
+def engine_workflows(service: Any, folder: Path, workflows: int) -> tuple[float, float]:
+    """(steps/s, commits per step) of ``workflows`` executions, from first start to end."""
+    from eventual.engine import Engine
+
+    engine = Engine(fresh(folder / "engine.db"), [service], durability="full")
+    pragmas = [engine.store.db.execute(f"PRAGMA {p}").fetchone()[0] for p in PRAGMAS]
+    expect(pragmas == [2, "wal"], f"the engine's store ({pragmas})")
+    commits = engine.store.commits
+    started = time.perf_counter()
+    for i in range(workflows):
+        engine.start("tenSteps", i)
+    engine.run(until=lambda: none_in_progress(engine))
+    elapsed = time.perf_counter() - started
+    commits = engine.store.commits - commits
+    succeeded = engine.executions(status="SUCCEEDED")
+    steps = engine.store.db.execute(
+        "SELECT count(*) FROM history WHERE json_extract(entry, '$.type') = 'TaskSucceeded'"
+    ).fetchone()[0]
+    engine.close()
+    expect(len(succeeded) == workflows and steps == workflows * STEPS, "engine workflows")
+    return steps / elapsed, commits / steps
+
+
+def none_in_progress(engine: Any) -> bool:
+    query = "SELECT 1 FROM executions WHERE status = 'IN_PROGRESS' LIMIT 1"
+    return engine.store.db.execute(query).fetchone() is None
+
+
+def engine_fanout(service: Any, folder: Path, events: int) -> tuple[float, float]:
+    """(deliveries/s from the first publish, deliveries/s once published) of ``events``
+    events, each reaching every subscriber."""
+    from eventual.engine import Engine
+
+    calls = [importlib.import_module(f"{service.package}.handlers.{s}").CALLS for s in SUBSCRIBERS]
+    for seen in calls:
+        seen.clear()
+    engine = Engine(fresh(folder / "fanout.db"), [service], durability="full")
+    started = time.perf_counter()
+    for n in range(events):
+        engine.publish("Tick", {"n": n})
+    published = time.perf_counter()
+    engine.run(until=engine.idle)
+    ended = time.perf_counter()
+    left = engine.store.db.execute("SELECT count(*) FROM work").fetchone()[0]
+    engine.close()
+    deliveries = events * len(SUBSCRIBERS)
+    expect(all(sorted(set(seen)) == list(range(events)) for seen in calls) and left == 0,
+           "engine fan-out")  # fmt: skip
+    return deliveries / (ended - started), deliveries / (ended - published)
+
+
+def expect(condition: bool, what: str) -> None:
+    if not condition:
+        print(f"bench/engine.py: {what} did not end as it must", file=sys.stderr)
+        sys.exit(1)
+
+
+# -- DBOS, in a process of its own ----------------------------------------------------------
+
+
+def dbos_child(path: str, workflows: int) -> None:
+    """Runs in ``python bench/engine.py --dbos-child PATH``: prints a JSON result."""
+    import sqlalchemy as sa
+    from dbos import DBOS
+    from dbos._dbos import _get_dbos_instance
+
+    def wal_full(connection: Any, _record: Any) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+
+    sa.event.listen(sa.Engine, "connect", wal_full)  # every engine, DBOS's included
+    DBOS(config={"name": "enginebench", "system_database_url": f"sqlite:///{path}",
+                 "log_level": "WARNING"})  # fmt: skip
+
+    @DBOS.step()
+    def noop(i: int) -> int:
+        return i
+
+    @DBOS.workflow()
+    def ten_steps(i: int) -> int:
+        for _ in range(STEPS):
+            noop(i)
+        return i
+
+    DBOS.launch()
+    engine = _get_dbos_instance()._sys_db.engine  # its system database's SQLAlchemy engine
+    writes = count_write_commits(sa, engine)
+    with engine.connect() as connection:
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    result = {"synchronous": synchronous, "journal_mode": journal}
+    for mode, run in (("sequential", sequential), ("started", started_at_once)):
+        writes[0] = 0
+        began = time.perf_counter()
+        run(DBOS, ten_steps, workflows)
+        elapsed = time.perf_counter() - began
+        result[mode] = workflows * STEPS / elapsed
+        result[f"{mode}_commits"] = writes[0] / (workflows * STEPS)
+    with engine.connect() as connection:
+        outputs = connection.exec_driver_sql("SELECT count(*) FROM operation_outputs").scalar()
+        ended = connection.exec_driver_sql(
+            "SELECT count(*) FROM workflow_status WHERE status = 'SUCCESS'"
+        ).scalar()
+    DBOS.destroy()
+    expect(outputs == 2 * workflows * STEPS and ended == 2 * workflows, "DBOS workflows")
+    print(json.dumps(result))
+
+
+def sequential(dbos: Any, workflow: Callable[[int], int], count: int) -> None:
+    for i in range(count):
+        workflow(i)
+
+
+def started_at_once(dbos: Any, workflow: Callable[[int], int], count: int) -> None:
+    handles = [dbos.start_workflow(workflow, i) for i in range(count)]
+    for handle in handles:
+        handle.get_result()
+
+
+def count_write_commits(sa: Any, engine: Any) -> list[int]:
+    """A counter of committed transactions that wrote (reads commit too in SQLAlchemy)."""
+    writes = [0]
+
+    def statement(conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            conn.info["wrote"] = True
+
+    def commit(conn: Any) -> None:
+        writes[0] += bool(conn.info.pop("wrote", False))
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    sa.event.listen(engine, "rollback", lambda conn: conn.info.pop("wrote", None))
+    return writes
+
+
+def run_dbos(folder: Path, workflows: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--dbos-child", str(fresh(folder / "dbos.db")),
+         "--workflows", str(workflows)], capture_output=True, text=True,
+    )  # fmt: skip
+    if out.returncode != 0:
+        print(out.stderr, file=sys.stderr, end="")
+        sys.exit(1)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def report(figures: dict[str, Best], dbos: dict[str, Any], runs: int) -> None:
+    """Every figure (best of the runs; for commits, the highest), then the targets and ratios."""
+    engine, floor = figures["engine steps/s"].best, figures["raw commits/s"].best
+    dbos_best = max(figures["dbos steps/s, sequential"].best, figures["dbos steps/s, started"].best)
+    commits = max(figures["engine commits/step"].values)
+    fanout = figures["fan-out deliveries/s"].best
+    rows = [
+        (name, max(b.values) if "commits" in name else b.best, "") for name, b in figures.items()
+    ]
+    rows += [
+        (
+            "engine / DBOS steps/s (target >= 3)",
+            engine / dbos_best,
+            verdict(engine >= 3 * dbos_best),
+        ),
+        ("engine steps/s (target >= 2,000)", engine, verdict(engine >= 2000)),
+        ("engine commits per step (target <= 1)", commits, verdict(commits <= 1)),
+        ("fan-out deliveries/s (target >= 5,000)", fanout, verdict(fanout >= 5000)),
+        ("engine steps/s / raw commits/s", engine / floor, ""),
+        ("DBOS steps/s / raw commits/s", dbos_best / floor, ""),
+    ]
+    print(
+        f"best of {runs} runs; synchronous=2 (FULL) and journal_mode=wal on the engine's store; "
+        f"on DBOS's: synchronous={dbos['synchronous']}, journal_mode={dbos['journal_mode']}"
+    )
+    for name, value, mark in rows:
+        shown = f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+        print(f"{name:<48} {shown:>10}  {mark}")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workflows", type=int, default=200)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--dir", type=Path, default=None, help="where the stores go")
+    parser.add_argument("--dbos-child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.dbos_child:
+        dbos_child(args.dbos_child, args.workflows)
+        return
+    spec = importlib.util.find_spec("dbos")
+    if spec is None or not importlib.metadata.version("dbos").startswith("3."):
+        print(DBOS_MISSING, file=sys.stderr)
+        sys.exit(2)
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        folder = Path(tmp)
+        service = build_service(folder)
+        names = ["raw commits/s", "engine steps/s", "engine commits/step", "fan-out deliveries/s",
+                 "fan-out deliveries/s, once published", "dbos steps/s, sequential",
+                 "dbos steps/s, started", "dbos write commits/step"]  # fmt: skip
+        figures = {name: Best([]) for name in names}
+        for _ in range(args.runs):
+            figures["raw commits/s"].add(raw_commit_rate(folder))
+            steps, commits = engine_workflows(service, folder, args.workflows)
+            figures["engine steps/s"].add(steps)
+            figures["engine commits/step"].add(commits)
+            total, once = engine_fanout(service, folder, args.events)
+            figures["fan-out deliveries/s"].add(total)
+            figures["fan-out deliveries/s, once published"].add(once)
+            dbos = run_dbos(folder, args.workflows)
+            figures["dbos steps/s, sequential"].add(dbos["sequential"])
+            figures["dbos steps/s, started"].add(dbos["started"])
+            figures["dbos write commits/step"].add(dbos["sequential_commits"])
+        report(figures, dbos, args.runs)
+
+
+if __name__ == "__main__":
+    main()
