@@ -28,7 +28,11 @@ typecheck: install
 drift: install
 	eventualc build --check
 
-test: install
+# npm tools the tests run (the Mermaid CLI); the browser is the system's chromium.
+node_modules/.package-lock.json: package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+test: install node_modules/.package-lock.json
 	$(PYTHON) -m pytest
 
 check: lint typecheck drift test

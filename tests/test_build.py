@@ -133,7 +133,10 @@ def test_check_writes_nothing_and_lists_changes(project: Path) -> None:
     before = snapshot(project / "generated")
     result = build("--check")
     assert result.exit_code == 1
-    assert result.output.strip() == "would update generated/shop/models/paid.py"
+    assert result.output.strip().splitlines() == [
+        "would update generated/shop/README.md",  # the catalog's "required" column
+        "would update generated/shop/models/paid.py",
+    ]
     assert snapshot(project / "generated") == before
 
 

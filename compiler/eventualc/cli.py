@@ -21,6 +21,7 @@ from eventualc.project import Project, find_project
 from eventualc.source import display_path
 
 if TYPE_CHECKING:
+    from eventualc.pipeline import FrontEnd
     from eventualc.write import Plan
 
 
@@ -63,14 +64,19 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
     if fmt == "json":
         click.echo(render_json(result.diagnostics))
     else:
-        click.echo(render_text(result.diagnostics, result.sources), nl=False, err=False)
-        errors = sum(d.is_error for d in result.diagnostics)
-        warnings = len(result.diagnostics) - errors
-        if result.diagnostics:
-            sys.stdout.flush()
-            click.echo(_summary(errors, warnings), err=True)
+        _show_diagnostics(result, err=False)
     failed = not result.ok or (strict and bool(result.diagnostics))
     sys.exit(1 if failed else 0)
+
+
+def _show_diagnostics(result: FrontEnd, err: bool) -> None:
+    """The diagnostics as text, then a count on stderr; ``err`` keeps stdout for output."""
+    click.echo(render_text(result.diagnostics, result.sources), nl=False, err=err)
+    errors = sum(d.is_error for d in result.diagnostics)
+    warnings = len(result.diagnostics) - errors
+    if result.diagnostics:
+        sys.stdout.flush()
+        click.echo(_summary(errors, warnings), err=True)
 
 
 def _summary(errors: int, warnings: int) -> str:
@@ -131,6 +137,75 @@ def schema() -> None:
     from eventualc.shape import schema_text
 
     click.echo(schema_text(), nl=False)
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              help="Mermaid flowchart or Graphviz DOT.")  # fmt: skip
+@click.option("--service", help="Only this service and what it touches directly.")
+@click.option("--workflow", help="Only this workflow's flowchart (NAME or SERVICE.NAME).")
+def graph(specs: tuple[str, ...], fmt: str, service: str | None, workflow: str | None) -> None:
+    """Print the event graph, with each workflow's flowchart inside it."""
+    from eventualc.diagram import choose_graph
+    from eventualc.emit.diagrams import to_dot, to_mermaid
+    from eventualc.pipeline import load
+
+    project = _project()
+    result = load(_spec_paths(specs, project), project.root)
+    _show_diagnostics(result, err=True)
+    if not result.ok or result.build is None:
+        sys.exit(1)
+    try:
+        chosen = choose_graph(result.build, service, workflow)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    click.echo(to_dot(chosen) if fmt == "dot" else to_mermaid(chosen), nl=False)
+
+
+@cli.command()
+@click.argument("name")
+def init(name: str) -> None:
+    """Create project NAME: a spec, a test and settings; build and pytest pass in it."""
+    from eventualc.scaffold import create_project
+
+    try:
+        files = create_project(Path(name))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        click.echo(f"eventualc: cannot create {name}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"eventualc: created {name}/ with {len(files)} files; next: "
+               f"cd {name} && eventualc build && python -m pytest", err=True)  # fmt: skip
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, type=click.Path())
+@click.option("--out", "cdk_out", type=click.Path(file_okay=False),
+              help="Cloud assembly folder (default: cdk.out in the project).")  # fmt: skip
+def synth(specs: tuple[str, ...], cdk_out: str | None) -> None:
+    """Synthesize the CloudFormation templates of the generated CDK apps."""
+    from eventualc.synth import synth as run_synth
+
+    project = _project()
+    assembly = Path(cdk_out) if cdk_out else project.root / "cdk.out"
+    result = run_synth(_spec_paths(specs, project), project.root, project.out, assembly)
+    front_end = result.build.front_end
+    if front_end is not None and not front_end.ok:
+        click.echo(render_text(front_end.diagnostics, front_end.sources), nl=False)
+        sys.exit(1)
+    if result.stale:
+        out = display_path(project.out)
+        click.echo(f"eventualc: {out} is not current; run `eventualc build` first:", err=True)
+        click.echo("".join(f"  {out}/{path}\n" for path in result.stale), nl=False, err=True)
+        sys.exit(1)
+    if result.error:
+        click.echo(f"eventualc: synthesis failed: {result.error}", err=True)
+        sys.exit(1)
+    for template in result.templates:
+        click.echo(display_path(template))
+    sys.exit(0)
 
 
 def _add_engine_commands() -> None:

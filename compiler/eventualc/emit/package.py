@@ -2,15 +2,18 @@
 
 Per service ``<svc>/__init__.py`` (exports ``service``, ``models`` and each event
 class, lazily), ``<svc>/definition.json``, ``<svc>/models/`` and
-``<svc>/handlers/__init__.py``; plus the output package's own ``__init__.py``.
+``<svc>/handlers/__init__.py``, ``<svc>/README.md`` (the event catalog) and
+``<svc>/infra/`` (the CDK app, ``emit.stack``); plus the output package's own ``__init__.py``.
 Handler stubs are user files and come from ``emit.stubs``.
 """
 
 from __future__ import annotations
 
 from eventualc import ir
+from eventualc.emit.catalog import emit_catalog
 from eventualc.emit.definition import emit_definition
 from eventualc.emit.models import HEADER, generate_models
+from eventualc.emit.stack import emit_infra
 from eventualc.emit.text import docstring, string_list
 
 
@@ -18,6 +21,8 @@ def emit_package(build: ir.Build) -> dict[str, str]:
     files = {"__init__.py": f'{HEADER}\n"""Services built by eventualc."""\n'}
     for service in build.services:
         files |= emit_service(service)
+        files[f"{service.name}/README.md"] = emit_catalog(build, service)
+        files |= emit_infra(service, build)
     return files
 
 

@@ -1,0 +1,166 @@
+"""The Lambda asset of a generated service: one folder every function of it runs from.
+
+``build_asset(out, architecture)`` takes the generated output folder (the package
+``generated/`` holding every service of a build, handlers included) and returns a
+folder holding, at its top level, the runtime package ``eventual`` (copied from where
+it is installed), that output package (without the CDK apps under ``*/infra/``) and
+the runtime's dependencies installed for Lambda's platform (Python 3.12 on Amazon
+Linux, ``arm64`` or ``x86_64``) with ``pip install --platform ... --only-binary``,
+so no Docker is needed.
+
+Guarantees: the folder is keyed by the SHA-256 of everything that goes in (the file
+names and bytes, the architecture, the pinned dependency versions, the Python
+version), so the same inputs give the same path and CDK sees the same asset; a folder
+is complete or absent (built aside, then renamed into place); dependencies are
+cached apart, by their own key, so a handler edit reuses them. The cache lives in
+``$EVENTUALC_CACHE_DIR``, else ``$XDG_CACHE_HOME/eventualc``, else ``~/.cache/eventualc``.
+A failed ``pip`` raises ``AssetError`` with pip's own message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+PYTHON_VERSION = "3.12"  # the Lambda runtime the generated stack declares (python3.12)
+_PLATFORMS = {
+    # Lambda's Amazon Linux 2023 has glibc 2.34: wheels for older manylinux tags fit.
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+}
+_RUNTIME_DEPENDENCIES = ("pydantic",)  # what `eventual` imports beyond the standard library
+_SKIPPED_DIRS = frozenset({"__pycache__", "cdk.out", ".mypy_cache", ".ruff_cache"})
+
+
+class AssetError(RuntimeError):
+    """The asset could not be assembled (pip failed, or an input is missing)."""
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("EVENTUALC_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "eventualc"
+
+
+def build_asset(out: Path, architecture: str = "arm64", cache: Path | None = None) -> Path:
+    """The asset folder for the services generated into ``out``, built if not cached."""
+    if architecture not in _PLATFORMS:
+        raise AssetError(f"unknown Lambda architecture {architecture!r}: arm64 or x86_64")
+    if not (out / "__init__.py").is_file():
+        raise AssetError(f"{out} is not a generated package (no __init__.py): run eventualc build")
+    cache = cache or cache_root()
+    runtime = _runtime_folder()
+    requirements = pinned_requirements()
+    sources = {
+        runtime.name: list(_files(runtime)),
+        # The CDK apps (``<svc>/infra/``) are not run by the functions.
+        out.name: [p for p in _files(out) if p.parts[1:2] != ("infra",)],
+    }
+    key = _digest(architecture, requirements, sources, {runtime.name: runtime, out.name: out})
+    target = cache / "assets" / key
+    if target.is_dir():
+        return target
+    dependencies = _dependencies(cache, architecture, requirements)
+    with _building(target) as folder:
+        shutil.copytree(dependencies, folder, dirs_exist_ok=True)
+        for top, base in ((runtime.name, runtime), (out.name, out)):
+            for relative in sources[top]:
+                destination = folder / top / relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(base / relative, destination)
+    return target
+
+
+def pinned_requirements() -> tuple[str, ...]:
+    """The runtime's dependencies at the versions installed here, which tests ran with."""
+    return tuple(f"{name}=={metadata.version(name)}" for name in _RUNTIME_DEPENDENCIES)
+
+
+def _runtime_folder() -> Path:
+    import eventual
+
+    return Path(eventual.__file__).resolve().parent
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    """Every file below ``folder`` (relative, sorted) that the functions may need."""
+    found: list[Path] = []
+    for directory, subdirs, names in os.walk(folder):
+        # Pruned, not filtered: a synthesized cdk.out below may hold many large files.
+        subdirs[:] = [d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith(".")]
+        base = Path(directory).relative_to(folder)
+        found += [
+            base / name
+            for name in names
+            if not name.startswith(".") and not name.endswith((".pyc", ".pyo"))
+        ]
+    return iter(sorted(found))
+
+
+def _digest(
+    architecture: str,
+    requirements: tuple[str, ...],
+    sources: dict[str, list[Path]],
+    bases: dict[str, Path],
+) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{architecture}\0{PYTHON_VERSION}\0{' '.join(requirements)}\0".encode())
+    for top, files in sorted(sources.items()):
+        for relative in files:
+            digest.update(f"{top}/{relative.as_posix()}\0".encode())
+            digest.update((bases[top] / relative).read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _dependencies(cache: Path, architecture: str, requirements: tuple[str, ...]) -> Path:
+    key = hashlib.sha256(
+        f"{architecture}\0{PYTHON_VERSION}\0{' '.join(requirements)}".encode()
+    ).hexdigest()[:32]
+    target = cache / "dependencies" / key
+    if target.is_dir():
+        return target
+    with _building(target) as folder:
+        _pip_install(folder, architecture, requirements)
+    return target
+
+
+def _pip_install(folder: Path, architecture: str, requirements: tuple[str, ...]) -> None:
+    platforms = [arg for tag in _PLATFORMS[architecture] for arg in ("--platform", tag)]
+    command = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-warn-conflicts", "--no-compile", "--target", str(folder), *platforms,
+        "--implementation", "cp", "--python-version", PYTHON_VERSION,
+        "--only-binary=:all:", *requirements,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip()
+        raise AssetError(f"pip could not install {' '.join(requirements)} for Lambda:\n{detail}")
+    # Console scripts are of no use in Lambda and hold this machine's interpreter path.
+    shutil.rmtree(folder / "bin", ignore_errors=True)
+
+
+@contextmanager
+def _building(target: Path) -> Iterator[Path]:
+    """A scratch folder beside ``target``, renamed to it when the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".partial-", dir=target.parent))
+    scratch.chmod(0o755)  # mkdtemp's 0700 would travel into the deployment package
+    try:
+        yield scratch
+        scratch.rename(target)
+    except OSError:
+        if not target.is_dir():  # else built meanwhile by another process: as good
+            raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,102 @@
+"""``eventualc synth``: the CloudFormation templates of the generated CDK apps.
+
+``synth(paths, root, out, cdk_out)`` first asks the build whether ``out`` is current
+for the specs (exactly ``eventualc build --check``): spec errors or files that would
+change stop it there, and nothing is synthesized from stale code. Otherwise it runs
+every service's generated stack (``<out>/<svc>/infra/stack.py``) in one CDK app, in a
+child Python process (``python -m eventualc.synth``) so that CDK, its Node process and
+the generated modules stay out of the caller, and returns the templates written into
+``cdk_out``. Building the Lambda asset (``eventualc.lambda_asset``) happens there too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eventualc.build import BuildResult, build
+from eventualc.write import Manifest
+
+_KNOWN_FAILURE = 3  # the child's exit code for a failure it explains itself
+
+
+@dataclass
+class SynthResult:
+    build: BuildResult
+    stale: list[str] = field(default_factory=list)  # files `eventualc build` would change
+    templates: list[Path] = field(default_factory=list)
+    error: str = ""  # why synthesis failed, as CDK or pip said it
+
+    @property
+    def ok(self) -> bool:
+        front_end = self.build.front_end
+        spec_errors = front_end is not None and not front_end.ok
+        return not (spec_errors or self.stale or self.error)
+
+
+def synth(paths: Sequence[Path], root: Path, out: Path, cdk_out: Path) -> SynthResult:
+    checked = build(paths, root, out, check=True, force=False)
+    result = SynthResult(checked)
+    front_end = checked.front_end
+    if front_end is not None and not front_end.ok:
+        return result
+    if not checked.up_to_date:
+        result.stale = sorted({*checked.plan.changes, *checked.plan.conflicts})
+        if result.stale:
+            return result
+    services = sorted(
+        path.split("/")[0] for path in Manifest.read(out).files if path.endswith("/infra/stack.py")
+    )
+    command = [sys.executable, "-m", "eventualc.synth", str(cdk_out.resolve()), str(out.resolve())]
+    done = subprocess.run(
+        [*command, *services], capture_output=True, text=True, check=False, env=_environment()
+    )
+    if done.returncode == _KNOWN_FAILURE:
+        result.error = done.stderr.strip()
+    elif done.returncode != 0:
+        result.error = _last_error(done.stderr or done.stdout)
+    else:
+        result.templates = [Path(p) for p in json.loads(done.stdout.strip().splitlines()[-1])]
+    return result
+
+
+def _environment() -> dict[str, str]:
+    # Node 20 makes CDK print an end-of-life banner on every run; it is not ours to show.
+    return {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+
+
+def _last_error(output: str) -> str:
+    """The message of a failed run: its last non-empty line (where Python puts it)."""
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "synthesis failed with no message"
+
+
+def _run(cdk_out: Path, out: Path, services: Sequence[str]) -> list[str]:
+    """In the child process: synthesize ``services`` of the package ``out``."""
+    import importlib
+
+    import aws_cdk as cdk
+
+    sys.path.insert(0, str(out.parent))
+    app = cdk.App(outdir=str(cdk_out))
+    for service in services:
+        stack = importlib.import_module(f"{out.name}.{service}.infra.stack")
+        stack.add_stack(app)
+    assembly = app.synth()
+    return sorted(str(cdk_out / s.template_file) for s in assembly.stacks)
+
+
+if __name__ == "__main__":
+    from eventualc.lambda_asset import AssetError
+
+    try:
+        written = _run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
+    except AssetError as exc:
+        print(f"cannot build the Lambda asset: {exc}", file=sys.stderr)
+        sys.exit(_KNOWN_FAILURE)
+    print(json.dumps(written))

@@ -1,0 +1,116 @@
+"""`eventualc synth` and the real `cdk` CLI (npm package aws-cdk) on a generated app,
+as users run them: whole processes in a fresh project folder.
+
+`eventualc synth` refuses stale generated code and spec errors (exit 1) and writes
+the templates; `cdk synth` run in `generated/<svc>/infra` gives the same template
+(the CLI only adds its metadata), so the app works where users deploy it from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cdk_apps import REPO, Json, asset_cache
+
+CDK = REPO / "node_modules" / ".bin" / "cdk"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
+    shutil.copytree(REPO / "specs", root / "specs")
+    return root
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # `python3` in cdk.json must be this interpreter, which has eventualc installed.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {
+        **os.environ,
+        "PATH": path,
+        "EVENTUALC_CACHE_DIR": str(asset_cache(tmp_path_factory)),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+    }
+
+
+def run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "eventualc", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+
+
+def test_synth_refuses_code_that_is_not_built(project: Path, environment: dict[str, str]) -> None:
+    done = run(project, environment, "synth")
+    assert done.returncode == 1
+    assert "generated is not current; run `eventualc build` first" in done.stderr
+    assert "  generated/orders/infra/construct.py\n" in done.stderr
+    assert not (project / "cdk.out").exists()
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def synthesized(project: Path, environment: dict[str, str]) -> Json:
+    built = run(project, environment, "build")
+    assert built.returncode == 0, built.stderr
+    done = run(project, environment, "synth")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "cdk.out/orders.template.json\n"
+    template: Json = json.loads((project / "cdk.out" / "orders.template.json").read_text())
+    return template
+
+
+def test_synth_writes_the_template_of_every_generated_service(synthesized: Json) -> None:
+    kinds = [r["Type"] for r in synthesized["Resources"].values()]
+    assert kinds.count("AWS::Events::EventBus") == 1
+    assert kinds.count("AWS::Lambda::Function") == 7  # 3 tasks, 3 subscriptions, orchestrator
+    assert kinds.count("AWS::Events::Rule") == 3
+    assert set(synthesized["Outputs"]) >= {"BusName", "BucketName", "DeadLetterQueues"}
+
+
+def test_synth_reports_spec_errors_and_edits(project: Path, environment: dict[str, str], synthesized: Json) -> None:  # fmt: skip
+    other = project / "broken"
+    shutil.copytree(project / "specs", other)
+    spec = other / "orders.yaml"
+    spec.write_text(spec.read_text().replace("events: [OrderCreated]", "events: [OrderCreatd]"))
+    done = run(project, environment, "synth", "broken", "--out", "elsewhere")
+    assert done.returncode == 1
+    assert "error[E306]: unknown event 'OrderCreatd'" in done.stdout
+    assert not (project / "elsewhere").exists()
+    stack = project / "generated" / "orders" / "infra" / "stack.py"
+    stack.write_text(stack.read_text() + "# edited\n")
+    try:
+        done = run(project, environment, "synth")
+        assert done.returncode == 1
+        assert "  generated/orders/infra/stack.py\n" in done.stderr
+    finally:
+        stack.write_text(stack.read_text().removesuffix("# edited\n"))
+
+
+def test_the_cdk_cli_synthesizes_the_generated_app(
+    project: Path, environment: dict[str, str], synthesized: Json, tmp_path: Path
+) -> None:
+    assert CDK.exists(), "the CDK CLI is missing: run `npm ci` in the repository"
+    infra = project / "generated" / "orders" / "infra"
+    done = subprocess.run(
+        [str(CDK), "synth", "--no-notices", "--quiet", "--output", str(tmp_path)],
+        cwd=infra, env=environment, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    template = json.loads((tmp_path / "orders.template.json").read_text())
+    # The CLI adds version reporting (CDKMetadata) and each resource's construct path.
+    assert template["Resources"].pop("CDKMetadata")["Type"] == "AWS::CDK::Metadata"
+    template.pop("Conditions")
+    for resource in template["Resources"].values():
+        assert resource.pop("Metadata")["aws:cdk:path"].startswith("orders/Service/")
+    assert template == synthesized  # the same asset hash too: one asset, cached by its inputs
