@@ -1,9 +1,10 @@
 """Texts of the CDK app's small modules, and Python literals of JSON data.
 
-``FUNCTIONS_HEAD``, ``STACK`` and ``APP`` are ``str.format`` templates of
-``functions.py`` (its dataclasses; ``emit.stack`` appends the tables), ``stack.py`` and
-``app.py``. ``literal`` writes the tables' values: JSON data and tuples as Python
-literals, strings JSON-escaped so that no spec text can end a literal early.
+``FUNCTIONS_HEAD``/``FUNCTIONS_TAIL`` (``emit.stack`` writes the tables between them),
+``CONSTRUCT``, ``STACK`` and ``APP`` are ``str.format`` templates of ``functions.py``,
+``construct.py``, ``stack.py`` and ``app.py``. ``literal`` writes the tables' values:
+JSON data and tuples as Python literals, strings JSON-escaped so that no spec text can
+end a literal early.
 """
 
 from __future__ import annotations
@@ -50,64 +51,78 @@ def flat(value: Any) -> str:
 
 
 FUNCTIONS_HEAD = '''{header}
-"""What the {service} service deploys, as data: ``construct.py`` loops over these tables.
+"""What the {service} service deploys, as data: ``construct.py`` builds it from ``TABLES``.
 
-Names are the spec's; ``construct_id`` names a row's resources (and so their logical
-IDs); ``emits`` lists the detail types a function may put on the bus; a ``pattern``
-is the EventBridge rule pattern built by ``eventual.patterns.rule_pattern``; ``group``
-0 keeps a function in the service's stack, n puts it in nested stack ``Functions<n>``.
+The row types are ``eventualc.cdk.tables``'s: ``construct_id`` names a row's resources
+(and so their logical IDs), ``emits`` lists the detail types a function may put on the
+bus, a ``pattern`` is the EventBridge rule pattern of ``eventual.patterns``, ``group``
+0 keeps a function in the service's stack and n puts it in nested stack ``Functions<n>``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from eventualc.cdk import Forward, ServiceTables, SubscriptionFunction, TaskFunction, WorkflowStart
+
+'''
+
+FUNCTIONS_TAIL = """
+TABLES = ServiceTables(
+    service=SERVICE,
+    package=__name__.rsplit(".", 2)[0],  # the service package, as the functions import it
+    orchestrator_emits=ORCHESTRATOR_EMITS,
+    tasks=TASKS,
+    subscriptions=SUBSCRIPTIONS,
+    starts=STARTS,
+    forwards=FORWARDS,
+)
+"""
+
+CONSTRUCT = '''{header}
+"""The {service} service on AWS, as one CDK construct: ``{name}Service``.
+
+``eventualc.cdk.ServiceConstruct`` builds it from the tables of ``functions.py``: the
+bus, the state bucket, the orchestrator with its queues, a function and queue per task,
+a rule, queue and function per handler subscription, each queue with its dead-letter
+queue, least-privilege roles. Embed it in any CDK app, or deploy ``{name}Stack``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from eventualc.cdk import ServiceConstruct
+
+from .functions import TABLES
 
 
-@dataclass(frozen=True)
-class TaskFunction:
-    """A task's function, fed by its own queue (``<construct_id>Queue``)."""
+class {name}Service(ServiceConstruct):
+    """Every AWS resource of the {service} service (see ``ServiceConstruct``)."""
 
-    name: str
-    construct_id: str
-    timeout: int  # seconds
-    memory: int  # MB
-    emits: tuple[str, ...]
-    group: int
-
-
-@dataclass(frozen=True)
-class SubscriptionFunction:
-    """A handler subscription's function, fed by its rule through its own queue."""
-
-    name: str
-    construct_id: str
-    timeout: int  # seconds, per delivery
-    memory: int  # MB
-    emits: tuple[str, ...]
-    attempts: int  # deliveries before the function dead-letters an event
-    pattern: dict[str, Any] | str  # a string when the pattern holds null
-    group: int
-
-
-@dataclass(frozen=True)
-class WorkflowStart:
-    """A declarative subscription: its rule sends events to the orchestrator's inbox."""
-
-    name: str
-    construct_id: str
-    pattern: dict[str, Any] | str
-
-
-@dataclass(frozen=True)
-class Forward:
-    """Another service of the build, subscribed to events put on this one's bus."""
-
-    service: str
-    construct_id: str
-    pattern: dict[str, Any]
-
-
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        architecture: lambda_.Architecture | None = None,
+        asset: str | None = None,
+        bus_name: str | None = None,
+        peer_buses: Mapping[str, events.IEventBus] | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            TABLES,
+            out=Path(__file__).resolve().parents[2],
+            architecture=architecture,
+            asset=asset,
+            bus_name=bus_name,
+            peer_buses=peer_buses,
+        )
 '''
 
 
@@ -129,7 +144,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-from .construct import {construct_imports}
+from eventualc.cdk import LogicalIds
+
+from .construct import {name}Service
 from .functions import FORWARDS
 
 STACK_NAME = "{stack_name}"

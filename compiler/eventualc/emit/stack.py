@@ -2,8 +2,8 @@
 
 ``emit_infra(service, build)`` returns ``__init__.py``, ``functions.py`` (what the
 service deploys, as data: one row per task function, handler subscription,
-workflow-starting rule and service it forwards events to), ``construct.py`` (the CDK
-construct that loops over those tables; its code is the same for every service),
+workflow-starting rule and service it forwards events to), ``construct.py`` (the service's
+subclass of ``eventualc.cdk.ServiceConstruct``, which builds it from those tables),
 ``stack.py``, ``app.py``, ``cdk.json`` and ``.gitignore``.
 
 Decided here, once: construct ids (``Task<Task>``, ``<Sub>``, ``<Sub>Rule``, unique in
@@ -21,8 +21,15 @@ from typing import Any
 
 from eventual.patterns import cloudformation_event_pattern, rule_pattern
 from eventualc import ir
-from eventualc.emit.construct_text import construct_module
-from eventualc.emit.infra_text import APP, FUNCTIONS_HEAD, STACK, flat, literal
+from eventualc.emit.infra_text import (
+    APP,
+    CONSTRUCT,
+    FUNCTIONS_HEAD,
+    FUNCTIONS_TAIL,
+    STACK,
+    flat,
+    literal,
+)  # fmt: skip
 from eventualc.emit.models import HEADER
 from eventualc.emit.text import docstring
 from eventualc.emit.types import pascal
@@ -60,7 +67,7 @@ def emit_infra(service: ir.Service, build: ir.Build) -> dict[str, str]:
     return {
         f"{prefix}__init__.py": _package_init(service, name),
         f"{prefix}functions.py": emit_functions(service, build),
-        f"{prefix}construct.py": construct_module(service.name, name),
+        f"{prefix}construct.py": CONSTRUCT.format(header=HEADER, service=service.name, name=name),
         f"{prefix}stack.py": _stack_module(service, build, name),
         f"{prefix}app.py": _app_module(service),
         f"{prefix}cdk.json": '{\n "app": "python3 app.py"\n}\n',
@@ -111,6 +118,7 @@ def emit_functions(service: ir.Service, build: ir.Build) -> str:
             _table("SUBSCRIPTIONS", "SubscriptionFunction", subscriptions),
             _table("STARTS", "WorkflowStart", starts),
             _table("FORWARDS", "Forward", forwards),
+            FUNCTIONS_TAIL,
         ]
     )
 
@@ -238,7 +246,6 @@ def _stack_module(service: ir.Service, build: ir.Build, name: str) -> str:
         name=name,
         stack_name=stack_name(service.name),
         peers=literal({s: stack_name(s) for s in peers}, 0, 31),
-        construct_imports=", ".join(sorted(["LogicalIds", f"{name}Service"])),
     )
 
 

@@ -16,7 +16,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-from .construct import LogicalIds, ShopService
+from eventualc.cdk import LogicalIds
+
+from .construct import ShopService
 from .functions import FORWARDS
 
 STACK_NAME = "shop"
