@@ -40,6 +40,7 @@ check: lint typecheck drift test
 bench: install
 	$(PYTHON) bench/check_scale.py
 	$(PYTHON) bench/build_scale.py
+	$(PYTHON) bench/aws_cost.py
 	$(PYTHON) bench/interpreter.py
 	$(PYTHON) bench/cel_eval.py
 	$(PIP) install -q 'dbos>=3,<4'  # the peer of bench/engine.py, not a dependency

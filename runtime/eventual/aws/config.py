@@ -1,0 +1,108 @@
+"""Where a deployed service's resources are (``Config``) and the AWS clients that reach
+them (``Clients``).
+
+``Config.from_environment`` reads the variables the generated stack gives every
+function: ``EVENTUAL_SERVICE`` (the service package, e.g. ``generated.orders``),
+``EVENTUAL_BUS``, ``EVENTUAL_BUCKET``, ``EVENTUAL_ORCHESTRATOR_QUEUE`` (FIFO queue URL),
+``EVENTUAL_INBOX_QUEUE``; task and subscription functions also ``EVENTUAL_FUNCTION``,
+subscription functions ``EVENTUAL_DEAD_LETTER_QUEUE``, the orchestrator
+``EVENTUAL_TASK_QUEUES`` (JSON: task name -> queue URL). A missing variable raises
+``ConfigError`` naming it.
+
+``Clients`` makes each boto3 client on first use through a factory, so tests and the
+operator client point them wherever they need (a moto server, another region) without
+patching; boto3 itself is imported only then.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ClientFactory = Callable[[str], Any]  # AWS service name ("s3", "sqs", ...) -> boto3 client
+
+_REQUIRED = {
+    "service": "EVENTUAL_SERVICE",
+    "bus": "EVENTUAL_BUS",
+    "bucket": "EVENTUAL_BUCKET",
+    "orchestrator_queue": "EVENTUAL_ORCHESTRATOR_QUEUE",
+    "inbox_queue": "EVENTUAL_INBOX_QUEUE",
+}
+
+
+class ConfigError(RuntimeError):
+    """The function's environment lacks a variable the runtime needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    service: str  # the generated service package
+    bus: str
+    bucket: str
+    orchestrator_queue: str
+    inbox_queue: str
+    function: str | None = None  # the task or subscription this function runs
+    dead_letter_queue: str | None = None
+    task_queues: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Config:
+        missing = sorted(name for name in _REQUIRED.values() if not environ.get(name))
+        if missing:
+            raise ConfigError(f"missing environment variables: {', '.join(missing)}")
+        queues = environ.get("EVENTUAL_TASK_QUEUES")
+        return cls(
+            **{key: environ[name] for key, name in _REQUIRED.items()},
+            function=environ.get("EVENTUAL_FUNCTION") or None,
+            dead_letter_queue=environ.get("EVENTUAL_DEAD_LETTER_QUEUE") or None,
+            task_queues=json.loads(queues) if queues else {},
+        )
+
+    def key(self) -> tuple[Any, ...]:
+        """A hashable identity, for caching what is built from this configuration."""
+        return (*(getattr(self, name) for name in _REQUIRED), self.function,
+                self.dead_letter_queue, tuple(sorted(self.task_queues.items())))  # fmt: skip
+
+
+def boto3_clients(
+    region: str | None = None, endpoint_url: str | None = None, session: Any = None
+) -> ClientFactory:
+    """A factory of boto3 clients (standard retry mode); ``None`` arguments leave the
+    choice to boto3's usual sources (``AWS_REGION``, ``AWS_ENDPOINT_URL``, profiles)."""
+
+    def make(name: str) -> Any:
+        import boto3  # type: ignore[import-untyped]
+        from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
+
+        config = BotoConfig(retries={"mode": "standard"}, connect_timeout=5, read_timeout=30)
+        chosen = session or boto3.session.Session()
+        return chosen.client(name, region_name=region, endpoint_url=endpoint_url, config=config)
+
+    return make
+
+
+class Clients:
+    """boto3 clients by AWS service name, each made once, on first use."""
+
+    def __init__(self, factory: ClientFactory | None = None) -> None:
+        self._factory = factory or boto3_clients()
+        self._made: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self._factory(name)
+        return self._made[name]
+
+    @property
+    def s3(self) -> Any:
+        return self.get("s3")
+
+    @property
+    def sqs(self) -> Any:
+        return self.get("sqs")
+
+    @property
+    def events(self) -> Any:
+        return self.get("events")

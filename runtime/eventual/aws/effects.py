@@ -1,0 +1,89 @@
+"""From the interpreter's commands to effects (``messages``), and carrying effects out.
+
+``command_effects`` is pure: the effects one applied message causes for an execution
+(run a task, start a timer, publish, start or cancel a child, tell the parent the
+result). ``carry_out`` performs effects through a ``Deployment``: history chunks
+first (so a reader never misses entries), then events, then messages, each kind in
+as few requests as batching allows. It raises if any part fails; the caller then
+leaves the message to come back, and the outbox makes the next try do it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from eventual.aws import messages
+from eventual.aws.deployment import Deployment
+from eventual.aws.queues import Outgoing
+from eventual.aws.record import ExecutionRecord
+from eventual.aws.store import history_key
+from eventual.interpreter import Command
+from eventual.state import dumps
+
+
+def command_effects(
+    record: ExecutionRecord, commands: Sequence[Command], now: datetime
+) -> list[dict[str, Any]]:
+    execution = record.id
+    effects = []
+    for command in commands:
+        kind, handle = command.kind, command.handle
+        if kind == "run_task":
+            effects.append(
+                messages.task(command.name, execution, handle, command.attempt, command.value)
+            )
+        elif kind == "start_timer":
+            assert command.due is not None
+            effects.append(messages.timer(execution, handle, command.due, now))
+        elif kind == "publish":
+            effects.append(messages.publish(command.name, command.value))
+        elif kind == "start_child":
+            child = messages.child_id(execution, handle)
+            parent = {"id": execution, "handle": handle}
+            effects.append(messages.start(child, command.name, command.value, None, parent))
+        elif kind == "cancel_child":
+            child = messages.child_id(execution, handle)
+            dedup = messages.dedup_id(child, "cancel", execution)
+            effects.append(messages.to_orchestrator(child, "cancel", dedup))
+        elif kind == "finished" and record.parent is not None:
+            effects.append(_tell_parent(record))
+    return effects
+
+
+def _tell_parent(record: ExecutionRecord) -> dict[str, Any]:
+    assert record.parent is not None
+    parent, state = record.parent["id"], record.state
+    dedup = messages.dedup_id(record.id, "finished")
+    return messages.to_orchestrator(
+        parent, "child", dedup, handle=record.parent["handle"], result=state.result,
+        error=state.error,
+    )  # fmt: skip
+
+
+def outgoing(deployment: Deployment, effect: dict[str, Any]) -> Outgoing:
+    """The SQS message of a ``send`` effect."""
+    config, to = deployment.config, effect["to"]
+    if to == "orchestrator":
+        return Outgoing(config.orchestrator_queue, effect["body"], effect["group"], effect["dedup"])
+    if to == "inbox":
+        return Outgoing(config.inbox_queue, effect["body"], delay=effect.get("delay", 0))
+    return Outgoing(deployment.task_queue(effect["task"]), effect["body"])
+
+
+def carry_out(deployment: Deployment, effects: Sequence[dict[str, Any]]) -> None:
+    sends, published = [], []
+    for effect in effects:
+        kind = effect["kind"]
+        if kind == "history":
+            key = history_key(effect["execution"], effect["index"])
+            deployment.store.put(key, dumps(effect["entries"]))
+        elif kind == "publish":
+            published.append((effect["name"], effect["payload"]))
+        else:
+            sends.append(outgoing(deployment, effect))
+    if published:
+        deployment.bus.put(published)
+    if sends:
+        deployment.queues.send(sends)

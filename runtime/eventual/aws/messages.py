@@ -1,0 +1,86 @@
+"""The messages of the deployed runtime, as effects: JSON data naming where they go.
+
+An effect is ``{"kind": "send", "to": "orchestrator"|"inbox"|"task", "body": {...}}``
+(plus ``group``/``dedup`` for the FIFO queue, ``delay`` for the inbox, ``task`` for a
+task queue), ``{"kind": "publish", "name", "payload"}`` or ``{"kind": "history",
+"execution", "index", "entries"}``. Effects are data so an execution's record can keep
+the ones its last write must cause (its outbox) and carry them out again.
+
+Orchestrator messages (FIFO, one message group per execution) carry their
+deduplication id as ``id`` and their execution as ``execution``; the ids are
+deterministic for one logical message (``<execution>/start``, ``<execution>/<handle>/
+<attempt>`` for a task's answer, ``<execution>/timer/<handle>``), so a message sent
+twice is one message to SQS within its five minutes, and after that one the
+interpreter ignores (its handle is gone). Timers go to the inbox with a delay of at
+most 15 minutes, and come back there until due.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime
+from typing import Any
+
+MAX_DELAY = 900  # seconds: the longest SQS delay
+_MAX_ID = 128  # SQS: message group and deduplication ids
+
+
+def dedup_id(*parts: object) -> str:
+    text = "/".join(str(part) for part in parts)
+    return text if len(text) <= _MAX_ID else hashlib.sha256(text.encode()).hexdigest()
+
+
+def child_id(parent: str, handle: int) -> str:
+    """The id of the child execution started for ``handle`` (the same every time)."""
+    text = f"{parent}-{handle}"
+    return text if len(text) <= 96 else "child-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def to_orchestrator(execution: str, op: str, dedup: str, **fields: Any) -> dict[str, Any]:
+    body = {"op": op, "id": dedup, "execution": execution, **fields}
+    return {"kind": "send", "to": "orchestrator", "group": execution, "dedup": dedup, "body": body}
+
+
+def start(
+    execution: str, workflow: str, input: Any, name: str | None,
+    parent: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    dedup = dedup_id(execution, "start")
+    return to_orchestrator(
+        execution, "start", dedup, workflow=workflow, input=input, name=name or execution,
+        parent=parent,
+    )  # fmt: skip
+
+
+def timer(execution: str, handle: int, due: datetime, now: datetime) -> dict[str, Any]:
+    """Fires at ``due``: straight to the execution's group when due already, else
+    through the inbox, delayed."""
+    seconds = math.ceil((due - now).total_seconds())
+    if seconds <= 0:
+        return to_orchestrator(
+            execution, "timer", dedup_id(execution, "timer", handle), handle=handle
+        )
+    body = {"kind": "timer", "execution": execution, "handle": handle, "due": due}
+    return {"kind": "send", "to": "inbox", "delay": min(seconds, MAX_DELAY), "body": body}
+
+
+def task(task_name: str, execution: str, handle: int, attempt: int, input: Any) -> dict[str, Any]:
+    body = {"task": task_name, "execution": execution, "handle": handle, "attempt": attempt,
+            "input": input}  # fmt: skip
+    return {"kind": "send", "to": "task", "task": task_name, "body": body}
+
+
+def task_outcome(
+    execution: str, handle: int, attempt: int, output: Any, error: dict[str, str] | None
+) -> dict[str, Any]:
+    dedup = dedup_id(execution, handle, attempt)
+    return to_orchestrator(execution, "task", dedup, handle=handle, output=output, error=error)
+
+
+def publish(name: str, payload: Any) -> dict[str, Any]:
+    return {"kind": "publish", "name": name, "payload": payload}
+
+
+def history(execution: str, index: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "history", "execution": execution, "index": index, "entries": entries}

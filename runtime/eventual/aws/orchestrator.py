@@ -1,0 +1,278 @@
+"""The orchestrator function: workflow events in, one conditional write per execution.
+
+It reads two queues. From the FIFO queue (one message group per execution) come
+starts, task answers, signals, cancellations, children's results, heartbeats and
+due timers. The messages of one execution in a batch are applied together, in order,
+in one read-modify-write of ``executions/<id>/state.json`` (``If-Match`` the ETag
+read; on a conflict it reads again and reapplies). Only after the write succeeds are
+the effects carried out (``effects``), and the record's outbox keeps them until the
+next write, so a message delivered again after a crash in between carries them out
+again and is not applied twice (``record``). From the standard inbox come delayed
+timers (sent on until due, then to the execution's group if it still waits for
+them) and EventBridge events for workflow-starting subscriptions (each started once:
+the id comes from the event id and the subscription, or the ``execution_name``).
+
+Executions keep the definition they started with: the current one is stored under
+``definitions/<version>.json`` on the first start, older ones are read from there.
+``handle`` answers Lambda with the messages that failed (partial batch failure); in
+a FIFO group, a failure fails the rest of the group's messages with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from eventual.aws import messages
+from eventual.aws.deployment import Deployment, log
+from eventual.aws.effects import carry_out, command_effects
+from eventual.aws.events import is_bus_event, read_event
+from eventual.aws.queues import Received, batch_response, received
+from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
+from eventual.aws.store import Conflict, definition_key, state_key
+from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
+from eventual.invoke import start_request, subscribers
+from eventual.workflow import compile_workflow
+
+CONFLICT_TRIES = 8
+
+
+@dataclass
+class Change:
+    record: ExecutionRecord | None  # to write; None: nothing changed
+    effects: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Orchestrator:
+    def __init__(self, deployment: Deployment, rng: random.Random | None = None) -> None:
+        self.deployment = deployment
+        self.rng = rng or random.Random()
+        self._interpreters: dict[tuple[str, str], Interpreter] = {}
+        self._definitions: dict[str, Mapping[str, Any]] = {}
+        self._definition_stored = False
+
+    def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """One Lambda batch from either queue; the partial batch failure answer."""
+        groups: dict[str, list[Received]] = {}
+        failed: list[str] = []
+        for message in received(event):
+            if message.fifo:
+                groups.setdefault(message.attributes.get("MessageGroupId", ""), []).append(message)
+            elif not self._attempt(self.inbox, message):
+                failed.append(message.id)
+        for execution, group in groups.items():
+            if not self._attempt(self.apply_batch, execution, group):
+                failed.extend(message.id for message in group)
+        return batch_response(failed)
+
+    def _attempt(self, action: Any, *args: Any) -> bool:
+        try:
+            action(*args)
+        except Exception:  # the message comes back; after its queue's receives, to the DLQ
+            log.exception("eventual: could not process %s", args[0])
+            return False
+        return True
+
+    # the FIFO queue ----------------------------------------------------------------------
+
+    def apply_batch(self, execution: str, batch: Sequence[Received]) -> None:
+        """Applies ``batch`` (messages of ``execution``, in order) in one write."""
+        bodies = [self.deployment.queues.body(message) for message in batch]
+        again = {body["id"] for body, m in zip(bodies, batch, strict=True) if m.receive_count > 1}
+        self.apply(execution, bodies, again)
+
+    def apply(
+        self, execution: str, bodies: Sequence[dict[str, Any]], again: Set[str] = frozenset()
+    ) -> None:
+        """Applies message ``bodies`` of ``execution`` in one conditional write, reading
+        again and reapplying while another writer got there first; then carries out
+        the effects. ``again``: the ids of messages received before (redeliveries)."""
+        store, key = self.deployment.store, state_key(execution)
+        # A batch that opens with a start is most likely a new execution: try creating
+        # the record without reading it first (a conflict means it exists: read then).
+        unread = bool(bodies) and bodies[0]["op"] == "start"
+        for _ in range(CONFLICT_TRIES):
+            found = None if unread else store.read(key)
+            unread = False
+            record = ExecutionRecord.from_text(found.text) if found else None
+            change = self.fold(record, bodies, again)
+            if change.record is not None:
+                try:
+                    store.write(key, change.record.to_text(), found.etag if found else None)
+                except Conflict:
+                    log.info("eventual: %s changed while applying; applying again", execution)
+                    continue
+            carry_out(self.deployment, change.effects)
+            return
+        raise Conflict(f"{key}: gave up after {CONFLICT_TRIES} conflicting writes")
+
+    def fold(
+        self, record: ExecutionRecord | None, bodies: Sequence[dict[str, Any]], again: Set[str]
+    ) -> Change:
+        """``record`` after ``bodies`` (pure but for reading old definitions).
+
+        A message applied already is skipped. If it is a redelivery (``again``) of a
+        message whose write's effects are the outbox, the function that applied it
+        may have stopped before carrying them out: they are carried out again. A copy
+        received for the first time (a duplicate send) causes nothing."""
+        now = self.deployment.clock()
+        fresh: list[str] = []
+        effects: list[dict[str, Any]] = []
+        resend = False
+        for body in bodies:
+            if record is not None and body["id"] in record.applied:
+                resend = resend or (body["id"] in again and body["id"] in record.outbox.messages)
+                continue
+            if body["op"] == "start":
+                if record is not None:
+                    continue  # started already: a start sent again
+                record, commands = self.create(body, now)
+            elif record is None or record.state.status.done:
+                log.info("eventual: %s for %s: unknown or over", body["op"], body["execution"])
+                continue
+            else:
+                commands = self.step(record, body, now)
+            if record is not None:
+                fresh.append(body["id"])
+                effects += command_effects(record, commands, now)
+        if record is None or not fresh:
+            return Change(None, record.outbox.effects if record is not None and resend else [])
+        return Change(record, self.advance(record, fresh, effects, resend, now))
+
+    def advance(
+        self, record: ExecutionRecord, fresh: list[str], effects: list[dict[str, Any]],
+        resend: bool, now: datetime,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Brings ``record`` to its next revision; the effects of that write."""
+        state = record.state
+        record.revision += 1
+        record.applied = (record.applied + fresh)[-APPLIED:]
+        record.pending.extend(state.history)
+        state.history.clear()
+        if len(record.pending) >= CHUNK_ENTRIES:
+            effects.append(messages.history(record.id, record.chunks, record.pending))
+            record.chunks += 1
+            record.pending = []
+        if state.status.done and record.ended is None:
+            record.ended = now
+        old = record.outbox if resend else Outbox()
+        record.outbox = Outbox([*old.messages, *fresh], [*old.effects, *effects])
+        return record.outbox.effects
+
+    def create(
+        self, body: Mapping[str, Any], now: datetime
+    ) -> tuple[ExecutionRecord | None, list[Command]]:
+        service = self.deployment.service
+        workflow = body["workflow"]
+        if workflow not in service.workflows:
+            log.error("eventual: %s has no workflow %r; start dropped", service.name, workflow)
+            return None, []
+        self._store_definition()
+        interpreter = self.interpreter(service.version, workflow)
+        state = ExecutionState(
+            body["execution"], body["name"], workflow, interpreter.workflow.version,
+            body["input"], now,
+        )  # fmt: skip
+        record = ExecutionRecord(service.name, service.version, state, body.get("parent"))
+        return record, interpreter.begin(state, now)
+
+    def step(self, record: ExecutionRecord, body: dict[str, Any], now: datetime) -> list[Command]:
+        interpreter = self.interpreter(record.definition, record.state.workflow)
+        if body["op"] == "signal":
+            rejected = _signal_rejected(interpreter, body)
+            if rejected:
+                entry = {"type": "SignalRejected", "time": now.isoformat(), "signal": body["name"],
+                         "reason": rejected}  # fmt: skip
+                record.state.history.append(entry)
+                return []
+        return interpreter.apply(record.state, body, now)
+
+    # definitions -------------------------------------------------------------------------
+
+    def interpreter(self, version: str, workflow: str) -> Interpreter:
+        key = (version, workflow)
+        if key not in self._interpreters:
+            definition = self.definition(version)
+            self._interpreters[key] = Interpreter(
+                compile_workflow(workflow, definition["workflows"][workflow]),
+                definition["tasks"], definition["workflows"], definition["events"],
+                self.deployment.values.validate, random.Random(self.rng.random()),
+            )  # fmt: skip
+        return self._interpreters[key]
+
+    def definition(self, version: str) -> Mapping[str, Any]:
+        service = self.deployment.service
+        if version == service.version:
+            return service.definition
+        if version not in self._definitions:
+            found = self.deployment.store.read(definition_key(version))
+            if found is None:
+                raise LookupError(f"definition {version} is not in the state bucket")
+            self._definitions[version] = json.loads(found.text)
+        return self._definitions[version]
+
+    def _store_definition(self) -> None:
+        if not self._definition_stored:
+            service = self.deployment.service
+            text = json.dumps(service.definition, sort_keys=True)
+            self.deployment.store.create(definition_key(service.version), text)
+            self._definition_stored = True
+
+    # the inbox ---------------------------------------------------------------------------
+
+    def inbox(self, message: Received) -> None:
+        body = self.deployment.queues.body(message)
+        if is_bus_event(body):
+            self.start_from_event(body)
+        elif isinstance(body, dict) and body.get("kind") == "timer":
+            self.timer(body)
+        else:
+            log.warning("eventual: unknown inbox message %s dropped", message.id)
+
+    def timer(self, body: Mapping[str, Any]) -> None:
+        """A delayed timer, while its execution still waits for it: sent on until due
+        (SQS delays 15 minutes at most), then to the execution's group. A timer whose
+        wait is over (the task answered, the execution ended) stops here."""
+        execution, handle = body["execution"], body["handle"]
+        found = self.deployment.store.read(state_key(execution))
+        state = ExecutionRecord.from_text(found.text).state if found else None
+        if state is None or state.status.done or handle not in state.handles:
+            return
+        effect = messages.timer(execution, handle, body["due"], self.deployment.clock())
+        carry_out(self.deployment, [effect])
+
+    def start_from_event(self, body: Mapping[str, Any]) -> None:
+        """Starts every workflow-starting subscription the event reaches, once each."""
+        deployment = self.deployment
+        service = deployment.service
+        event = read_event(body, service.name, deployment.payloads)
+        bare = event.meta.name.rpartition(".")[2]
+        starts = []
+        for name in subscribers(service, event.meta.source, bare, event.payload):
+            subscription = service.subscriptions[name]
+            if not subscription["workflow"]:
+                continue  # handler subscriptions have their own rule, queue and function
+            workflow, value, execution_name = start_request(subscription, event.payload, event.meta)
+            seed = hashlib.sha256(f"{event.meta.id}/{name}".encode()).hexdigest()[:16]
+            execution = f"{workflow}-{seed}"
+            if execution_name is not None:
+                execution = deployment.store.reserve_name(workflow, execution_name, execution)
+            starts.append(messages.start(execution, workflow, value, execution_name))
+        carry_out(deployment, starts)
+
+
+def _signal_rejected(interpreter: Interpreter, body: dict[str, Any]) -> str:
+    """Why the signal in ``body`` cannot be taken ("" if it can; its payload checked)."""
+    signals = interpreter.workflow.signals
+    if body["name"] not in signals:
+        return f"the workflow declares no signal {body['name']!r}"
+    try:
+        body["payload"] = interpreter.validate(signals[body["name"]], body["payload"])
+    except PayloadInvalid as exc:
+        return str(exc)
+    return ""

@@ -1,0 +1,128 @@
+"""The state bucket: its keys, and reads and conditional writes of its objects.
+
+Keys (CONTRACT §6 and the stack's IAM policies rely on these prefixes):
+``executions/<id>/state.json`` (an execution's record, written with ``If-Match`` on
+the ETag read, or ``If-None-Match: *`` when new), ``executions/<id>/history/<n>.json``
+(history chunks, append-only), ``names/<workflow>/<name>`` (the id of a named
+execution, created once), ``definitions/<version>.json`` (a service definition by
+hash, created once) and ``payloads/<sha256>`` (see ``payloads``).
+
+``write`` raises ``Conflict`` when the object changed since it was read (or exists
+already): the caller reads again and redoes its change, so two writers never lose
+each other's updates. ``read`` answers ``None`` for a key that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+_CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+_MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+class Conflict(Exception):
+    """The object changed since it was read, or exists already."""
+
+
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    text: str
+    etag: str
+
+
+def state_key(execution: str) -> str:
+    return f"executions/{execution}/state.json"
+
+
+def history_key(execution: str, index: int) -> str:
+    return f"executions/{execution}/history/{index:08d}.json"
+
+
+def name_key(workflow: str, name: str) -> str:
+    return f"names/{workflow}/{quote(name, safe='')}"
+
+
+def definition_key(version: str) -> str:
+    return f"definitions/{version}.json"
+
+
+class StateStore:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+
+    def read(self, key: str) -> Versioned | None:
+        try:
+            answer = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            if _code(exc) in _MISSING_CODES:
+                return None
+            raise
+        return Versioned(answer["Body"].read().decode("utf-8"), answer["ETag"])
+
+    def write(self, key: str, text: str, etag: str | None) -> str:
+        """Writes ``key`` if it is still at ``etag`` (``None``: if it does not exist);
+        the new ETag. Raises ``Conflict`` otherwise."""
+        condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
+        try:
+            answer = self.s3.put_object(
+                Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
+                ContentType="application/json", **condition,
+            )  # fmt: skip
+        except Exception as exc:
+            if _code(exc) in _CONFLICT_CODES:
+                raise Conflict(key) from exc
+            raise
+        return str(answer["ETag"])
+
+    def put(self, key: str, text: str) -> None:
+        """Writes ``key`` unconditionally (for objects whose content never differs)."""
+        self.s3.put_object(
+            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json"
+        )
+
+    def create(self, key: str, text: str) -> bool:
+        """Writes ``key`` unless it exists; whether it wrote."""
+        try:
+            self.write(key, text, None)
+        except Conflict:
+            return False
+        return True
+
+    def reserve_name(self, workflow: str, name: str, candidate: str) -> str:
+        """The id of execution ``name``: ``candidate`` if the name was free, else the
+        id recorded first (a name is given out once)."""
+        key = name_key(workflow, name)
+        if self.create(key, candidate):
+            return candidate
+        found = self.read(key)
+        assert found is not None, "names are never deleted"
+        return found.text
+
+    def newest(self, prefix: str) -> str | None:
+        """The key under ``prefix`` written last, if any."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        found = [o for page in pages for o in page.get("Contents", [])]
+        return max(found, key=lambda o: o["LastModified"])["Key"] if found else None
+
+    def keys(self, prefix: str, delimiter: str | None = None) -> Iterator[str]:
+        """Keys under ``prefix`` (with ``delimiter``: the common prefixes one level down)."""
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, **({"Delimiter": delimiter} if delimiter else {})
+        )
+        for page in pages:
+            if delimiter:
+                yield from (p["Prefix"] for p in page.get("CommonPrefixes", []))
+            else:
+                yield from (o["Key"] for o in page.get("Contents", []))
+
+
+def _code(exc: Exception) -> str | None:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    error = response.get("Error", {})
+    return str(error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode"))

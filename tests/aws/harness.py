@@ -1,0 +1,371 @@
+"""Running deployed services on a moto server, with Lambda played by this process.
+
+``moto_server()`` starts ``python -m moto.server`` on a free port of 127.0.0.1.
+``Stack.deploy`` creates a synthesized CloudFormation template through moto's
+CloudFormation, after the adaptations moto needs (``moto_template``): moto cannot run
+Lambda code without Docker, so ``AWS::Lambda::*`` resources (functions, event source
+mappings) are left out and played here instead; FIFO queues get a ``.fifo`` name
+(moto does not generate one as CloudFormation does); references to the bus become its
+name (moto resolves them to an object). Every other resource (bus, rules with their
+real patterns and targets, queues with their redrive policies, bucket, IAM) is moto's.
+
+``Harness`` then acts as Lambda's SQS event sources, as the template declares them:
+per event source mapping it receives up to the batch size, hands the function's
+handler (``eventual.aws.entry.<kind>``) the batch in Lambda's SQS event shape, with
+the function's environment from the template (references resolved), and deletes
+the messages not reported as failed. A failed message of the orchestrator or a task
+is made visible again at once (standing in for its visibility timeout); a
+subscription's failed delivery comes back when the function's own backoff says.
+``Requests`` counts every AWS request by kind, for ``bench/aws_cost.py``: the
+functions' through hooks on their clients, the event sources' receives and deletes
+as the harness makes them (empty polls left out).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventual.aws import entry
+from eventual.aws.config import Clients, Config, boto3_clients
+from eventual.aws.deployment import Deployment
+from eventual.service import Service
+
+REGION = "us-east-1"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+}  # fmt: skip
+
+
+@contextmanager
+def moto_server(log: Path) -> Iterator[str]:
+    """A moto server on 127.0.0.1 for the duration; its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "moto server exited"
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError("moto server did not start")
+
+
+# requests ----------------------------------------------------------------------------------
+
+
+class Requests(Counter[str]):
+    """AWS requests by kind (``s3:PutObject``, ``sqs-fifo:SendMessageBatch``, ...); events
+    put on a bus are counted one by one, as EventBridge bills them."""
+
+    def clients(self, endpoint: str) -> Clients:
+        """Clients whose every request is counted here."""
+        make = boto3_clients(REGION, endpoint)
+
+        def counted(name: str) -> Any:
+            client = make(name)
+            client.meta.events.register("before-parameter-build", self._hook)
+            return client
+
+        return Clients(counted)
+
+    def _hook(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        service = model.service_model.service_name
+        if service == "sqs" and str(params.get("QueueUrl", "")).endswith(".fifo"):
+            service = "sqs-fifo"
+        if model.name == "PutEvents":  # EventBridge bills each event, not each request
+            self["events:PutEvents (events)"] += len(params.get("Entries", []))
+            return
+        self[f"{service}:{model.name}"] += 1
+
+
+# the stack -----------------------------------------------------------------------------------
+
+
+def moto_template(template: Mapping[str, Any], stack: str) -> dict[str, Any]:
+    """``template`` as moto can create it (see the module docstring)."""
+    resources = {
+        name: resource for name, resource in template["Resources"].items()
+        if not resource["Type"].startswith(("AWS::Lambda::", "AWS::CDK::"))
+    }  # fmt: skip
+    buses = {
+        name: resource["Properties"]["Name"] for name, resource in resources.items()
+        if resource["Type"] == "AWS::Events::EventBus"
+    }  # fmt: skip
+    for name, resource in resources.items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::SQS::Queue" and properties.get("FifoQueue"):
+            properties["QueueName"] = f"{stack}-{name}.fifo"
+    adapted = {key: value for key, value in template.items() if key not in ("Rules", "Parameters")}
+    adapted["Resources"] = resources
+    return _replace_refs(adapted, buses)  # type: ignore[no-any-return]
+
+
+def _replace_refs(node: Any, names: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {"Ref"} and node["Ref"] in names:
+            return names[node["Ref"]]
+        return {key: _replace_refs(value, names) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_replace_refs(value, names) for value in node]
+    return node
+
+
+@dataclass(frozen=True)
+class Function:
+    stack: str
+    logical_id: str
+    kind: str  # orchestrator | task | subscription
+    environment: dict[str, str]
+    memory: int
+
+
+@dataclass(frozen=True)
+class Source:
+    queue: str  # URL
+    arn: str
+    function: Function
+    batch_size: int
+
+
+@dataclass
+class Stack:
+    name: str
+    outputs: dict[str, str]
+    functions: dict[str, Function]
+    sources: list[Source]
+
+    @classmethod
+    def deploy(cls, clients: Clients, name: str, template: Mapping[str, Any]) -> Stack:
+        cloudformation = clients.get("cloudformation")
+        adapted = moto_template(template, name)
+        cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(adapted))
+        summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
+        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
+        for logical, resource in template["Resources"].items():
+            if resource["Type"] == "AWS::Events::EventBus":
+                physical[logical] = resource["Properties"]["Name"]
+        stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        functions = {
+            logical: Function(
+                name, logical, resource["Properties"]["Handler"].rpartition(".")[2],
+                _resolve(resource["Properties"]["Environment"]["Variables"], physical),
+                resource["Properties"].get("MemorySize", 128),
+            )
+            for logical, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::Lambda::Function"
+        }  # fmt: skip
+        sources = []
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Lambda::EventSourceMapping":
+                properties = resource["Properties"]
+                queue = physical[properties["EventSourceArn"]["Fn::GetAtt"][0]]
+                arn = clients.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+                function = functions[properties["FunctionName"]["Ref"]]
+                sources.append(Source(queue, arn["Attributes"]["QueueArn"], function,
+                                      properties.get("BatchSize", 10)))  # fmt: skip
+        return cls(name, outputs, functions, sources)
+
+
+def _resolve(node: Any, physical: Mapping[str, str]) -> Any:
+    """A function's environment with ``Ref`` and ``Fn::Join`` resolved."""
+    if isinstance(node, dict):
+        if "Ref" in node:
+            return physical[node["Ref"]]
+        if "Fn::Join" in node:
+            separator, parts = node["Fn::Join"]
+            return separator.join(_resolve(part, physical) for part in parts)
+        return {key: _resolve(value, physical) for key, value in node.items()}
+    return node
+
+
+# the harness ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int
+    aws_request_id: str = "harness"
+    deadline: float = field(default_factory=lambda: time.monotonic() + 120)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+_HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "orchestrator": entry.orchestrator, "task": entry.task, "subscription": entry.subscription,
+}  # fmt: skip
+
+
+class Harness:
+    """Lambda's part, for ``stacks`` on the moto server at ``endpoint``."""
+
+    def __init__(self, stacks: list[Stack], endpoint: str, requests: Requests | None = None):
+        self.stacks = {stack.name: stack for stack in stacks}
+        self.requests = requests if requests is not None else Requests()
+        self.functions_clients = self.requests.clients(endpoint)  # what the functions use
+        self.sqs = Clients(boto3_clients(REGION, endpoint)).sqs  # the event sources' polls
+        self.services: dict[str, Service] = {}  # stack -> the service deployed, if replaced
+        self.deployments: dict[tuple[str, str], Deployment] = {}
+        self.invocations: Counter[str] = Counter()
+        self.failures: list[tuple[str, str]] = []  # (function, message id)
+        self.durations: list[tuple[int, float]] = []  # (memory MB, seconds) per invocation
+
+    def redeploy(self, stack: str, service: Service) -> None:
+        """New code for ``stack``'s functions (a deploy): fresh containers, ``service``."""
+        self.services[stack] = service
+        self.deployments = {k: v for k, v in self.deployments.items() if k[0] != stack}
+
+    def deployment(self, function: Function) -> Deployment:
+        key = (function.stack, function.logical_id)
+        if key not in self.deployments:
+            config = Config.from_environment(function.environment)
+            service = self.services.get(function.stack)
+            self.deployments[key] = Deployment(config, service, self.functions_clients)
+        return self.deployments[key]
+
+    @property
+    def sources(self) -> list[Source]:
+        return [source for stack in self.stacks.values() for source in stack.sources]
+
+    def run(self, until: Callable[[], bool] | None = None, timeout: float = 60.0) -> None:
+        """Delivers messages until ``until()`` holds (or, without it, until no queue a
+        function reads holds a message visible or in flight; delayed ones aside)."""
+        deadline = time.monotonic() + timeout
+        pause = 0.0
+        while time.monotonic() < deadline:
+            if sum(self.poll(source) for source in self.sources):
+                pause = 0.0
+                continue
+            if until() if until is not None else self.quiet():
+                return
+            pause = min(0.25, pause + 0.05)  # idle: ask the server less often
+            time.sleep(pause)
+        raise TimeoutError(f"not done after {timeout}s: {self.backlog()}")
+
+    def poll(self, source: Source) -> int:
+        """One receive from ``source`` and, if it got messages, one invocation."""
+        answer = self.sqs.receive_message(
+            QueueUrl=source.queue, MaxNumberOfMessages=source.batch_size, WaitTimeSeconds=0,
+            MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"],
+        )  # fmt: skip
+        received = answer.get("Messages", [])
+        if not received:
+            return 0  # an empty poll costs the same whatever the load: not counted
+        kind = "sqs-fifo" if source.queue.endswith(".fifo") else "sqs"
+        self.requests[f"{kind}:ReceiveMessage"] += 1
+        # EventBridge putting an event on a rule's queue: an SQS request billed as any other.
+        bus_events = sum('"detail-type"' in message["Body"] for message in received)
+        self.requests["sqs:SendMessage (EventBridge)"] += bus_events
+        response = self.invoke(source, received)
+        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+        done = [m for m in received if m["MessageId"] not in failed]
+        if done:
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                       for i, m in enumerate(done)]  # fmt: skip
+            self.sqs.delete_message_batch(QueueUrl=source.queue, Entries=entries)
+            self.requests[f"{kind}:DeleteMessageBatch"] += 1
+        for message in received:
+            if message["MessageId"] in failed:
+                self.failures.append((source.function.logical_id, message["MessageId"]))
+                if source.function.kind != "subscription":
+                    self.sqs.change_message_visibility(
+                        QueueUrl=source.queue, ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=0,
+                    )  # fmt: skip
+        return len(received)
+
+    def invoke(self, source: Source, received: list[dict[str, Any]]) -> dict[str, Any]:
+        """Calls the function of ``source`` on ``received`` as Lambda would."""
+        function = source.function
+        event = {"Records": [_record(message, source.arn) for message in received]}
+        context = LambdaContext(function.logical_id, function.memory)
+        self.invocations[function.logical_id] += 1
+        began = time.perf_counter()
+        handler = _HANDLERS[function.kind]
+        response = handler(event, context, deployment=self.deployment(function))
+        self.durations.append((function.memory, time.perf_counter() - began))
+        return response
+
+    def quiet(self) -> bool:
+        return not self.backlog()
+
+    def backlog(self) -> dict[str, int]:
+        """Messages visible or in flight, by queue, for queues functions read."""
+        found = {}
+        for source in self.sources:
+            attributes = self.sqs.get_queue_attributes(
+                QueueUrl=source.queue,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]  # fmt: skip
+            count = sum(int(value) for value in attributes.values())
+            if count:
+                found[source.queue.rsplit("/", 1)[-1]] = count
+        return found
+
+
+def _record(message: Mapping[str, Any], arn: str) -> dict[str, Any]:
+    """An SQS message as Lambda's SQS event record shows it."""
+    attributes = {
+        name: {"stringValue": value.get("StringValue"), "stringListValues": [],
+               "binaryListValues": [], "dataType": value["DataType"]}
+        for name, value in message.get("MessageAttributes", {}).items()
+    }  # fmt: skip
+    return {
+        "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"], "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": attributes, "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs", "eventSourceARN": arn, "awsRegion": REGION,
+    }  # fmt: skip
+
+
+def environment(endpoint: str) -> dict[str, str]:
+    """The variables that point boto3 (and so ``eventual.aws.Client``) at moto."""
+    return {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
+
+
+def set_environment(variables: Mapping[str, str]) -> dict[str, str | None]:
+    """Sets ``variables``; what they were, for ``restore_environment``."""
+    old = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    return old
+
+
+def restore_environment(old: Mapping[str, str | None]) -> None:
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
