@@ -10,12 +10,14 @@ to stdout.
 
 from __future__ import annotations
 
+import functools
 import json
 import signal as signals
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -25,6 +27,7 @@ from eventualc.engine_view import Progress, describe_history, table
 
 if TYPE_CHECKING:
     from eventual import Service
+    from eventual.aws import Client
     from eventual.engine import Engine
 
 STATUSES = ["IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED"]
@@ -134,6 +137,43 @@ def _db_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)(function)
 
 
+@dataclass(frozen=True)
+class Where:
+    """The embedded store (``--db``), or a deployed stack (``--aws``)."""
+
+    db: str | None
+    aws: bool
+    stack: str | None
+    region: str | None
+
+    def open(self, services: Sequence[Service] = ()) -> Engine | Client:
+        """The engine or the AWS client: the same requests and queries, either way."""
+        if self.aws:
+            from eventualc.aws_cli import aws_client
+
+            return aws_client(self.stack, self.region, services)
+        return _engine(self.db, services)
+
+
+def _where_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db``, or ``--aws`` with ``--stack``/``--region``, given to ``function`` as ``where``."""
+
+    @functools.wraps(function)
+    def with_where(*args: Any, db: str | None, aws: bool, stack: str | None,
+                   region: str | None, **kwargs: Any) -> Any:  # fmt: skip
+        return function(*args, where=Where(db, aws, stack, region), **kwargs)
+
+    options = [
+        click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP),
+        click.option("--aws", is_flag=True, help="Act on the deployed service instead."),
+        click.option("--stack", help="With --aws: the stack (default: $EVENTUAL_STACK)."),
+        click.option("--region", help="With --aws: the AWS region (default: $AWS_REGION)."),
+    ]
+    for option in reversed(options):
+        with_where = option(with_where)
+    return with_where
+
+
 # -- commands that run handlers -------------------------------------------------------------
 
 
@@ -172,11 +212,19 @@ def run(specs: tuple[str, ...], workflow: str, input_: str | None, name: str | N
 @click.argument("specs", nargs=-1, type=click.Path())
 @click.argument("event")
 @click.option("--payload", metavar="JSON", help="The event's payload, as JSON.")
-@_db_option
-def publish(specs: tuple[str, ...], event: str, payload: str | None, db: str | None) -> None:
-    """Publish EVENT on the embedded engine and process until idle; prints the event id."""
+@_where_options
+def publish(specs: tuple[str, ...], event: str, payload: str | None, where: Where) -> None:
+    """Publish EVENT on the embedded engine and process until idle; prints the event id.
+
+    With --aws: put it on the deployed service's bus."""
     value = _json(payload, "--payload")
-    engine = _engine(db, _services(specs))
+    if where.aws:
+        client = where.open(_services(specs))
+        _usage_errors(lambda: client.event(event))
+        with _engine_errors():
+            click.echo(client.publish(event, value))
+        return
+    engine = _engine(where.db, _services(specs))
     _usage_errors(lambda: engine.event(event))
     dead_before = len(engine.dead_letters())
     with _engine_errors():
@@ -216,12 +264,12 @@ def worker(specs: tuple[str, ...], threads: int, db: str | None) -> None:
 @click.argument("workflow")
 @click.option("--input", "input_", metavar="JSON", help="The execution's input, as JSON.")
 @click.option("--name", help="The execution's name; a name used before starts nothing new.")
-@_db_option
+@_where_options
 def start(specs: tuple[str, ...], workflow: str, input_: str | None, name: str | None,
-          db: str | None) -> None:  # fmt: skip
-    """Queue an execution of WORKFLOW and print its id; a worker runs it."""
+          where: Where) -> None:  # fmt: skip
+    """Queue an execution of WORKFLOW and print its id; a worker (or AWS) runs it."""
     value = _json(input_, "--input")
-    engine = _engine(db, _services(specs))
+    engine = where.open(_services(specs))
     _usage_errors(lambda: engine.workflow(workflow))
     with _engine_errors():
         click.echo(engine.start(workflow, value, name))
@@ -234,21 +282,21 @@ def start(specs: tuple[str, ...], workflow: str, input_: str | None, name: str |
 @click.argument("execution")
 @click.argument("signal")
 @click.option("--payload", metavar="JSON", help="The signal's payload, as JSON.")
-@_db_option
-def signal(execution: str, signal: str, payload: str | None, db: str | None) -> None:
+@_where_options
+def signal(execution: str, signal: str, payload: str | None, where: Where) -> None:
     """Send SIGNAL to an execution (its id or name)."""
     value = _json(payload, "--payload")
-    engine = _engine(db, _stored_services(db))
+    engine = where.open(() if where.aws else _stored_services(where.db))
     with _engine_errors():
         engine.signal(execution, signal, value)
 
 
 @click.command()
 @click.argument("execution")
-@_db_option
-def cancel(execution: str, db: str | None) -> None:
+@_where_options
+def cancel(execution: str, where: Where) -> None:
     """Cancel an execution (its id or name); its compensations run."""
-    engine = _engine(db)
+    engine = where.open()
     with _engine_errors():
         engine.cancel(execution)
 
@@ -284,12 +332,11 @@ def executions() -> None:
 @click.option("--workflow", help="Only executions of this workflow.")
 @click.option("--status", type=click.Choice(STATUSES, case_sensitive=False))
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
-@_db_option
-def list_executions(
-    workflow: str | None, status: str | None, as_json: bool, db: str | None
-) -> None:
+@_where_options
+def list_executions(workflow: str | None, status: str | None, as_json: bool, where: Where) -> None:
     """A table of executions: id, name, workflow, status, started (newest first)."""
-    views = _engine(db).executions(workflow, status)
+    with _engine_errors():
+        views = where.open().executions(workflow, status)
     if as_json:
         click.echo(json.dumps([v.as_json() for v in views], indent=2, default=str))
         return
@@ -301,11 +348,11 @@ def list_executions(
 @executions.command("show")
 @click.argument("execution")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
-@_db_option
-def show_execution(execution: str, as_json: bool, db: str | None) -> None:
+@_where_options
+def show_execution(execution: str, as_json: bool, where: Where) -> None:
     """Status of an execution, with its result or error."""
     with _engine_errors():
-        view = _engine(db).execution(execution)
+        view = where.open().execution(execution)
     data = view.as_json()
     if as_json:
         click.echo(json.dumps(data, indent=2, default=str))
@@ -322,11 +369,11 @@ def show_execution(execution: str, as_json: bool, db: str | None) -> None:
 @executions.command("history")
 @click.argument("execution")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
-@_db_option
-def execution_history(execution: str, as_json: bool, db: str | None) -> None:
+@_where_options
+def execution_history(execution: str, as_json: bool, where: Where) -> None:
     """The history events of an execution, in order."""
     with _engine_errors():
-        entries = _engine(db).history(execution)
+        entries = where.open().history(execution)
     if as_json:
         click.echo(json.dumps(entries, indent=2, default=str))
         return
