@@ -195,7 +195,7 @@ def run(specs: tuple[str, ...], workflow: str, input_: str | None, name: str | N
     _usage_errors(lambda: engine.workflow(workflow))
     with _engine_errors():
         execution = engine.start(workflow, value, name)
-    progress = Progress(click.get_text_stream("stderr"), {execution})
+    progress = Progress(sys.stderr, {execution})
     progress.started(engine.execution(execution))
     with _stoppable() as stop:
         engine.run(until=lambda: engine.finished(execution), stop=stop, observer=progress.show)
@@ -229,7 +229,7 @@ def publish(specs: tuple[str, ...], event: str, payload: str | None, where: Wher
     dead_before = len(engine.dead_letters())
     with _engine_errors():
         event_id = engine.publish(event, value)
-    progress = Progress(click.get_text_stream("stderr"), None)
+    progress = Progress(sys.stderr, None)
     with _stoppable() as stop:
         engine.run(until=engine.idle, stop=stop, observer=progress.show)
     click.echo(event_id)
@@ -253,7 +253,7 @@ def worker(specs: tuple[str, ...], threads: int, db: str | None) -> None:
     engine = _engine(db, _services(specs))
     engine.threads = threads
     click.echo(f"eventualc: worker on {engine.store.path} (Ctrl-C stops)", err=True)
-    progress = Progress(click.get_text_stream("stderr"), None)
+    progress = Progress(sys.stderr, None)
     with _stoppable() as stop:
         engine.run(stop=stop, observer=progress.show)
     click.echo("eventualc: worker stopped", err=True)
