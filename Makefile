@@ -2,7 +2,7 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
-.PHONY: install demo check lint typecheck drift test bench
+.PHONY: install demo check lint typecheck drift test bench system-tools
 
 .install.stamp: pyproject.toml
 	$(PIP) install -q -e '.[dev,cdk]'
@@ -28,11 +28,19 @@ typecheck: install
 drift: install
 	eventualc build --check
 
-# npm tools the tests run (the Mermaid CLI); the browser is the system's chromium.
+# The tests draw diagrams with the real tools: Debian's chromium (for the Mermaid CLI,
+# which must not download a browser of its own) and graphviz, installed when missing;
+# npm tools from package.json (the Mermaid CLI, and the CDK CLI for `cdk synth`).
+system-tools:
+	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null; then \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium graphviz >/dev/null; \
+	fi
+
 node_modules/.package-lock.json: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
-test: install node_modules/.package-lock.json
+test: install system-tools node_modules/.package-lock.json
 	$(PYTHON) -m pytest
 
 check: lint typecheck drift test
