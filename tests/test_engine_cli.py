@@ -155,6 +155,7 @@ def test_publish_delivers_dead_letters_and_redrives(project: Path) -> None:
     event_id = result.stdout.strip()
     assert len(event_id) == 32
     assert "1 deliveries failed every attempt" in result.stderr
+    assert "1 event published: shop.OrderPlaced" in result.stderr
     letters = json.loads(eventualc(project, "dlq", "list", "--json").stdout)
     mine = [d for d in letters if d["event_id"] == event_id]
     assert [(d["subscription"], d["event"], d["error"], d["attempts"]) for d in mine] == [

@@ -227,12 +227,17 @@ def publish(specs: tuple[str, ...], event: str, payload: str | None, where: Wher
     engine = _engine(where.db, _services(specs))
     _usage_errors(lambda: engine.event(event))
     dead_before = len(engine.dead_letters())
+    logged = engine.events()
+    seen = logged[-1][0] if logged else 0
     with _engine_errors():
         event_id = engine.publish(event, value)
     progress = Progress(sys.stderr, None)
     with _stoppable() as stop:
         engine.run(until=engine.idle, stop=stop, observer=progress.show)
     click.echo(event_id)
+    names = [f"{source}.{name}" for _, source, name in engine.events(seen)]
+    plural = "" if len(names) == 1 else "s"
+    click.echo(f"eventualc: {len(names)} event{plural} published: {', '.join(names)}", err=True)
     dead = len(engine.dead_letters()) - dead_before
     if dead > 0:
         click.echo(f"eventualc: {dead} deliveries failed every attempt: see `eventualc dlq list`",

@@ -236,6 +236,13 @@ class Engine:
         )
         return [loads(row[0]) for row in rows]
 
+    def events(self, after: int = 0) -> list[tuple[int, str, str]]:
+        """The event log after position ``after``: ``(position, source, name)``, in order."""
+        rows = self.store.db.execute(
+            "SELECT seq, source, name FROM events WHERE seq > ? ORDER BY seq", (after,)
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def dead_letters(self) -> list[DeadLetterView]:
         rows = self.store.db.execute(
             "SELECT id, service, subscription, event, event_id, payload, error, attempts, "
