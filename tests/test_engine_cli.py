@@ -154,7 +154,7 @@ def test_publish_delivers_dead_letters_and_redrives(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     event_id = result.stdout.strip()
     assert len(event_id) == 32
-    assert "1 deliveries failed every attempt" in result.stderr
+    assert "1 delivery failed every attempt" in result.stderr
     assert "1 event published: shop.OrderPlaced" in result.stderr
     letters = json.loads(eventualc(project, "dlq", "list", "--json").stdout)
     mine = [d for d in letters if d["event_id"] == event_id]

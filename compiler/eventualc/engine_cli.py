@@ -240,7 +240,8 @@ def publish(specs: tuple[str, ...], event: str, payload: str | None, where: Wher
     click.echo(f"eventualc: {len(names)} event{plural} published: {', '.join(names)}", err=True)
     dead = len(engine.dead_letters()) - dead_before
     if dead > 0:
-        click.echo(f"eventualc: {dead} deliveries failed every attempt: see `eventualc dlq list`",
+        failed = "1 delivery" if dead == 1 else f"{dead} deliveries"
+        click.echo(f"eventualc: {failed} failed every attempt: see `eventualc dlq list`",
                    err=True)  # fmt: skip
     waiting = len(engine.executions(status="IN_PROGRESS"))
     if waiting:
