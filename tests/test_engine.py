@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.test_testing import DOUBLE, NOTE, SPEC, MakeService, make_service
+from tests.conftest import MakeService
+from tests.test_testing import DOUBLE, NOTE, SPEC
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine, EngineError
 from eventual.engine.store import Store
 from eventual.testing import TestEnvironment
-
-__all__ = ["make_service"]  # the fixture, shared with the TestEnvironment's tests
 
 UNDO = """\
 import eventual

@@ -36,6 +36,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import event, given, reject, settings
 from hypothesis import strategies as st
+from tests.conftest import forget
 
 from eventual import ExecutionStatus, Service, TaskError
 from eventual.state import dump_state, load_state
@@ -72,8 +73,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         yield service
     finally:
         sys.path.remove(str(root))
-        for module in [m for m in sys.modules if m == out or m.startswith(out + ".")]:
-            del sys.modules[module]
+        forget(out)
 
 
 # -- the task -----------------------------------------------------------------------------

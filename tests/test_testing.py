@@ -2,48 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-import textwrap
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner
+from tests.conftest import MakeService
 
 from eventual import ExecutionStatus, Service, TaskContext, TaskError
 from eventual.testing import TestEnvironment
-from eventualc.cli import cli
-
-MakeService = Callable[..., Service]
-
-
-@pytest.fixture
-def make_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeService]:
-    """``make_service(spec, **handlers)``: builds the spec and imports its package."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    packages: list[str] = []
-
-    def make(spec: str, **handlers: str) -> Service:
-        out = f"gen_{uuid.uuid4().hex[:8]}"
-        (tmp_path / "spec.yaml").write_text(textwrap.dedent(spec))
-        result = CliRunner().invoke(cli, ["build", "spec.yaml", "--out", out])
-        assert result.exit_code == 0, result.output
-        name = textwrap.dedent(spec).split("service:")[1].split()[0]
-        for handler, code in handlers.items():
-            (tmp_path / out / name / "handlers" / f"{handler}.py").write_text(textwrap.dedent(code))
-        packages.append(out)
-        module = importlib.import_module(f"{out}.{name}")
-        service: Service = module.service
-        return service
-
-    yield make
-    for out in packages:
-        for module in [m for m in sys.modules if m == out or m.startswith(out + ".")]:
-            del sys.modules[module]
 
 
 def test_the_contract_example_runs_as_written() -> None:

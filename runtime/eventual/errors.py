@@ -19,6 +19,10 @@ class TaskError(Exception):
         return self.message
 
 
+class PayloadInvalid(Exception):
+    """A value does not fit its model (raised by validation, becomes ``ValidationError``)."""
+
+
 class UndeclaredEmit(Exception):
     """A handler emitted an event that is not in its ``emits``."""
 

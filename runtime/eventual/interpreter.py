@@ -26,15 +26,11 @@ from typing import Any
 
 from eventual.cel.evaluate import CelEvaluationError
 from eventual.durations import parse_duration
-from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR
+from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR, PayloadInvalid
 from eventual.status import ExecutionStatus
-from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step
+from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step, compile_workflow
 
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
-
-
-class PayloadInvalid(Exception):
-    """Raised by a ``Validate`` function: the value does not fit its model."""
 
 
 class StepFailure(Exception):
@@ -136,6 +132,17 @@ class Interpreter:
         self.events = events
         self.validate = validate
         self.rng = rng or random.Random(0)
+
+    @classmethod
+    def of_definition(
+        cls, definition: Mapping[str, Any], workflow: str, validate: Validate,
+        rng: random.Random,
+    ) -> Interpreter:  # fmt: skip
+        """The interpreter of ``workflow`` in a service ``definition`` (definition.json)."""
+        return cls(
+            compile_workflow(workflow, definition["workflows"][workflow]), definition["tasks"],
+            definition["workflows"], definition["events"], validate, rng,
+        )  # fmt: skip
 
     # events --------------------------------------------------------------------------
 

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import VALIDATION_ERROR, UndeclaredEmit, error_name
-from eventual.interpreter import PayloadInvalid
+from eventual.errors import VALIDATION_ERROR, PayloadInvalid, UndeclaredEmit, error_name
 from eventual.service import Service
 
 Publish = Callable[[str, Any], None]  # (event name as written in the spec, payload)

@@ -57,6 +57,10 @@ class Service:
     def __repr__(self) -> str:
         return f"Service({self.name!r}, version={self.version[:12]!r})"
 
+    def definition_text(self) -> str:
+        """The definition as the text runtimes store it by ``version`` (keys sorted)."""
+        return json.dumps(self.definition, sort_keys=True)
+
     def handler(self, name: str) -> Callable[..., Any]:
         """The handler function of task or subscription ``name`` (imports its module)."""
         spec = self.tasks.get(name) or self.subscriptions.get(name)

@@ -16,10 +16,12 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from eventual.interpreter import ExecutionState, Frame, Node
 from eventual.status import ExecutionStatus
+
+if TYPE_CHECKING:
+    from eventual.interpreter import ExecutionState
 
 FORMAT = 1
 _TAG = "$eventual:"
@@ -93,7 +95,15 @@ def dump_state(state: ExecutionState) -> str:
 
 def load_state(text: str | bytes) -> ExecutionState:
     """The ``ExecutionState`` that ``dump_state`` wrote, with an empty history."""
-    data = loads(text)
+    return state_from_data(loads(text))
+
+
+def state_from_data(data: dict[str, Any]) -> ExecutionState:
+    """``load_state`` of text already parsed with ``loads`` (as part of a larger record)."""
+    # Implementation note: imported here so that the value codec (``dumps``/``loads``)
+    # stays light for the Lambda functions that never hold an execution's state.
+    from eventual.interpreter import ExecutionState, Frame, Node
+
     if data.get("format") != FORMAT:
         raise ValueError(f"unsupported execution state format {data.get('format')!r}")
     final = data["final"]

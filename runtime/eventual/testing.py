@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
+from eventual.errors import PayloadInvalid
+from eventual.interpreter import Command, ExecutionState, Interpreter
 from eventual.invoke import (
     Values,
     emitter,
@@ -32,9 +33,9 @@ from eventual.invoke import (
     start_request,
     subscribers,
 )
+from eventual.retry import retry_after
 from eventual.service import Service
 from eventual.status import ExecutionStatus
-from eventual.workflow import RetryPolicy, compile_workflow
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -228,11 +229,12 @@ class TestEnvironment:
         definition = self.service.workflows[workflow]
         key = f"{workflow}@{definition['version']}"
         if key not in self._interpreters:
-            compiled = compile_workflow(workflow, definition)
-            self._interpreters[key] = Interpreter(
-                compiled, self.service.tasks, self.service.workflows, self.service.events,
-                self._validate, random.Random(self._rng.random()),
-            )  # fmt: skip
+            service = self.service  # its tables as they are now, not as first loaded
+            parts = {"tasks": service.tasks, "workflows": service.workflows,
+                     "events": service.events}  # fmt: skip
+            self._interpreters[key] = Interpreter.of_definition(
+                parts, workflow, self._validate, random.Random(self._rng.random())
+            )
         return self._interpreters[key]
 
     def _create(
@@ -355,9 +357,9 @@ class TestEnvironment:
             error = run_subscription(self._values, sub_name, name, payload, ctx)
         if error is None:
             return
-        policy = RetryPolicy.of(sub["retry"])
-        if policy.retries(error["error"], attempt):
-            due = self.now + timedelta(seconds=policy.delay(attempt, self._rng))
+        delay = retry_after(sub["retry"], error, attempt, self._rng)
+        if delay is not None:
+            due = self.now + timedelta(seconds=delay)
             retry: Callable[[], None] = functools.partial(
                 self._deliver, sub_name, name, payload, meta, attempt + 1
             )

@@ -11,50 +11,18 @@ where a step's path is its block's path plus its index.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from eventual.cel.render import compile_template
-from eventual.errors import VALIDATION_ERROR
+from eventual.retry import RetryPolicy
 
 Path = tuple[str | int, ...]
 Renderer = Callable[[Mapping[str, Any]], Any]
 ROOT: Path = ("steps",)
 
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    attempts: int = 1
-    backoff: float = 0.0
-    multiplier: float = 2.0
-    max_backoff: float | None = None
-    jitter: str = "none"
-    errors: tuple[str, ...] | None = None
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any] | None) -> RetryPolicy:
-        if not data:
-            return cls()
-        errors = data.get("errors")
-        return cls(
-            data["attempts"], data["backoff"], data["multiplier"], data.get("max_backoff"),
-            data.get("jitter", "none"), tuple(errors) if errors is not None else None,
-        )  # fmt: skip
-
-    def retries(self, error: str, attempt: int) -> bool:
-        """Whether attempt ``attempt`` failing with ``error`` is tried again."""
-        if attempt >= self.attempts:
-            return False
-        return error != VALIDATION_ERROR if self.errors is None else error in self.errors
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """Seconds to wait after failed attempt ``attempt`` (1-based)."""
-        delay = self.backoff * self.multiplier ** (attempt - 1)
-        if self.max_backoff is not None:
-            delay = min(delay, self.max_backoff)
-        return rng.uniform(0.0, delay) if self.jitter == "full" else delay
+__all__ = ["ROOT", "Catch", "CompiledWorkflow", "Path", "RetryPolicy", "Step", "compile_workflow"]
 
 
 @dataclass(frozen=True, slots=True)

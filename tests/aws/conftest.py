@@ -23,6 +23,7 @@ from tests.aws.harness import (
     set_environment,
 )
 from tests.aws.project import Project, make_project
+from tests.conftest import forget
 
 from eventual import Service
 from eventual.aws import Client, RequestError
@@ -88,6 +89,4 @@ def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Aws]:
                 restore_environment(old)
     finally:
         sys.path.remove(str(root))
-        package = project.package
-        for module in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-            del sys.modules[module]
+        forget(project.package)

@@ -11,10 +11,12 @@ from tests.aws.conftest import Aws
 from tests.aws.harness import REGION
 
 
-def eventualc(aws: Aws, *args: str) -> subprocess.CompletedProcess[str]:
+def eventualc(aws: Aws, *args: str, stack: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``eventualc ARGS`` in the project, the stack (when given) from the environment."""
+    variables = {"AWS_REGION": REGION, **({"EVENTUAL_STACK": stack} if stack else {})}
     result = subprocess.run(
         [sys.executable, "-m", "eventualc", *args], cwd=aws.project.root, capture_output=True,
-        text=True, timeout=120, env={**os.environ, "AWS_REGION": REGION},
+        text=True, timeout=120, env={**os.environ, **variables},
     )  # fmt: skip
     assert "Traceback" not in result.stderr, result.stderr
     return result
@@ -27,16 +29,15 @@ def test_start_show_history_list_and_publish_on_the_deployed_service(aws: Aws) -
     execution = started.stdout.strip()
     client = aws.client("orders")
     assert aws.finish(client, execution).status.value == "SUCCEEDED"
-    os.environ["EVENTUAL_STACK"] = "orders"  # the stack from the environment this time
-    try:
-        shown = json.loads(eventualc(aws, "executions", "show", "cli-1", "--aws", "--json").stdout)
-        history = eventualc(aws, "executions", "history", execution, "--aws").stdout
-        listed = eventualc(aws, "executions", "list", "--aws", "--workflow", "processOrder")
-        published = eventualc(aws, "publish", "OrderCreated", "--payload",
-                              '{"orderId": "cli-2"}', "--aws")  # fmt: skip
-        wrong = eventualc(aws, "publish", "OrderCreatd", "--aws")
-    finally:
-        del os.environ["EVENTUAL_STACK"]
+    # the stack from the environment this time
+    shown_text = eventualc(aws, "executions", "show", "cli-1", "--aws", "--json", stack="orders")
+    shown = json.loads(shown_text.stdout)
+    history = eventualc(aws, "executions", "history", execution, "--aws", stack="orders").stdout
+    listed = eventualc(aws, "executions", "list", "--aws", "--workflow", "processOrder",
+                       stack="orders")  # fmt: skip
+    published = eventualc(aws, "publish", "OrderCreated", "--payload", '{"orderId": "cli-2"}',
+                          "--aws", stack="orders")  # fmt: skip
+    wrong = eventualc(aws, "publish", "OrderCreatd", "--aws", stack="orders")
     assert shown["status"] == "SUCCEEDED" and shown["result"]["orderId"] == "cli-1"
     assert history.splitlines()[0].split()[1] == "ExecutionStarted"
     assert execution in listed.stdout

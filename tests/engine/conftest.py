@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from tests.conftest import forget
 from tests.engine.harness import Project
 from tests.engine.workload import SPEC, handler_files
 
@@ -35,5 +36,4 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
         yield Project(root, package, importlib.import_module(f"{package}.crashy").service)
     finally:
         sys.path.remove(str(root))
-        for module in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-            del sys.modules[module]
+        forget(package)

@@ -38,7 +38,7 @@ from eventual.aws.effects import carry_out
 from eventual.aws.events import Bus
 from eventual.aws.store import definition_key, history_key, state_key
 from eventual.engine import EngineError, ExecutionView
-from eventual.interpreter import PayloadInvalid
+from eventual.errors import PayloadInvalid
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus

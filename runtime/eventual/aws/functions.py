@@ -29,7 +29,7 @@ from eventual.aws.events import read_event
 from eventual.aws.queues import Outgoing, Received, batch_response, received
 from eventual.context import SubscriptionContext, TaskContext
 from eventual.invoke import emitter, run_subscription, run_task
-from eventual.workflow import RetryPolicy
+from eventual.retry import retry_after
 
 MESSAGE_LIMIT = 4000  # characters of an error message kept on a dead letter
 
@@ -124,10 +124,10 @@ def _deliver(deployment: Deployment, message: Received, rng: random.Random) -> b
     error = run_subscription(deployment.values, name, event.meta.name, event.payload, ctx)
     if error is None:
         return True
-    policy = RetryPolicy.of(subscription["retry"])
     attempt = message.receive_count
-    if policy.retries(error["error"], attempt):
-        deployment.queues.retry_later(message, policy.delay(attempt, rng))
+    delay = retry_after(subscription["retry"], error, attempt, rng)
+    if delay is not None:
+        deployment.queues.retry_later(message, delay)
         return False
     _dead_letter(deployment, name, body, error, attempt)
     return True

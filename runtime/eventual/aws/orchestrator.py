@@ -35,9 +35,9 @@ from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
 from eventual.aws.store import Conflict, definition_key, state_key
-from eventual.interpreter import Command, ExecutionState, Interpreter, PayloadInvalid
+from eventual.errors import PayloadInvalid
+from eventual.interpreter import Command, ExecutionState, Interpreter
 from eventual.invoke import start_request, subscribers
-from eventual.workflow import compile_workflow
 
 CONFLICT_TRIES = 8
 
@@ -198,11 +198,12 @@ class Orchestrator:
         key = (version, workflow)
         if key not in self._interpreters:
             definition = self.definition(version)
-            self._interpreters[key] = Interpreter(
-                compile_workflow(workflow, definition["workflows"][workflow]),
-                definition["tasks"], definition["workflows"], definition["events"],
-                self.deployment.values.validate, random.Random(self.rng.random()),
-            )  # fmt: skip
+            self._interpreters[key] = Interpreter.of_definition(
+                definition,
+                workflow,
+                self.deployment.values.validate,
+                random.Random(self.rng.random()),
+            )
         return self._interpreters[key]
 
     def definition(self, version: str) -> Mapping[str, Any]:
@@ -219,7 +220,7 @@ class Orchestrator:
     def _store_definition(self) -> None:
         if not self._definition_stored:
             service = self.deployment.service
-            text = json.dumps(service.definition, sort_keys=True)
+            text = service.definition_text()
             self.deployment.store.create(definition_key(service.version), text)
             self._definition_stored = True
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from eventual.interpreter import ExecutionState
-from eventual.state import dump_state, dumps, load_state, loads
+from eventual.state import dump_state, dumps, loads, state_from_data
 
 FORMAT = 1
 APPLIED = 64  # message ids remembered; FIFO redeliveries come back long before that
@@ -77,7 +77,7 @@ class ExecutionRecord:
             raise ValueError(f"unsupported execution record format {data.get('format')!r}")
         outbox = data["outbox"]
         return cls(
-            data["service"], data["definition"], load_state(dumps(data["state"])), data["parent"],
+            data["service"], data["definition"], state_from_data(data["state"]), data["parent"],
             data["revision"],
             data["ended"], data["applied"], Outbox(outbox["messages"], outbox["effects"]),
             data["history"]["chunks"], data["history"]["pending"],

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eventual.interpreter import PayloadInvalid
+from eventual.errors import PayloadInvalid
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus

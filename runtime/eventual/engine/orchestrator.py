@@ -24,10 +24,10 @@ from typing import Any
 from eventual.context import EventMeta
 from eventual.interpreter import Command, ExecutionState, Interpreter
 from eventual.invoke import Values, failure, split_event, start_request, subscribers
+from eventual.retry import retry_after
 from eventual.service import Service
 from eventual.state import dump_state, dumps, load_state, loads
 from eventual.status import ExecutionStatus
-from eventual.workflow import RetryPolicy, compile_workflow
 
 from .store import Store, WorkItem
 
@@ -59,7 +59,7 @@ class Orchestrator:
             )
             db.execute(
                 "INSERT OR IGNORE INTO definitions VALUES (?, ?)",
-                (service.version, json.dumps(service.definition, sort_keys=True)),
+                (service.version, service.definition_text()),
             )
 
     def interpreter(
@@ -73,11 +73,12 @@ class Orchestrator:
             else:
                 row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
                 definition = json.loads(row.fetchone()[0])
-            self._interpreters[key] = Interpreter(
-                compile_workflow(workflow, definition["workflows"][workflow]),
-                definition["tasks"], definition["workflows"], definition["events"],
-                self.values[service].validate, random.Random(self.rng.random()),
-            )  # fmt: skip
+            self._interpreters[key] = Interpreter.of_definition(
+                definition,
+                workflow,
+                self.values[service].validate,
+                random.Random(self.rng.random()),
+            )
         return self._interpreters[key]
 
     # executions --------------------------------------------------------------------------
@@ -231,10 +232,10 @@ class Orchestrator:
             return
         body = item.body
         subscription = self.services[body["service"]].subscriptions[body["subscription"]]
-        policy = RetryPolicy.of(subscription["retry"])
         attempt = body["attempt"]
-        if policy.retries(error["error"], attempt):
-            ready = self.clock() + policy.delay(attempt, self.rng)
+        delay = retry_after(subscription["retry"], error, attempt, self.rng)
+        if delay is not None:
+            ready = self.clock() + delay
             kind = delivery_kind(self.services[body["service"]], body["subscription"])
             Store.add_work(db, kind, None, ready, {**body, "attempt": attempt + 1})
             return

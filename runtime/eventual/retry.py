@@ -1,0 +1,56 @@
+"""Retry policies (``retry:`` in a spec) and the decision every runtime makes with them.
+
+A light module of its own: task and subscription functions on Lambda decide retries
+without loading the workflow compiler or CEL.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eventual.errors import VALIDATION_ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 1
+    backoff: float = 0.0
+    multiplier: float = 2.0
+    max_backoff: float | None = None
+    jitter: str = "none"
+    errors: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any] | None) -> RetryPolicy:
+        if not data:
+            return cls()
+        errors = data.get("errors")
+        return cls(
+            data["attempts"], data["backoff"], data["multiplier"], data.get("max_backoff"),
+            data.get("jitter", "none"), tuple(errors) if errors is not None else None,
+        )  # fmt: skip
+
+    def retries(self, error: str, attempt: int) -> bool:
+        """Whether attempt ``attempt`` failing with ``error`` is tried again."""
+        if attempt >= self.attempts:
+            return False
+        return error != VALIDATION_ERROR if self.errors is None else error in self.errors
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (1-based)."""
+        delay = self.backoff * self.multiplier ** (attempt - 1)
+        if self.max_backoff is not None:
+            delay = min(delay, self.max_backoff)
+        return rng.uniform(0.0, delay) if self.jitter == "full" else delay
+
+
+def retry_after(
+    retry: Mapping[str, Any] | None, error: dict[str, str], attempt: int, rng: random.Random
+) -> float | None:
+    """Seconds until a delivery that failed ``attempt`` with ``error`` is tried again
+    under the ``retry`` policy of its subscription; ``None`` when it is not."""
+    policy = RetryPolicy.of(retry)
+    return policy.delay(attempt, rng) if policy.retries(error["error"], attempt) else None
