@@ -69,9 +69,7 @@ def _services(specs: Sequence[str]) -> list[Service]:
                 click.echo(f"{project.out / path}: edited by hand (build with --force)", err=True)
             _fail("the generated code is out of date and could not be rebuilt")
     out = project.out.resolve()
-    names = sorted(
-        p.split("/")[0] for p in Manifest.read(out).files if p.endswith("/definition.json")
-    )
+    names = Manifest.read(out).services()
     if not names:
         _fail(f"no services in {out}: is the spec empty?")
     base = out.parent
@@ -164,7 +162,7 @@ def _where_options(function: Callable[..., Any]) -> Callable[..., Any]:
         return function(*args, where=Where(db, aws, stack, region), **kwargs)
 
     options = [
-        click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP),
+        _db_option,
         click.option("--aws", is_flag=True, help="Act on the deployed service instead."),
         click.option("--stack", help="With --aws: the stack (default: $EVENTUAL_STACK)."),
         click.option("--region", help="With --aws: the AWS region (default: $AWS_REGION)."),

@@ -59,9 +59,6 @@ class Graph:
     edges: tuple[Edge, ...]
     clusters: tuple[Cluster, ...] = ()
 
-    def node_ids(self) -> set[str]:
-        return {n.id for n in self.nodes}
-
 
 @dataclass
 class _OpenCluster:

@@ -36,6 +36,12 @@ def key_span(service: ir.Service, path: tuple[str | int, ...]) -> Span | None:
     return service.locations.key(path)
 
 
+def emitted_events(workflow: ir.Workflow) -> list[ir.EventRef]:
+    """The events a workflow's ``emit`` steps put, nested ones included, in source order
+    (an event reference is the target of ``emit`` steps only)."""
+    return [s.target for s in walk_steps(workflow.steps) if isinstance(s.target, ir.EventRef)]
+
+
 def walk_steps(steps: tuple[ir.Step, ...]) -> list[ir.Step]:
     """Every step of a step list, nested ones included, in source order."""
     found: list[ir.Step] = []

@@ -32,12 +32,6 @@ class SynthResult:
     templates: list[Path] = field(default_factory=list)
     error: str = ""  # why synthesis failed, as CDK or pip said it
 
-    @property
-    def ok(self) -> bool:
-        front_end = self.build.front_end
-        spec_errors = front_end is not None and not front_end.ok
-        return not (spec_errors or self.stale or self.error)
-
 
 def synth(paths: Sequence[Path], root: Path, out: Path, cdk_out: Path) -> SynthResult:
     checked = build(paths, root, out, check=True, force=False)
@@ -49,9 +43,7 @@ def synth(paths: Sequence[Path], root: Path, out: Path, cdk_out: Path) -> SynthR
         result.stale = sorted({*checked.plan.changes, *checked.plan.conflicts})
         if result.stale:
             return result
-    services = sorted(
-        path.split("/")[0] for path in Manifest.read(out).files if path.endswith("/infra/stack.py")
-    )
+    services = Manifest.read(out).services()
     command = [sys.executable, "-m", "eventualc.synth", str(cdk_out.resolve()), str(out.resolve())]
     done = subprocess.run(
         [*command, *services], capture_output=True, text=True, check=False, env=_environment()

@@ -49,6 +49,10 @@ class Manifest:
             data.get("stubs", []),
         )
 
+    def services(self) -> list[str]:
+        """The services of the build this manifest records (each has a definition.json)."""
+        return sorted(p.split("/")[0] for p in self.files if p.endswith("/definition.json"))
+
     def text(self) -> str:
         data = {
             "format": _FORMAT,

@@ -191,7 +191,12 @@ class ServiceConstruct(Construct):
         queues = {name: queue.queue_url for name, queue in self.task_queues.items()}
         environment = {"EVENTUAL_TASK_QUEUES": cdk.Stack.of(self).to_json_string(queues)}
         function = self._function(
-            self, "orchestrator", ORCHESTRATOR_TIMEOUT, ORCHESTRATOR_MEMORY, environment
+            self,
+            "orchestrator",
+            ORCHESTRATOR_TIMEOUT,
+            ORCHESTRATOR_MEMORY,
+            environment,
+            "Orchestrator",
         )
         _consume(function, self.orchestrator_queue, "FromQueue", batch_size=10)
         _consume(function, self.inbox, "FromInbox", batch_size=10)
@@ -213,9 +218,10 @@ class ServiceConstruct(Construct):
         timeout: int,
         memory: int,
         environment: Mapping[str, str],
+        construct_id: str = "Default",
     ) -> lambda_.Function:
-        # A row's function is its construct's default child: its logical ID is the row's.
-        construct_id = "Orchestrator" if kind == "orchestrator" else "Default"
+        """A function running ``eventual.aws.entry.<kind>``; by default its scope's
+        default child, so that a row's function takes the row's logical ID."""
         return lambda_.Function(
             scope,
             construct_id,

@@ -10,7 +10,7 @@ from collections import deque
 
 from eventualc import ir
 from eventualc.diagnostics import Diagnostic, warning
-from eventualc.symbols import key_span, walk_steps
+from eventualc.symbols import emitted_events, key_span
 
 
 def check_flow(build: ir.Build) -> list[Diagnostic]:
@@ -23,11 +23,7 @@ def check_flow(build: ir.Build) -> list[Diagnostic]:
             for ref in subscription.events:
                 consumers.setdefault(ref.qualified, []).append((service, subscription))
         for workflow in service.workflows:
-            emitted.update(
-                s.target.qualified
-                for s in walk_steps(workflow.steps)
-                if isinstance(s.target, ir.EventRef)
-            )
+            emitted.update(ref.qualified for ref in emitted_events(workflow))
     diagnostics = []
     for service in build.services:
         for event in service.events:

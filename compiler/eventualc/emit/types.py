@@ -23,6 +23,11 @@ def pascal(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def pascal_words(name: str) -> str:
+    """``my_svc`` -> ``MySvc``: a snake_case name as a class-name prefix."""
+    return "".join(pascal(part) for part in name.split("_"))
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     """A schema position: its model name (``None`` for null) and its annotation."""
