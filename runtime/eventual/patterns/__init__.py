@@ -1,29 +1,35 @@
 """Amazon EventBridge event patterns: matching, compiling, and the rule pattern of the AWS stack.
 
-One module decides which events a subscription receives everywhere: the test
-environment and the local engine match with :func:`compile_pattern` (or
-:func:`matches`), and the generated CDK stack puts :func:`rule_pattern` into its
-``AWS::Events::Rule``, whose matches :func:`matches_envelope` reproduces locally.
+One package decides which events a subscription receives everywhere: every runtime
+routes events with :func:`compile_pattern` (compiled once per subscription;
+:func:`matches` is the unoptimized reference it is tested against), and the generated
+CDK stack puts :func:`rule_pattern` into its ``AWS::Events::Rule``, whose matches
+:func:`matches_envelope` reproduces locally.
 
 Semantics (the EventBridge user guide, "Event patterns" and "Comparison operators",
 as implemented by AWS's matcher, github.com/aws/event-ruler):
 
 * A pattern is a non-empty object. A field's value is either a nested object (every
   field must match: AND) or a non-empty list of matchers (any may match: OR).
-  ``"$or": [pattern, pattern, ...]`` (two or more) at any level matches if any branch
-  does; it multiplies into at most 1000 combinations.
+  ``"$or": [pattern, pattern, ...]`` (two or more, using no matcher name as a field)
+  at any level matches if any branch does; it multiplies into at most 1000
+  combinations. Otherwise ``$or`` is an ordinary field name (event-ruler's legacy
+  reading): ``{"$or": {"a": [1]}}`` matches ``{"$or": {"a": 1}}``.
 * The event is seen as its leaf values by path. An object is not a leaf; arrays are
   crossed ("crushed"), so a list matcher matches if ANY element matches, and a
   nested object matches inside the elements of an array of objects. Fields from
   different elements of the same array never combine in one match.
 * Exact values: strings (case-sensitive; ``""`` and ``null`` are different), numbers
-  (compared as numbers: ``5`` matches ``5.0``), ``true``, ``false``, ``null``. A
-  string that is an IP address also matches other spellings of the same address.
+  (compared as numbers: ``5`` matches ``5.0``, when exactly a float64 in their
+  shortest form; others only match the same integer), ``true``, ``false``, ``null``.
+  A string that is an IP address also matches other spellings of the same address
+  (``10.0.0.01`` is ``10.0.0.1``).
 * ``prefix``, ``suffix`` (each also as ``{"equals-ignore-case": s}``),
   ``equals-ignore-case`` and ``wildcard`` (``*`` is any run of characters, ``\\*`` a
   star, ``\\\\`` a backslash) and ``cidr`` (IPv4 and IPv6) only match strings;
   ``numeric`` (``["=", n]``, one comparison, or a ``>``/``>=`` then ``<``/``<=``
-  range) only matches JSON numbers that are exactly a float64.
+  range, of numbers that are exactly a float64 in their shortest form: not 2**63) only
+  matches JSON numbers that are such a float64.
 * ``anything-but`` takes a string, a number, a list of strings or of numbers, or
   ``{"prefix"|"suffix"|"equals-ignore-case"|"wildcard": s or [s, ...]}``. It matches
   any value of the field (of any type, ``null`` included) that is not excluded; a
