@@ -5,14 +5,17 @@ with the compiled EventBridge matcher, compiled once per subscription of a loade
 from __future__ import annotations
 
 import gc
+import textwrap
 import time
 from typing import Any
 
 import pytest
+from tests.conftest import CheckSpec
 
 from eventual import invoke
 from eventual.patterns import matches
 from eventual.service import Service
+from eventualc.diagnostics import Diagnostic
 
 
 def service(filters: dict[str, Any]) -> Service:
@@ -91,3 +94,64 @@ def test_a_hostile_value_is_routed_in_microseconds() -> None:
     reached = invoke.subscribers(svc, "billing", "Order", {"path": "a" * 8000})
     assert time.perf_counter() - start < 0.05  # 16 s with the backtracking regex at 800
     assert reached == ["all"]
+
+
+# --------------------------------------------------------------------------- eventualc check
+
+SPEC = """
+service: ops
+events:
+  Changed:
+    schema:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+        n: {type: integer}
+        $or: {type: object, properties: {kind: {type: string}}}
+subscriptions:
+  onChange:
+    events: [Changed]
+    filter:
+{filter}
+"""
+
+
+def check_filter(check_spec: CheckSpec, filter_yaml: str) -> list[Diagnostic]:
+    text = SPEC.replace("{filter}", textwrap.indent(textwrap.dedent(filter_yaml), " " * 6))
+    return check_spec(text).diagnostics
+
+
+def test_check_reads_a_legacy_or_as_a_field(check_spec: CheckSpec) -> None:
+    assert check_filter(check_spec, "$or: {kind: [a]}") == []
+    (found,) = check_filter(check_spec, "$or: {knd: [a]}")
+    assert found.code == "E502" and "did you mean 'kind'" in found.message
+
+
+def test_check_reads_a_list_of_patterns_as_or(check_spec: CheckSpec) -> None:
+    assert check_filter(check_spec, "$or: [{id: [a]}, {n: [1]}]") == []
+    (found,) = check_filter(check_spec, "$or: [{id: [a]}, {prefix: [x]}]")
+    assert found.code == "E501" and found.span is not None and found.span.line == 16
+
+
+def test_check_rejects_wildcards_eventbridge_finds_too_complex(check_spec: CheckSpec) -> None:
+    filter_yaml = """\
+        $or:
+          - n: [1]
+          - id:
+              - wildcard: "*:stack/SharedStack/*"
+              - wildcard: "*:stack/TrackerStack/*"
+              - wildcard: "*:stack/DriverStack/*"
+              - wildcard: "*:stack/WorkerStack/*"
+        """
+    (found,) = check_filter(check_spec, filter_yaml)
+    assert found.code == "E504" and "'id'" in found.message
+    assert found.span is not None and (found.span.line, found.span.column) == (18, 11)
+    fewer = filter_yaml.replace('- wildcard: "*:stack/WorkerStack/*"', "")
+    assert check_filter(check_spec, fewer) == []  # three score 9: EventBridge accepts them
+
+
+def test_check_locates_a_number_eventbridge_cannot_compare(check_spec: CheckSpec) -> None:
+    (found,) = check_filter(check_spec, "n: [1, {anything-but: [1, 9223372036854775808]}]")
+    assert found.code == "E501" and "float64" in found.message
+    assert found.span is not None and (found.span.line, found.span.column) == (16, 29)
