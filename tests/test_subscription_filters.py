@@ -155,3 +155,30 @@ def test_check_locates_a_number_eventbridge_cannot_compare(check_spec: CheckSpec
     (found,) = check_filter(check_spec, "n: [1, {anything-but: [1, 9223372036854775808]}]")
     assert found.code == "E501" and "float64" in found.message
     assert found.span is not None and (found.span.line, found.span.column) == (16, 29)
+
+
+BILLING = """
+service: billing
+events:
+  Paid:
+    schema:
+      type: object
+      properties:
+        $or: {type: object, properties: {kind: {type: string}}}
+tasks:
+  pay:
+    input: string
+    emits: [Paid]
+"""
+
+
+def test_check_rejects_a_legacy_or_in_a_rule_for_several_services(check_spec: CheckSpec) -> None:
+    spec = SPEC.replace("events: [Changed]", "events: [Changed, billing.Paid]")
+    legacy = spec.replace("{filter}", "      $or: {kind: [a]}")
+    (found,) = check_spec(legacy, **{"specs__billing.yaml": BILLING}).diagnostics
+    assert found.code == "E501" and "several services" in found.message
+    assert found.span is not None and found.span.line == 16
+    either = spec.replace("{filter}", "      $or: [{$or: {kind: [a]}}, {id: [b]}]")
+    assert check_spec(either, **{"specs__billing.yaml": BILLING}).diagnostics != []
+    one = SPEC.replace("{filter}", "      $or: {kind: [a]}")
+    assert check_spec(one).diagnostics == []

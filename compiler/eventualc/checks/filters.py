@@ -251,7 +251,7 @@ def _runtime_rejects(service: ir.Service, subscription: ir.Subscription) -> list
     except PatternError as exc:
         return [error("E501", value_span(service, (*where, *exc.at)), f"invalid filter: {exc}")]
     if score <= MAX_WILDCARD_COMPLEXITY:
-        return []
+        return _rule_rejects(service, subscription)
     name = ".".join(field_path)
     message = (
         f"the wildcards of '{name}' are too complex for EventBridge (complexity over "
@@ -260,6 +260,26 @@ def _runtime_rejects(service: ir.Service, subscription: ir.Subscription) -> list
     )
     at = _field_at(pattern, field_path, ())
     return [error("E504", key_span(service, (*where, *at)), message)]
+
+
+def _rule_rejects(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+    """The whole EventBridge rule of a subscription to several services' events joins them
+    with ``$or``, which EventBridge cannot mix with ``$or`` as a field name."""
+    from eventual.patterns import PatternError, rule_pattern
+
+    pairs = [(ref.service, ref.name) for ref in subscription.events]
+    if len({source for source, _ in pairs}) < 2:
+        return []
+    try:
+        rule_pattern(pairs, subscription.filter)
+    except PatternError:
+        message = (
+            "'$or' is a field name in this filter, which EventBridge cannot mix with the "
+            "'$or' that joins the events of several services in one rule: write '$or' as "
+            "a list of patterns, or subscribe to one service's events"
+        )
+        return [error("E501", value_span(service, (*subscription.path, "filter")), message)]
+    return []
 
 
 def _field_at(
