@@ -54,6 +54,8 @@ FILTERS: list[tuple[str, dict[str, Any]]] = [
 HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     ("wildcard *a*a*a*b, 800 chars", {"v": [{"wildcard": "*a*a*a*b"}]}, "a" * 800),
     ("wildcard *a*a*a*b, 8,000 chars", {"v": [{"wildcard": "*a*a*a*b"}]}, "a" * 8000),
+    ("wildcard *a*a*a*b, 8,000 chars, match", {"v": [{"wildcard": "*a*a*a*b"}]}, "a" * 7999 + "b"),
+    ("wildcard *a{50}b*, 8,000 chars", {"v": [{"wildcard": "*" + "a" * 50 + "b*"}]}, "a" * 8000),
     (
         "anything-but wildcard, 8,000 chars",
         {"v": [{"anything-but": {"wildcard": ["*a*a*a*b", "*b*b*c"]}}]},
