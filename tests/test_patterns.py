@@ -850,3 +850,28 @@ def test_complexity_work_is_bounded() -> None:
     score = patterns.complexity({"f": [{"wildcard": "*" + "ab*" * 40 + "c"}]}).score
     assert score == patterns.MAX_WILDCARD_COMPLEXITY + 1
     assert time.perf_counter() - start < 2
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.from_regex(r"[0-9]{1,5}", fullmatch=True), min_size=4, max_size=4))
+def test_ipv4_parts_are_decimal_with_leading_zeros(parts: list[str]) -> None:
+    from ipaddress import IPv4Address
+
+    values = [int(p) for p in parts]
+    expected = IPv4Address(bytes(values)) if all(v <= 255 for v in values) else None
+    assert scalars.ip(".".join(parts)) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [(0, True), (-5, True), (2**53, True), (2**53 + 1, False), (10**17, True),
+     (123456789012345678, False), (2**60, False), (BIG, False), (-BIG, False),
+     (0.1, True), (1e308, True), (10**309, False), (float("inf"), False)],
+)  # fmt: skip
+def test_numbers_eventbridge_compares(number: int | float, expected: bool) -> None:
+    # ruler ComparableNumber.generate: the BigDecimal of the double's shortest decimal
+    # form must equal the literal, and the double must be finite
+    assert scalars.comparable(number) is expected
