@@ -5,11 +5,14 @@ with the compiled EventBridge matcher, compiled once per subscription of a loade
 from __future__ import annotations
 
 import gc
+import json
 import textwrap
 import time
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.conftest import CheckSpec
 
 from eventual import invoke
@@ -182,3 +185,57 @@ def test_check_rejects_a_legacy_or_in_a_rule_for_several_services(check_spec: Ch
     assert check_spec(either, **{"specs__billing.yaml": BILLING}).diagnostics != []
     one = SPEC.replace("{filter}", "      $or: {kind: [a]}")
     assert check_spec(one).diagnostics == []
+
+
+# ----------------------------------------------------------- check agrees with the runtime
+
+ANY_FIELDS = """
+service: ops
+events:
+  Changed:
+    schema:
+      type: object
+      properties: {a: {}, b: {}, c: {}, $or: {}}
+subscriptions:
+  onChange:
+    events: [Changed]
+    filter: {filter}
+"""
+KEY = st.sampled_from(["a", "b", "c"])
+MATCHER = st.sampled_from(
+    ["x", 1, None, True, {"prefix": "p"}, {"numeric": [">", 0]}, {"exists": False},
+     {"wildcard": "*x*"}, {"anything-but": ["x"]}, {"cidr": "10.0.0.0/8"}, {"prefix": ["p"]}]
+)  # fmt: skip
+LEAF = st.dictionaries(KEY, st.lists(MATCHER, min_size=1, max_size=2), min_size=1, max_size=2)
+OR_VALUE = st.one_of(
+    st.lists(LEAF, min_size=2, max_size=3),  # a disjunction
+    st.lists(LEAF, min_size=1, max_size=1),  # one branch: invalid either way
+    LEAF,  # legacy: $or is a field holding an object
+    st.lists(MATCHER, min_size=1, max_size=2),  # $or is a field holding matchers
+    st.lists(
+        st.dictionaries(st.sampled_from(["a", "prefix"]), st.just(["x"]), min_size=1),
+        min_size=2,
+        max_size=2,
+    ),
+)
+FILTERS_WITH_OR = st.builds(lambda leaf, value: {**leaf, "$or": value}, LEAF, OR_VALUE) | st.builds(
+    lambda value: {"a": {"$or": value}}, OR_VALUE
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(FILTERS_WITH_OR)
+def test_check_accepts_exactly_the_filters_the_runtime_accepts(
+    check_spec: CheckSpec, pattern: dict[str, Any]
+) -> None:
+    from eventual.patterns import PatternError, compile_pattern
+
+    try:
+        compile_pattern(pattern)
+        runtime_accepts = True
+    except PatternError:
+        runtime_accepts = False
+    found = check_spec(ANY_FIELDS.replace("{filter}", json.dumps(pattern))).diagnostics
+    assert (found == []) is runtime_accepts, found
