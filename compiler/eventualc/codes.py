@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "E501": "a malformed subscription filter",
     "E502": "a filter field missing from a subscribed event",
     "E503": "a filter matcher that does not fit its field's type",
+    "E504": "filter wildcards EventBridge rejects as too complex",
     "E601": "a timeout over the 15 minute AWS Lambda limit",
     "E602": "a heartbeat not shorter than its timeout",
     "E603": "a retry max_backoff below its backoff",

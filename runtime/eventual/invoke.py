@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -170,14 +171,18 @@ def run_subscription(
 
 
 def subscribers(service: Service, source: str, name: str, payload: Any) -> list[str]:
-    """The subscriptions of ``service`` that event ``name`` from service ``source`` reaches."""
+    """The subscriptions of ``service`` that event ``name`` from service ``source`` reaches.
+
+    Filters are matched with ``eventual.patterns.compile_pattern``, compiled once per
+    subscription of a loaded service (see ``_matches``).
+    """
     own = name if source == service.name else None
     qualified = f"{source}.{name}"
     reached = []
     for sub_name, sub in service.subscriptions.items():
         events = sub["events"]
         if (own in events or qualified in events) and (
-            not sub["filter"] or _matches(sub["filter"], payload)
+            not sub["filter"] or _matches(service, sub_name, payload)
         ):
             reached.append(sub_name)
     return reached
@@ -206,10 +211,23 @@ def start_request(
     return sub["workflow"], value, None if name is None else str(name)
 
 
-def _matches(pattern: Mapping[str, Any], payload: Any) -> bool:
-    from eventual.patterns import matches  # only services with filters need it
+_FILTERS: weakref.WeakKeyDictionary[Service, dict[str, Callable[[Any], bool]]] = (
+    weakref.WeakKeyDictionary()
+)
 
-    return matches(pattern, payload)
+
+def _matches(service: Service, subscription: str, payload: Any) -> bool:
+    """Whether ``payload`` passes the filter of ``subscription``, compiled on first use and
+    kept as long as ``service`` lives (a service's definition does not change)."""
+    compiled = _FILTERS.setdefault(service, {})
+    match = compiled.get(subscription)
+    if match is None:
+        from eventual.patterns import compile_pattern  # only services with filters need it
+
+        match = compiled[subscription] = compile_pattern(
+            service.subscriptions[subscription]["filter"]
+        )
+    return match(payload)
 
 
 def _json_text(value: Any, model: str | None) -> str:

@@ -6,7 +6,12 @@ mappings by field, leaves are lists of matchers (values, ``prefix``, ``suffix``,
 ``cidr``), ``$or`` lists of patterns. Every field must exist in every subscribed
 event's schema, with a type that fits its matchers (an array field is matched by its
 elements, as EventBridge does). E501 malformed filter, E502 unknown field,
-E503 a matcher that does not fit the field's type.
+E503 a matcher that does not fit the field's type, E504 wildcards EventBridge rejects as
+too complex (``eventual.patterns.complexity``).
+
+``$or`` reads as EventBridge reads it: a list of two or more patterns is a disjunction;
+anything else (the legacy ``{"$or": {...}}``, or a list of matchers) makes ``$or`` an
+ordinary field name, which the subscribed events must then have.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventual.patterns.syntax import or_is_disjunction
 from eventualc import ir
 from eventualc.diagnostics import Diagnostic, did_you_mean, error
 from eventualc.symbols import Symbols, key_span, value_span
@@ -73,12 +79,17 @@ class _FilterCheck:
             return
         for key, value in pattern.items():
             here = (*path, key)
-            if key == "$or":
-                if not isinstance(value, list) or len(value) < 2:
-                    self.report("E501", here, "'$or' takes a list of at least two patterns")
-                    continue
+            if key == "$or" and or_is_disjunction(value):
                 for i, option in enumerate(value):
                     self.pattern(option, (*here, i), fields, prefix)
+                continue
+            if key == "$or" and isinstance(value, list) and not _matcher_list(value):
+                self.report(
+                    "E501",
+                    here,
+                    "'$or' takes a list of at least two patterns, none using an operator "
+                    "name such as 'prefix' as a field",
+                )
                 continue
             name = f"{prefix}{key}"
             children = self.field(fields, key, name, here)
@@ -229,15 +240,71 @@ class _FilterCheck:
 
 
 def _runtime_rejects(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
-    """The runtime's own validation, so a filter that checks here also runs everywhere."""
-    from eventual.patterns import PatternError, compile_pattern
+    """The runtime's own validation, so a filter that checks here also runs everywhere,
+    and EventBridge's limit on wildcards."""
+    from eventual.patterns import MAX_WILDCARD_COMPLEXITY, PatternError, complexity
 
+    where = (*subscription.path, "filter")
+    pattern = subscription.filter or {}
     try:
-        compile_pattern(subscription.filter or {})
+        score, field_path = complexity(pattern)
     except PatternError as exc:
-        span = value_span(service, (*subscription.path, "filter"))
-        return [error("E501", span, f"invalid filter: {exc}")]
+        return [error("E501", value_span(service, (*where, *exc.at)), f"invalid filter: {exc}")]
+    if score <= MAX_WILDCARD_COMPLEXITY:
+        return _rule_rejects(service, subscription)
+    name = ".".join(field_path)
+    message = (
+        f"the wildcards of '{name}' are too complex for EventBridge (complexity over "
+        f"{MAX_WILDCARD_COMPLEXITY}): use fewer wildcards, or fewer repeated characters "
+        "after a wildcard"
+    )
+    at = _field_at(pattern, field_path, ())
+    return [error("E504", key_span(service, (*where, *at)), message)]
+
+
+def _rule_rejects(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+    """The whole EventBridge rule of a subscription to several services' events joins them
+    with ``$or``, which EventBridge cannot mix with ``$or`` as a field name."""
+    from eventual.patterns import PatternError, rule_pattern
+
+    pairs = [(ref.service, ref.name) for ref in subscription.events]
+    if len({source for source, _ in pairs}) < 2:
+        return []
+    try:
+        rule_pattern(pairs, subscription.filter)
+    except PatternError:
+        message = (
+            "'$or' is a field name in this filter, which EventBridge cannot mix with the "
+            "'$or' that joins the events of several services in one rule: write '$or' as "
+            "a list of patterns, or subscribe to one service's events"
+        )
+        return [error("E501", value_span(service, (*subscription.path, "filter")), message)]
     return []
+
+
+def _field_at(
+    pattern: dict[str, Any], path: tuple[str, ...], at: tuple[str | int, ...]
+) -> tuple[str | int, ...]:
+    """Where field ``path`` (dotted, without ``$or`` levels) is first written in ``pattern``."""
+    for key, value in pattern.items():
+        if key == "$or" and or_is_disjunction(value):
+            for i, branch in enumerate(value):
+                found = _field_at(branch, path, (*at, key, i))
+                if found:
+                    return found
+        elif path[:1] == (key,):
+            if len(path) == 1:
+                return (*at, key)
+            if isinstance(value, dict) and (found := _field_at(value, path[1:], (*at, key))):
+                return found
+    return ()
+
+
+def _matcher_list(values: list[Any]) -> bool:
+    """Whether a list reads as matchers (so a ``$or`` holding it is a field name)."""
+    return all(
+        not isinstance(v, dict) or (len(v) == 1 and next(iter(v)) in OPERATORS) for v in values
+    )
 
 
 def _accepts(t: Type, kind: str) -> bool:
