@@ -17,26 +17,33 @@ compiler's type checker (``eventualc.celtypes``) reads them, so that an expressi
 same at build time and at run time; the same operators, functions and macros exist:
 - int and double mix in arithmetic and comparisons (JSON numbers); ``/`` on two ints
   truncates toward zero, ``%`` takes the sign of the dividend and needs two ints; int results
-  outside signed 64 bits, and division or modulo by zero (double too), are errors. ``uint``
-  values are plain ints.
+  outside signed 64 bits and int division or modulo by zero are errors. Double division
+  is IEEE 754 (``1.0 / 0.0`` is infinity, ``0.0 / 0.0`` NaN). ``uint`` (``1u``, ``uint(x)``,
+  an ``eventual.cel.values.Uint``) mixes only with uint in arithmetic (``1u + 1`` is an
+  error), stays in 0..2**64-1, and compares with any number by value.
 - ``==``/``!=`` compare any two values (different types are unequal, ``1 == 1.0``, ``true !=
-  1``); ``<``... order numbers, strings, bytes, timestamps and durations, each among its own
-  (bools, lists and maps are not ordered).
+  1``); ``<``... order numbers, strings, bytes, bools (``false < true``), timestamps and
+  durations, each among its own (lists and maps are not ordered). An int orders against a
+  double by its double value (as cel-go: ``9223372036854775807 < 9223372036854775808.0``
+  is false).
 - ``&&``/``||`` are commutative: an error (or non-bool) on one side is absorbed when the other
   side decides the result; ``all``/``exists`` absorb errors the same way.
 - selecting a missing map key is an error (``no such key: 'x'``); ``has(a.b)`` tests it.
+  Field names may be quoted in backticks (``a.`content-type` ``).
 - ``filter`` and ``map`` over a map iterate its keys and return lists (as CEL does).
 - conversions follow CEL; ``string(double)`` and ``string(x)`` interpolated in a template
-  agree (``2.0``, ``1e+16``, ``NaN``, ``Infinity``); timestamps read and print RFC 3339 (UTC
-  ``Z``), durations CEL's ``1h30m``/``1.5s`` syntax, kept to microseconds.
-- timestamp accessors (``getHours()``...) are in UTC; the time-zone argument is not
-  supported (the checker does not accept it either).
-- ``matches`` is Python's ``re.search``, not RE2: the syntax differs at the edges
-  (backreferences and lookaround are accepted) and patterns are not linear-time.
+  agree (``2.0``, ``1e+16``, ``NaN``, ``Infinity``); timestamps and durations: see
+  ``eventual.cel.timestamps`` (microsecond precision; durations within +-10,000 years).
+- ``type(x)`` and the type names (``int``, ``string``, ``google.protobuf.Timestamp``...)
+  are values (``eventual.cel.values.CelType``).
+- string functions, the standard ones and cel-go's extensions (``format``, ``replace``,
+  ``split`` with a limit, ``substring``, ``strings.quote``...): see ``eventual.cel.strings``.
+- ``matches`` is RE2 (``eventual.cel.regex``): linear time, RE2 syntax.
 - map literal keys may be strings, ints and bools (as CEL); ``true`` and ``1`` cannot both
   be keys of one map (a Python dict cannot keep them apart).
 - ``.x`` (a root-scoped name) reads ``x`` like the checker does, even inside a macro whose
-  variable is also ``x``.
+  variable is also ``x``. ``a.b.c`` where ``a`` is no variable reads a variable named
+  ``a.b.c``, else ``a.b``, then selects the rest (CEL's qualified names).
 
 Compiling raises ``CelEvaluationError`` only for expressions no value can make valid
 (unknown function, wrong number of arguments, message construction): the checker rejects

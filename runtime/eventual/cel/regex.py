@@ -18,11 +18,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["RegexError", "regex_problem", "search"]
+__all__ = ["RegexError", "RegexUnavailable", "regex_problem", "search"]
 
 
 class RegexError(Exception):
-    """A pattern RE2 rejects (``str``: RE2's reason), or no RE2 engine is installed."""
+    """A pattern RE2 rejects (``str``: RE2's reason)."""
+
+
+class RegexUnavailable(RegexError):
+    """The google-re2 package is not installed."""
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +34,7 @@ def _engine() -> tuple[Any, Any]:
     try:
         import re2
     except ImportError:
-        raise RegexError(
+        raise RegexUnavailable(
             "regular expressions need the google-re2 package (pip install google-re2)"
         ) from None
     options = re2.Options()
@@ -65,8 +69,8 @@ def regex_problem(pattern: str) -> str | None:
     ``search`` reports when it runs)."""
     try:
         _compiled(pattern)
+    except RegexUnavailable:
+        return None
     except RegexError as err:
-        if "google-re2" in str(err):
-            return None
         return str(err)
     return None

@@ -61,6 +61,8 @@ def _matches(s: Any, pattern: Any) -> bool:
     _str_args(s, pattern)
     try:
         return regex.search(pattern, s)
+    except regex.RegexUnavailable as err:
+        fail(str(err))
     except regex.RegexError as err:
         fail(f"invalid regular expression {pattern!r}: {err}")
 
