@@ -60,7 +60,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import nodes as n
-from .errors import CelEvaluationError, Mismatch, fail, overload
+from .budget import KEY as BUDGET
+from .budget import charge, with_budget
+from .errors import CelEvaluationError, ExpressionLimit, Mismatch, fail, overload
 from .parser import parse
 from .strings import STRING_FUNCTIONS
 from .timestamps import (
@@ -494,10 +496,11 @@ def compile_expression(node: n.Node) -> Evaluator:
         inner = _compile(node)
     except RecursionError:
         fail("expression nested too deeply")
+    budgeted = _has_loops(node)
 
     def evaluator(variables: Vars) -> Any:
         try:
-            return inner(variables)
+            return inner(with_budget(variables) if budgeted else variables)
         except CelEvaluationError:
             raise
         except RecursionError:
@@ -506,6 +509,17 @@ def compile_expression(node: n.Node) -> Evaluator:
             raise CelEvaluationError(f"evaluation failed: {type(err).__name__}: {err}") from err
 
     return evaluator
+
+
+def _has_loops(node: n.Node) -> bool:
+    """Whether the expression has a macro that iterates (see ``eventual.cel.budget``)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, n.Macro) and current.name != "has":
+            return True
+        pending.extend(n.children(current))
+    return False
 
 
 _CACHE: dict[str, Evaluator] = {}
@@ -824,6 +838,8 @@ def _logical(is_and: bool, left: Evaluator, right: Evaluator) -> Evaluator:
     def logical(v: Vars) -> bool:
         try:
             a = left(v)
+        except ExpressionLimit:
+            raise  # never absorbed: over budget is over budget, whatever the other side
         except CelEvaluationError as err:
             error = err
         else:
@@ -837,6 +853,8 @@ def _logical(is_and: bool, left: Evaluator, right: Evaluator) -> Evaluator:
             error = overload(f"{kind_of(a)} {op} bool")
         try:
             b = right(v)
+        except ExpressionLimit:
+            raise
         except CelEvaluationError:
             raise error from None
         if b is decides:
@@ -944,7 +962,15 @@ def _arithmetic_node(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
                 if INT_MIN <= result <= INT_MAX:
                     return result
                 fail("integer overflow")
-            return _arithmetic(op, a, b)
+            if op != "+":
+                return _arithmetic(op, a, b)
+            value = _arithmetic(op, a, b)
+            kind = type(value)
+            if kind is list:  # a loop may build ever larger values: they cost their size
+                charge(v, len(value))
+            elif kind is str or kind is bytes:
+                charge(v, len(value) // 100)
+            return value
 
         return arith
     return lambda v: _arithmetic(op, left(v), right(v))
@@ -1030,8 +1056,16 @@ def _has(arg: n.Node) -> Evaluator:
 
 
 def _iterate(target: Evaluator, name: str, v: Vars) -> tuple[list[Any], dict[str, Any]]:
-    """The items a macro ranges over, and a copy of the variables to bind its variable in."""
-    return _range(target(v), name), dict(v)
+    """The items a macro ranges over, and a copy of the variables to bind its variable in;
+    the items are charged to the evaluation's budget."""
+    items = _range(target(v), name)
+    scope = dict(v)
+    budget = scope.get(BUDGET)
+    if budget is not None:  # charge(scope, len(items)), inlined: this runs per macro call
+        budget[0] -= len(items)
+        if budget[0] < 0:
+            charge(scope, 0)  # raises ExpressionLimit
+    return items, scope
 
 
 def _predicate(name: str, value: Any) -> CelEvaluationError:
@@ -1050,6 +1084,8 @@ def _quantifier(is_all: bool, target: Evaluator, var: str, pred: Evaluator) -> E
             scope[var] = item
             try:
                 result = pred(scope)
+            except ExpressionLimit:
+                raise
             except CelEvaluationError as err:
                 error = error or err
                 continue

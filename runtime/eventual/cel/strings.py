@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import regex
+from .budget import check_size
 from .errors import Mismatch, fail
 from .timestamps import format_duration, format_timestamp
 from .values import CelType, format_double, kind_of
@@ -134,8 +135,12 @@ def _last_index_of(s: Any, sub: Any, start: Any = None) -> int:
 
 def _replace(s: Any, old: Any, new: Any, count: Any = -1) -> str:
     _str_args(s, old, new)
-    count = _int_arg(count)
-    return str(s.replace(old, new, count if count >= 0 else -1))
+    limit = _int_arg(count)
+    if len(new) > len(old):  # refuse a result too large before building it
+        found = s.count(old) if old else len(s) + 1
+        found = found if limit < 0 else min(found, limit)
+        check_size(len(s) + found * (len(new) - len(old)))
+    return str(s.replace(old, new, limit if limit >= 0 else -1))
 
 
 def _substring(s: Any, start: Any, end: Any = None) -> str:
