@@ -3,9 +3,14 @@
 ``infer(node, scope, env)`` returns the expression's ``Type`` and appends a
 ``Problem`` (code, offsets, message) for each fault: E401 unknown variable, E402
 unknown field, E403 a step that may not have run here, E404 an operator or function
-applied to the wrong types, E407 unknown step, E408 unknown function, E409 a
-variable that may not be set here. Mixed int/double arithmetic is allowed, as JSON
-numbers mix them. Untyped (``dyn``) operands are accepted everywhere.
+applied to the wrong types, E406 a constant ``matches`` pattern that RE2 rejects, E407
+unknown step, E408 unknown function, E409 a variable that may not be set here. Mixed
+int/double arithmetic is allowed, as JSON numbers mix them; ``uint`` mixes only with
+``uint``. Untyped (``dyn``) operands are accepted everywhere. ``type(x)`` and type names
+have the type ``TYPE``. The evaluator (``eventual.cel``) accepts at least what this
+accepts: an expression without problems here fails at run time on values (a missing
+key, an overflow), and with a type error only in the few known cases that
+``tests/cel/test_cel_evaluate.py`` lists (KNOWN_DISAGREEMENTS).
 """
 
 from __future__ import annotations
@@ -396,7 +401,7 @@ def _special_cases(inf: Inference, node: n.Call, name: str, operands: list[Type]
         if isinstance(pattern, n.Literal) and isinstance(pattern.value, str):
             problem = regex_problem(pattern.value)
             if problem is not None:
-                inf.fail("E404", pattern, f"invalid regular expression: {problem}")
+                inf.fail("E406", pattern, f"invalid regular expression: {problem}")
 
 
 _DURATION_PARTS = ("getHours", "getMinutes", "getSeconds", "getMilliseconds")
