@@ -728,6 +728,7 @@ def test_values_outside_the_json_model() -> None:
     assert error_of("big + 1", variables) == "integer overflow"
     assert run("big + 1.0", variables) == 1e30
     assert run("big > 1", variables) is True
+    assert run("huge > 1.5 && tiny < 1.5", {"huge": 10**400, "tiny": -(10**400)}) is True
     assert error_of("int(big)", variables) == "integer overflow"
     assert run("double(big)", variables) == 1e30
     assert error_of("double(big * 1)", variables) == "integer overflow"

@@ -300,7 +300,10 @@ def _order_slow(op: str, compare: Callable[[Any, Any], bool], a: Any, b: Any) ->
     ka, kb = kind_of(a), kind_of(b)
     if ka in _NUMBERS and kb in _NUMBERS:
         if (ka == "double") != (kb == "double"):  # CEL orders an int by its double value
-            return bool(compare(float(a), float(b)))
+            try:
+                return bool(compare(float(a), float(b)))
+            except OverflowError:  # an int beyond any double: its exact value decides
+                pass
         return bool(compare(a, b))
     if ka == kb and ka in _ORDERED:
         return bool(compare(a, b))
@@ -560,7 +563,8 @@ def _constant(node: n.Node) -> tuple[bool, Any]:
 
 
 def _literal_value(node: n.Literal) -> Any:
-    return Uint(node.value) if node.kind == "uint" else node.value
+    value = node.value
+    return Uint(value) if node.kind == "uint" and isinstance(value, int) else value
 
 
 def _literal(node: n.Literal) -> Evaluator:

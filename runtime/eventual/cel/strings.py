@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from . import regex
 from .budget import check_size
@@ -223,7 +223,7 @@ def _given(value: Any) -> str:
     return names.get(kind, kind)
 
 
-def _bad(what: str, value: Any) -> Any:
+def _bad(what: str, value: Any) -> NoReturn:
     fail(f"error during formatting: {what}, was given {_given(value)}")
 
 
