@@ -3,9 +3,14 @@
 ``infer(node, scope, env)`` returns the expression's ``Type`` and appends a
 ``Problem`` (code, offsets, message) for each fault: E401 unknown variable, E402
 unknown field, E403 a step that may not have run here, E404 an operator or function
-applied to the wrong types, E407 unknown step, E408 unknown function, E409 a
-variable that may not be set here. Mixed int/double arithmetic is allowed, as JSON
-numbers mix them. Untyped (``dyn``) operands are accepted everywhere.
+applied to the wrong types, E406 a constant ``matches`` pattern that RE2 rejects, E407
+unknown step, E408 unknown function, E409 a variable that may not be set here. Mixed
+int/double arithmetic is allowed, as JSON numbers mix them; ``uint`` mixes only with
+``uint``. Untyped (``dyn``) operands are accepted everywhere. ``type(x)`` and type names
+have the type ``TYPE``. The evaluator (``eventual.cel``) accepts at least what this
+accepts: an expression without problems here fails at run time on values (a missing
+key, an overflow), and with a type error only in the few known cases that
+``tests/cel/test_cel_evaluate.py`` lists (KNOWN_DISAGREEMENTS).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventual.cel import nodes as n
+from eventual.cel.regex import regex_problem
+from eventual.cel.values import TYPE_NAMES
 from eventualc.diagnostics import did_you_mean
 from eventualc.types import (
     BOOL,
@@ -36,6 +43,11 @@ from eventualc.types import (
     Union,
     union,
 )  # fmt: skip
+
+# CEL types JSON has no form for: ``1u``/``uint(x)`` and type values (``type(x)``, ``int``).
+UINT = Scalar("uint")
+TYPE = Scalar("type")
+_NUMBERS = NUMERIC | {"uint"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +99,7 @@ def infer(node: n.Node, scope: dict[str, Type], env: TypeEnv) -> tuple[Type, lis
 def _literal(inf: Inference, node: n.Literal) -> Type:
     kinds = {
         "int": INT,
-        "uint": INT,
+        "uint": UINT,
         "double": DOUBLE,
         "string": STRING,
         "bytes": BYTES,
@@ -100,12 +112,33 @@ def _ident(inf: Inference, node: n.Ident) -> Type:
     name = node.name.lstrip(".")
     if name in inf.scope:
         return inf.scope[name]
+    if name in TYPE_NAMES:
+        return TYPE
     return inf.fail("E401", node, f"unknown variable '{name}'{did_you_mean(name, inf.scope)}")
 
 
 def _select(inf: Inference, node: n.Select) -> Type:
+    if _qualified_name(node) in TYPE_NAMES and _root(node).lstrip(".") not in inf.scope:
+        return TYPE  # google.protobuf.Timestamp
     operand = inf.expanded(node.operand)
     return select(inf, operand, node.field, node)
+
+
+def _qualified_name(node: n.Node) -> str | None:
+    """``a.b.c`` for a chain of selections on an identifier, else None."""
+    if isinstance(node, n.Ident):
+        return node.name.lstrip(".")
+    if isinstance(node, n.Select):
+        base = _qualified_name(node.operand)
+        return None if base is None else f"{base}.{node.field}"
+    return None
+
+
+def _root(node: n.Select) -> str:
+    base: n.Node = node
+    while isinstance(base, n.Select):
+        base = base.operand
+    return base.name if isinstance(base, n.Ident) else ""
 
 
 def select(inf: Inference, operand: Type, name: str, node: n.Node) -> Type:
@@ -147,7 +180,7 @@ def _index(inf: Inference, node: n.Index) -> Type:
     if operand == DYN:
         return DYN
     if isinstance(operand, ListOf):
-        _expect(inf, node.index, index, "int", "a list index")
+        _expect(inf, node.index, index, "int|uint", "a list index")
         return operand.item
     if isinstance(operand, Object | MapOf | Namespace):
         if isinstance(node.index, n.Literal) and isinstance(node.index.value, str):
@@ -158,17 +191,18 @@ def _index(inf: Inference, node: n.Index) -> Type:
 
 
 def _expect(inf: Inference, node: n.Node, actual: Type, kind: str, what: str) -> None:
-    if not _is(actual, kind):
-        inf.fail("E404", node, f"{what} must be {kind}, not {actual.describe()}")
+    if not _is(actual, *kind.split("|")):
+        wanted = kind.replace("|", " or ")
+        inf.fail("E404", node, f"{what} must be {wanted}, not {actual.describe()}")
 
 
 def _is(t: Type, *kinds: str) -> bool:
-    """True when ``t`` may be one of ``kinds`` (``number`` means int or double)."""
+    """True when ``t`` may be one of ``kinds`` (``number`` means int, uint or double)."""
     if t == DYN:
         return True
     if isinstance(t, Union):
         return all(_is(o, *kinds) for o in t.options if o != NULL)
-    wanted = set(kinds) | (NUMERIC if "number" in kinds else set())
+    wanted = set(kinds) | (_NUMBERS if "number" in kinds else set())
     if isinstance(t, Scalar):
         return t.kind in wanted
     if isinstance(t, ListOf):
@@ -176,12 +210,19 @@ def _is(t: Type, *kinds: str) -> bool:
     return "map" in wanted if isinstance(t, MapOf | Object) else False
 
 
+def _may_be(t: Type, kind: str) -> bool:
+    """True when some value of ``t`` (not ``dyn``) is of ``kind``."""
+    if isinstance(t, Union):
+        return any(_may_be(o, kind) for o in t.options)
+    return isinstance(t, Scalar) and t.kind == kind
+
+
 def _unary(inf: Inference, node: n.Unary) -> Type:
     operand = inf.expanded(node.operand)
     if node.op == "!":
         _expect(inf, node.operand, operand, "bool", "the operand of '!'")
         return BOOL
-    if not _is(operand, "number", "duration"):
+    if not _is(operand, "int", "double", "duration"):
         return inf.fail("E404", node, f"cannot negate a {operand.describe()}")
     return operand if operand != DYN else DYN
 
@@ -214,7 +255,7 @@ def _family(t: Type) -> str | None:
     if t in (DYN, NULL):
         return None
     if isinstance(t, Scalar):
-        return "number" if t.kind in NUMERIC else t.kind
+        return "number" if t.kind in _NUMBERS else t.kind
     if isinstance(t, Union):
         families = {_family(o) for o in t.options} - {None}
         return families.pop() if len(families) == 1 else None
@@ -225,7 +266,7 @@ def _comparable(inf: Inference, node: n.Binary, left: Type, right: Type) -> None
     a, b = _family(left), _family(right)
     if a is not None and b is not None and a != b:
         inf.fail("E404", node, f"cannot compare {left.describe()} with {right.describe()}")
-    elif node.op not in ("==", "!=") and a in ("bool", "list", "map", "null"):
+    elif node.op not in ("==", "!=") and a in ("list", "map", "null", "type"):
         inf.fail("E404", node, f"'{node.op}' does not order {left.describe()} values")
 
 
@@ -234,6 +275,8 @@ def _arithmetic(op: str, left: Type, right: Type) -> Type | None:
         return DYN
     families = (_family(left), _family(right))
     if families == ("number", "number"):
+        if _may_be(left, "uint") or _may_be(right, "uint"):  # uint mixes with uint only
+            return UINT if _is(left, "uint") and _is(right, "uint") else None
         both_int = _is(left, "int") and _is(right, "int")
         if op == "%" and not both_int:
             return None
@@ -309,29 +352,22 @@ def _macro(inf: Inference, node: n.Macro) -> Type:
 
 
 def _call(inf: Inference, node: n.Call) -> Type:
-    target = inf.expanded(node.target) if node.target is not None else None
+    name, target_node = _function(inf, node)
+    target = inf.expanded(target_node) if target_node is not None else None
     args = [inf.expanded(a) for a in node.args]
-    name = node.function.lstrip(".")
     signature = FUNCTIONS.get(name)
     if signature is None:
         return inf.fail("E408", node, f"unknown function '{name}'{did_you_mean(name, FUNCTIONS)}")
     receiver_kinds, arg_kinds, result = signature
     operands = ([target] if target is not None else []) + args
-    wanted = ([receiver_kinds] if receiver_kinds else []) + list(arg_kinds)
-    if target is None and receiver_kinds and len(args) == len(arg_kinds) + 1:
-        wanted = [receiver_kinds, *arg_kinds]  # size(x) is also x.size()
-    if len(operands) != len(wanted) or (target is not None and not receiver_kinds):
+    # A receiver function may be called globally, receiver first: size(x) is x.size().
+    wanted = ([receiver_kinds] if receiver_kinds else []) + [k.rstrip("?") for k in arg_kinds]
+    required = len(wanted) - sum(k.endswith("?") for k in arg_kinds)
+    if not required <= len(operands) <= len(wanted) or (target is not None and not receiver_kinds):
         return inf.fail("E408", node, f"wrong number of arguments to '{name}'")
-    if name == "join" and target is not None:
-        item = inf.env.expand(target.item) if isinstance(target, ListOf) else DYN
-        if not _is(item, "string"):
-            inf.fail("E404", node, f"'join' needs a list of strings, not {target.describe()}")
-    for operand, kinds, arg in zip(
-        operands,
-        wanted,
-        [node.target, *node.args] if target is not None else node.args,
-        strict=False,
-    ):
+    _special_cases(inf, node, name, operands)
+    operand_nodes = [target_node, *node.args] if target_node is not None else node.args
+    for operand, kinds, arg in zip(operands, wanted, operand_nodes, strict=False):
         if not _is(operand, *kinds.split("|")):
             inf.fail(
                 "E404",
@@ -341,9 +377,40 @@ def _call(inf: Inference, node: n.Call) -> Type:
     return result(operands) if callable(result) else result
 
 
+def _function(inf: Inference, node: n.Call) -> tuple[str, n.Node | None]:
+    """The function's name and receiver node; ``strings.quote(s)`` is a global function."""
+    name = node.function.lstrip(".")
+    target = node.target
+    if isinstance(target, n.Ident) and target.name.lstrip(".") not in inf.scope:
+        qualified = f"{target.name.lstrip('.')}.{name}"
+        if qualified in FUNCTIONS:
+            return qualified, None
+    return name, target
+
+
+def _special_cases(inf: Inference, node: n.Call, name: str, operands: list[Type]) -> None:
+    if name == "join" and node.target is not None and operands:
+        target = operands[0]
+        item = inf.env.expand(target.item) if isinstance(target, ListOf) else DYN
+        if not _is(item, "string"):
+            inf.fail("E404", node, f"'join' needs a list of strings, not {target.describe()}")
+    if name in _DURATION_PARTS and len(operands) == 2 and operands[0] == DURATION:
+        inf.fail("E404", node, f"'{name}' of a duration takes no time zone")
+    if name == "matches" and len(node.args) + (node.target is not None) == 2:
+        pattern = node.args[-1]
+        if isinstance(pattern, n.Literal) and isinstance(pattern.value, str):
+            problem = regex_problem(pattern.value)
+            if problem is not None:
+                inf.fail("E406", pattern, f"invalid regular expression: {problem}")
+
+
+_DURATION_PARTS = ("getHours", "getMinutes", "getSeconds", "getMilliseconds")
 _TIME_PARTS = (
     "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
-               "getHours", "getMinutes", "getSeconds", "getMilliseconds")  # fmt: skip
+    *_DURATION_PARTS)  # fmt: skip
+_ANY = "bool|number|string|bytes|list|map|null|timestamp|duration|type"
+# name -> (receiver kinds, or "" for a global function; argument kinds, "?" marking optional
+# trailing ones; result type). Kinds are alternatives separated by "|".
 FUNCTIONS: dict[str, tuple[str, tuple[str, ...], Type | Callable[[list[Type]], Type]]] = {
     "size": ("string|bytes|list|map", (), INT),
     "contains": ("string", ("string",), BOOL),
@@ -353,18 +420,28 @@ FUNCTIONS: dict[str, tuple[str, tuple[str, ...], Type | Callable[[list[Type]], T
     "lowerAscii": ("string", (), STRING),
     "upperAscii": ("string", (), STRING),
     "trim": ("string", (), STRING),
-    "split": ("string", ("string",), ListOf(STRING)),
-    "join": ("list", ("string",), STRING),
+    "split": ("string", ("string", "int?"), ListOf(STRING)),
+    "join": ("list", ("string?",), STRING),
+    "charAt": ("string", ("int",), STRING),
+    "indexOf": ("string", ("string", "int?"), INT),
+    "lastIndexOf": ("string", ("string", "int?"), INT),
+    "replace": ("string", ("string", "string", "int?"), STRING),
+    "substring": ("string", ("int", "int?"), STRING),
+    "reverse": ("string", (), STRING),
+    "format": ("string", ("list",), STRING),
+    "strings.quote": ("", ("string",), STRING),
     "int": ("", ("number|string|bool|timestamp",), INT),
-    "uint": ("", ("number|string",), INT),
+    "uint": ("", ("number|string",), UINT),
     "double": ("", ("number|string",), DOUBLE),
     "string": ("", ("number|string|bool|bytes|timestamp|duration|null",), STRING),
     "bool": ("", ("bool|string",), BOOL),
     "bytes": ("", ("string|bytes",), BYTES),
     "timestamp": ("", ("string|number|timestamp",), TIMESTAMP),
     "duration": ("", ("string|duration",), DURATION),
-    "dyn": ("", ("bool|number|string|bytes|list|map|null|timestamp|duration",), DYN),
-    **{part: ("timestamp", (), INT) for part in _TIME_PARTS},
+    "dyn": ("", (_ANY,), DYN),
+    "type": ("", (_ANY,), TYPE),
+    **{part: ("timestamp", ("string?",), INT) for part in _TIME_PARTS},
+    **{part: ("timestamp|duration", ("string?",), INT) for part in _DURATION_PARTS},
 }
 
 _HANDLERS: dict[type, Callable[[Inference, Any], Type]] = {

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from eventual.cel import CelEvaluationError, CelSyntaxError, compile_expression, evaluate, parse
 from eventual.cel.evaluate import INT_MAX, INT_MIN, equals, kind_of
+from eventual.cel.values import Uint
 from eventualc import celtypes
 from eventualc.types import (
     BOOL,
@@ -77,7 +78,7 @@ VALUES: list[tuple[str, Any]] = [
     # literals
     ("1", 1),
     ("-9223372036854775808", INT_MIN),
-    ("1u", 1),
+    ("1u", Uint(1)),
     ("0x10", 16),
     ("1.5", 1.5),
     ("1e3", 1000.0),
@@ -181,7 +182,12 @@ VALUES: list[tuple[str, Any]] = [
     ("3 > 2.5", True),
     ("2.5 >= 3", False),
     ("-1 < 0.5", True),
-    ("9223372036854775807 < 9223372036854775808.0", True),
+    # an int orders against a double by its double value, as cel-go (2**63-1 becomes 2**63)
+    ("9223372036854775807 < 9223372036854775808.0", False),
+    ("9223372036854775807 <= 9223372036854775808.0", True),
+    ("9007199254740993 > 9007199254740992.0", False),
+    ("1 < 1.5 && 2.5 > 2 && 2.0 >= 2 && 1u < 2 && 3 > 2u && 1u <= 1.0", True),
+    ("false < true && true >= false && !(true < true)", True),
     ("'a' < 'b'", True),
     ("'B' < 'a'", True),
     ("'abc' >= 'abd'", False),
@@ -308,9 +314,36 @@ VALUES: list[tuple[str, Any]] = [
     ("int(t)", 1710073845),
     ("int(timestamp('1969-12-31T23:59:59.5Z'))", -1),
     # uint
-    ("uint(5)", 5),
-    ("uint(2.7)", 2),
-    ("uint('18446744073709551615')", 2**64 - 1),
+    ("uint(5)", Uint(5)),
+    ("uint(2.7)", Uint(2)),
+    ("uint('18446744073709551615')", Uint(2**64 - 1)),
+    ("18446744073709551615u / 5u", Uint(3689348814741910323)),
+    ("7u % 4u + 1u * 2u - 1u", Uint(4)),
+    ("int(5u) + 1", 6),
+    ("1u == 1 && 1u == 1.0 && 2u != 1 && {1u: 'a'}[1] == 'a' && [1, 2][1u] == 2", True),
+    ("string(18446744073709551615u)", "18446744073709551615"),
+    ("double(18446744073709551615u)", 1.8446744073709552e19),
+    ("[1, 2][1.0]", 2),
+    # IEEE 754 division
+    ("1.0 / 0.0", math.inf),
+    ("-1 / 0.0", -math.inf),
+    ("1.0 / -0.0", -math.inf),
+    ("0.0 / 0.0 != 0.0 / 0.0", True),
+    # type values
+    ("type(1) == int && type(1u) == uint && type(1.5) == double && type('a') == string", True),
+    ("type(null) == null_type && type([]) == list && type({}) == map && type(b'') == bytes", True),
+    ("type(t) == google.protobuf.Timestamp && type(du) == google.protobuf.Duration", True),
+    ("type(type(1)) == type && type(true) == bool && type(1) != type(1u)", True),
+    # duration accessors and time zones
+    ("duration('3730s').getHours() + duration('3730s').getMinutes()", 63),
+    ("duration('-3730.5s').getSeconds()", -3730),
+    ("duration('-1.5s').getMilliseconds()", -500),
+    ("timestamp('2024-01-01T23:30:00Z').getHours('Europe/Paris')", 0),
+    ("timestamp('2024-01-01T23:30:00Z').getDate('+01:00')", 2),
+    ("timestamp('2024-01-01T00:30:00Z').getDayOfWeek('-01:00')", 0),
+    # backtick field names and dotted variables
+    ("{'content-type': 'json'}.`content-type`", "json"),
+    ("has({'a.b': 1}.`a.b`) && !has({'a.b': 1}.`a/c`)", True),
     # double
     ("double(3)", 3.0),
     ("double(1.5)", 1.5),
@@ -425,7 +458,7 @@ ERRORS: list[tuple[str, str]] = [
     ("m[[1]]", "no such overload: map[list]"),
     ("l[3]", "index 3 out of range for a list of size 3"),
     ("l[-1]", "index -1 out of range for a list of size 3"),
-    ("l[1.0]", "no such overload: list[double]"),
+    ("l[1.5]", "no such overload: list[double]"),
     ("l['a']", "no such overload: list[string]"),
     ("'abc'[0]", "no such overload: string[int]"),
     ("n.a", "cannot select field 'a' of null"),
@@ -439,14 +472,27 @@ ERRORS: list[tuple[str, str]] = [
     # arithmetic
     ("1 / 0", "division by zero"),
     ("1 % 0", "modulo by zero"),
-    ("1.0 / 0.0", "division by zero"),
-    ("1 / 0.0", "division by zero"),
+    ("1u / 0u", "division by zero"),
+    ("1u % 0u", "modulo by zero"),
+    ("0u - 1u", "unsigned integer overflow"),
+    ("18446744073709551615u + 1u", "unsigned integer overflow"),
+    ("-(1u)", "no such overload: -uint"),
+    ("1u + 1", "no such overload: uint + int"),
+    ("int(9223372036854775807.0)", "integer overflow"),
+    ("int(-9223372036854775808.0)", "integer overflow"),
+    ("uint(-1.0)", "unsigned integer overflow"),
+    ("duration('320000000000s')", "duration overflow"),
+    ("duration('200000000000s') + duration('200000000000s')", "duration overflow"),
+    ("t.getHours('Mars/Olympus')", "unknown time zone 'Mars/Olympus'"),
+    ("t.getHours('../etc/passwd')", "unknown time zone"),
+    ("du.getHours('UTC')", "no such overload: duration.getHours(string)"),
+    ("du.getFullYear()", "no such overload: duration.getFullYear()"),
     ("9223372036854775807 + 1", "integer overflow"),
     ("-9223372036854775808 - 1", "integer overflow"),
     ("4611686018427387904 * 2", "integer overflow"),
     ("-9223372036854775808 / -1", "integer overflow"),
     ("-(-9223372036854775807 - 1)", "integer overflow"),
-    ("18446744073709551615u + 0", "integer overflow"),
+    ("18446744073709551615u + 0", "no such overload: uint + int"),
     ("'a' + 1", "no such overload: string + int"),
     ("1 + 'a'", "no such overload: int + string"),
     ("5 % 2.0", "no such overload: int % double"),
@@ -471,7 +517,7 @@ ERRORS: list[tuple[str, str]] = [
     # ordering only within a family; bools, lists, maps, null are not ordered
     ("1 < 'a'", "no such overload: int < string"),
     ("'a' > 1.5", "no such overload: string > double"),
-    ("true < false", "no such overload: bool < bool"),
+    ("true < 1", "no such overload: bool < int"),
     ("[1] < [2]", "no such overload: list < list"),
     ("{} <= {}", "no such overload: map <= map"),
     ("null < 1", "no such overload: null < int"),
@@ -573,7 +619,6 @@ ERRORS: list[tuple[str, str]] = [
     ("duration('--1s')", "invalid duration '--1s'"),
     ("duration(1)", "no such overload: duration(int)"),
     ("duration(t)", "no such overload: duration(timestamp)"),
-    ("du.getHours()", "no such overload: duration.getHours()"),
     ("getFullYear(1)", "no such overload: getFullYear(int)"),
     ("'a'.getMonth()", "no such overload: string.getMonth()"),
     ("'a'.matches('(')", "invalid regular expression '('"),
@@ -582,15 +627,15 @@ ERRORS: list[tuple[str, str]] = [
 COMPILE_ERRORS: list[tuple[str, str]] = [
     ("foo(1)", "unknown function 'foo'"),
     ("l.foo()", "unknown function 'foo'"),
-    ("type(1)", "unknown function 'type'"),
+    ("type(1, 2)", "wrong number of arguments to 'type'"),
     ("size(1, 2)", "wrong number of arguments to 'size'"),
     ("size()", "wrong number of arguments to 'size'"),
     ("'a'.contains()", "wrong number of arguments to 'contains'"),
     ("l.size(1)", "wrong number of arguments to 'size'"),
     ("i.int()", "wrong number of arguments to 'int'"),
     ("int(1, 2)", "wrong number of arguments to 'int'"),
-    ("t.getHours('Europe/Paris')", "wrong number of arguments to 'getHours'"),
-    ("[1].join()", "wrong number of arguments to 'join'"),
+    ("t.getHours('Europe/Paris', 1)", "wrong number of arguments to 'getHours'"),
+    ("[1].join('a', 'b')", "wrong number of arguments to 'join'"),
     ("T{a: 1}", "message construction is not supported"),
 ]
 
@@ -629,10 +674,11 @@ def test_functions_match_the_checker() -> None:
     from eventual.cel.evaluate import _FUNCTIONS
 
     assert set(_FUNCTIONS) == set(celtypes.FUNCTIONS)
-    for name, (receiver, arity, _) in _FUNCTIONS.items():
+    for name, (receiver, arity, optional, _) in _FUNCTIONS.items():
         receiver_kinds, arg_kinds, _ = celtypes.FUNCTIONS[name]
         assert receiver == bool(receiver_kinds), name
-        assert arity == len(arg_kinds), name
+        assert arity == len([k for k in arg_kinds if not k.endswith("?")]), name
+        assert optional == len([k for k in arg_kinds if k.endswith("?")]), name
 
 
 def test_error_type_and_message() -> None:
@@ -682,6 +728,7 @@ def test_values_outside_the_json_model() -> None:
     assert error_of("big + 1", variables) == "integer overflow"
     assert run("big + 1.0", variables) == 1e30
     assert run("big > 1", variables) is True
+    assert run("huge > 1.5 && tiny < 1.5", {"huge": 10**400, "tiny": -(10**400)}) is True
     assert error_of("int(big)", variables) == "integer overflow"
     assert run("double(big)", variables) == 1e30
     assert error_of("double(big * 1)", variables) == "integer overflow"
@@ -835,9 +882,13 @@ def _in_model(value: Any) -> bool:
         return all(_in_model(v) for v in value)
     if kind == "map":
         return all(
-            kind_of(k) in ("string", "int", "bool") and _in_model(v) for k, v in value.items()
+            kind_of(k) in ("string", "int", "uint", "bool") and _in_model(v)
+            for k, v in value.items()
         )
-    return kind in ("null", "bool", "int", "double", "string", "bytes", "timestamp", "duration")
+    return kind in (
+        "null", "bool", "int", "uint", "double", "string", "bytes", "timestamp", "duration",
+        "type",
+    )  # fmt: skip
 
 
 # --- agreement with the checker ---------------------------------------------------------------
@@ -924,6 +975,15 @@ class Gen:
                 lambda d, b: f"{e('map_int', d, b)}.{self.pick(['a', 'b', 'k'])}",
                 lambda d, b: f"{e('map_int', d, b)}[{e('string', d, b)}]",
                 lambda d, b: f"{e('timestamp', d, b)}.{self.pick(list(celtypes._TIME_PARTS))}()",
+                lambda d, b: (
+                    f"{e('timestamp', d, b)}.{self.pick(list(celtypes._TIME_PARTS))}({self.zone()})"
+                ),
+                lambda d, b: f"{e('duration', d, b)}.{self.pick(list(celtypes._DURATION_PARTS))}()",
+                lambda d, b: (
+                    f"{e('string', d, b)}.{self.pick(['indexOf', 'lastIndexOf'])}"
+                    f"({e('string', d, b)}{self.optional('int', d, b)})"
+                ),
+                lambda d, b: f"int({e('int', d, b)} > 0 ? 1u : uint({e('int', d, b)}) * 2u)",
             ],
             "double": [
                 lambda d, b: (
@@ -947,6 +1007,21 @@ class Gen:
                     f"{e('string', d, b)}.{self.pick(['lowerAscii', 'upperAscii', 'trim'])}()"
                 ),
                 lambda d, b: f"{e('list_string', d, b)}.join({e('string', d, b)})",
+                lambda d, b: f"{e('list_string', d, b)}.join()",
+                lambda d, b: (
+                    f"{e('string', d, b)}.replace({e('string', d, b)}, {e('string', d, b)}"
+                    f"{self.optional('int', d, b)})"
+                ),
+                lambda d, b: (
+                    f"{e('string', d, b)}.substring({e('int', d, b)}{self.optional('int', d, b)})"
+                ),
+                lambda d, b: f"{e('string', d, b)}.charAt({e('int', d, b)})",
+                lambda d, b: f"{e('string', d, b)}.reverse()",
+                lambda d, b: f"strings.quote({e('string', d, b)})",
+                lambda d, b: (
+                    f"{self.pick(['%s', '%d-%s', '%.2f', '%x', '%%%b', '%e', '%o'])!r}"
+                    f".format([{e(self.pick(TYPES), d, b)}, {e(self.pick(TYPES), d, b)}])"
+                ),
                 lambda d, b: f"{e('list_string', d, b)}[{e('int', d, b)}]",
                 lambda d, b: f"{{'k': {e('string', d, b)}}}.k",
             ],
@@ -966,6 +1041,13 @@ class Gen:
                     f"has({self.pick(['input.o', 'input.m', 'input'])}.{self.pick(['x', 'a', 'li'])})"
                 ),
                 lambda d, b: f"bool({e(self.pick(['bool', 'string']), d, b)})",
+                lambda d, b: (
+                    f"type({e(self.pick(TYPES), d, b)}) == "
+                    f"{self.pick(['int', 'string', 'list', 'google.protobuf.Timestamp', 'type'])}"
+                ),
+                lambda d, b: (
+                    f"({e('bool', d, b)} {self.pick(['<', '<=', '>='])} {e('bool', d, b)})"
+                ),
                 lambda d, b: self.macro("bool", d, b),
             ],
             "list_int": [
@@ -976,6 +1058,7 @@ class Gen:
             "list_string": [
                 lambda d, b: f"[{e('string', d, b)}]",
                 lambda d, b: f"{e('string', d, b)}.split({e('string', d, b)})",
+                lambda d, b: f"{e('string', d, b)}.split({e('string', d, b)}, {e('int', d, b)})",
                 lambda d, b: self.macro("list_string", d, b),
             ],
             "map_int": [lambda d, b: f"{{'a': {e('int', d, b)}, 'k': {e('int', d, b)}}}"],
@@ -1002,6 +1085,13 @@ class Gen:
             ],
         }
         return table[t] + cond
+
+    def optional(self, t: str, d: int, b: dict[str, str]) -> str:
+        """Nothing, or an optional argument of type ``t`` (with its comma)."""
+        return "" if self.data.draw(st.booleans()) else f", {self.expr(t, d, b)}"
+
+    def zone(self) -> str:
+        return str(self.pick(["'UTC'", "'+01:00'", "'-09:30'", "'Europe/Paris'", "input.u"]))
 
     def comparison(self, d: int, b: dict[str, str]) -> str:
         family = self.pick(["number", "string", "timestamp", "duration", "bytes", "any"])

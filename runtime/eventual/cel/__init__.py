@@ -7,7 +7,7 @@ an immutable AST (``eventual.cel.nodes``) whose nodes carry 0-based source offse
 live elsewhere.
 """
 
-from .errors import CelSyntaxError
+from .errors import CelSyntaxError, ExpressionLimit
 from .evaluate import CelEvaluationError, Evaluator, compile_expression, evaluate
 from .nodes import (
     Binary,
@@ -38,6 +38,7 @@ __all__ = [
     "CelSyntaxError",
     "Conditional",
     "Evaluator",
+    "ExpressionLimit",
     "Ident",
     "Index",
     "Interpolation",

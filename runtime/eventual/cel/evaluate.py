@@ -17,26 +17,33 @@ compiler's type checker (``eventualc.celtypes``) reads them, so that an expressi
 same at build time and at run time; the same operators, functions and macros exist:
 - int and double mix in arithmetic and comparisons (JSON numbers); ``/`` on two ints
   truncates toward zero, ``%`` takes the sign of the dividend and needs two ints; int results
-  outside signed 64 bits, and division or modulo by zero (double too), are errors. ``uint``
-  values are plain ints.
+  outside signed 64 bits and int division or modulo by zero are errors. Double division
+  is IEEE 754 (``1.0 / 0.0`` is infinity, ``0.0 / 0.0`` NaN). ``uint`` (``1u``, ``uint(x)``,
+  an ``eventual.cel.values.Uint``) mixes only with uint in arithmetic (``1u + 1`` is an
+  error), stays in 0..2**64-1, and compares with any number by value.
 - ``==``/``!=`` compare any two values (different types are unequal, ``1 == 1.0``, ``true !=
-  1``); ``<``... order numbers, strings, bytes, timestamps and durations, each among its own
-  (bools, lists and maps are not ordered).
+  1``); ``<``... order numbers, strings, bytes, bools (``false < true``), timestamps and
+  durations, each among its own (lists and maps are not ordered). An int orders against a
+  double by its double value (as cel-go: ``9223372036854775807 < 9223372036854775808.0``
+  is false).
 - ``&&``/``||`` are commutative: an error (or non-bool) on one side is absorbed when the other
   side decides the result; ``all``/``exists`` absorb errors the same way.
 - selecting a missing map key is an error (``no such key: 'x'``); ``has(a.b)`` tests it.
+  Field names may be quoted in backticks (``a.`content-type` ``).
 - ``filter`` and ``map`` over a map iterate its keys and return lists (as CEL does).
 - conversions follow CEL; ``string(double)`` and ``string(x)`` interpolated in a template
-  agree (``2.0``, ``1e+16``, ``NaN``, ``Infinity``); timestamps read and print RFC 3339 (UTC
-  ``Z``), durations CEL's ``1h30m``/``1.5s`` syntax, kept to microseconds.
-- timestamp accessors (``getHours()``...) are in UTC; the time-zone argument is not
-  supported (the checker does not accept it either).
-- ``matches`` is Python's ``re.search``, not RE2: the syntax differs at the edges
-  (backreferences and lookaround are accepted) and patterns are not linear-time.
+  agree (``2.0``, ``1e+16``, ``NaN``, ``Infinity``); timestamps and durations: see
+  ``eventual.cel.timestamps`` (microsecond precision; durations within +-10,000 years).
+- ``type(x)`` and the type names (``int``, ``string``, ``google.protobuf.Timestamp``...)
+  are values (``eventual.cel.values.CelType``).
+- string functions, the standard ones and cel-go's extensions (``format``, ``replace``,
+  ``split`` with a limit, ``substring``, ``strings.quote``...): see ``eventual.cel.strings``.
+- ``matches`` is RE2 (``eventual.cel.regex``): linear time, RE2 syntax.
 - map literal keys may be strings, ints and bools (as CEL); ``true`` and ``1`` cannot both
   be keys of one map (a Python dict cannot keep them apart).
 - ``.x`` (a root-scoped name) reads ``x`` like the checker does, even inside a macro whose
-  variable is also ``x``.
+  variable is also ``x``. ``a.b.c`` where ``a`` is no variable reads a variable named
+  ``a.b.c``, else ``a.b``, then selects the rest (CEL's qualified names).
 
 Compiling raises ``CelEvaluationError`` only for expressions no value can make valid
 (unknown function, wrong number of arguments, message construction): the checker rejects
@@ -45,14 +52,31 @@ those too. Anything the checker accepts compiles, and fails, if at all, when eva
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, NoReturn
+from datetime import datetime, timedelta
+from typing import Any
 
 from . import nodes as n
+from .budget import KEY as BUDGET
+from .budget import charge, with_budget
+from .errors import CelEvaluationError, ExpressionLimit, Mismatch, fail, overload
 from .parser import parse
+from .strings import STRING_FUNCTIONS
+from .timestamps import (
+    EPOCH,
+    SECOND,
+    TIME_FUNCTIONS,
+    aware,
+    duration_in_range,
+    format_duration,
+    format_timestamp,
+    to_duration,
+    to_timestamp,
+)
+from .values import KIND_TYPE_NAMES, TYPE_NAMES, CelType, Uint, format_double, kind_of
 
 __all__ = [
     "CelEvaluationError",
@@ -70,80 +94,18 @@ Vars = Mapping[str, Any]
 Evaluator = Callable[[Vars], Any]
 
 
-class CelEvaluationError(Exception):
-    """An expression could not be evaluated; ``str(err)`` is the short message.
-
-    ``expression`` is the source text of the failing expression when known (set by
-    ``evaluate`` and by template renderers), else None.
-    """
-
-    message: str
-    expression: str | None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.expression = None
-
-
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
 UINT_MAX = 2**64 - 1
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SECOND = timedelta(seconds=1)
 _MISSING: Any = object()
 _INF = float("inf")
 
 # --- kinds -----------------------------------------------------------------------------
 
-_KIND_OF: dict[type, str] = {
-    type(None): "null",
-    bool: "bool",
-    int: "int",
-    float: "double",
-    str: "string",
-    bytes: "bytes",
-    list: "list",
-    dict: "map",
-    datetime: "timestamp",
-    timedelta: "duration",
-}
-# For subclasses (IntEnum, OrderedDict...) and other mappings; bool before int.
-_KIND_BY_CLASS: tuple[tuple[type, str], ...] = (
-    (bool, "bool"),
-    (int, "int"),
-    (float, "double"),
-    (str, "string"),
-    (bytes, "bytes"),
-    (list, "list"),
-    (Mapping, "map"),
-    (datetime, "timestamp"),
-    (timedelta, "duration"),
-)
-_NUMBERS = frozenset({"int", "double"})
-_ORDERED = frozenset({"string", "bytes", "duration"})  # timestamps: see _order_slow
+_NUMBERS = frozenset({"int", "uint", "double"})
+_ORDERED = frozenset({"string", "bytes", "duration", "bool"})  # timestamps: see _order_slow
 # Types whose Python == is CEL's == when both sides have the same type.
 _EQ_FAST = frozenset({str, int, float, bool, type(None), bytes, timedelta})
-
-
-def kind_of(value: Any) -> str:
-    """The CEL type name of a value: null bool int double string bytes list map timestamp
-    duration, or the Python type name for anything outside the JSON-like model."""
-    found = _KIND_OF.get(type(value))
-    if found is not None:
-        return found
-    for cls, name in _KIND_BY_CLASS:
-        if isinstance(value, cls):
-            return name
-    return type(value).__name__
-
-
-def _fail(message: str) -> NoReturn:
-    raise CelEvaluationError(message)
-
-
-def _overload(text: str) -> CelEvaluationError:
-    return CelEvaluationError(f"no such overload: {text}")
 
 
 def _show(value: Any) -> str:
@@ -181,7 +143,7 @@ def _eq_slow(a: Any, b: Any) -> bool:
                 return False
         return True
     if ka == "timestamp":
-        return bool(_aware(a) == _aware(b))
+        return bool(aware(a) == aware(b))
     return bool(a == b)
 
 
@@ -196,122 +158,18 @@ def _map_find(mapping: Any, key: Any) -> Any:
         key, kind = int(key), "int"
     if kind == "string":
         return mapping.get(key, _MISSING)
-    if kind not in ("int", "bool") or mapping.get(key, _MISSING) is _MISSING:
+    if kind not in ("int", "uint", "bool") or mapping.get(key, _MISSING) is _MISSING:
         return _MISSING
-    # Python takes True for 1 and 1.0 for 1; CEL keys match only within their kind.
+    # Python takes True for 1 and 1.0 for 1; CEL keys match only within their kind, where
+    # int and uint keys are one kind (numbers compare by value).
+    numeric = kind != "bool"
     for stored in mapping:
-        if kind_of(stored) == kind and stored == key:
+        if (kind_of(stored) in _NUMBERS if numeric else stored is key) and stored == key:
             return mapping[stored]
     return _MISSING
 
 
 # --- timestamps and durations ------------------------------------------------------------
-
-
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
-def _utc(ts: datetime) -> datetime:
-    if ts.tzinfo is UTC:
-        return ts
-    if ts.tzinfo is None:
-        return ts.replace(tzinfo=UTC)
-    try:
-        return ts.astimezone(UTC)
-    except OverflowError:
-        _fail("timestamp overflow")
-
-
-def format_timestamp(ts: datetime) -> str:
-    """RFC 3339 in UTC with 'Z', fractional seconds only as needed: ``2024-01-01T00:00:00Z``."""
-    t = _utc(ts)
-    text = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
-    if t.microsecond:
-        text += "." + f"{t.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
-
-def _micros(d: timedelta) -> int:
-    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
-
-
-def format_duration(d: timedelta) -> str:
-    """CEL's form: seconds with the fraction needed, ``3600s``, ``1.5s``, ``-0.000001s``."""
-    total = _micros(d)
-    seconds, fraction = divmod(abs(total), 1_000_000)
-    text = f"{'-' if total < 0 else ''}{seconds}"
-    if fraction:
-        text += "." + f"{fraction:06d}".rstrip("0")
-    return text + "s"
-
-
-def format_double(x: float) -> str:
-    """As JSON writes doubles (Python's shortest repr): ``2.0``, ``1e+16``, ``NaN``."""
-    if x != x:
-        return "NaN"
-    if x in (_INF, -_INF):
-        return "Infinity" if x > 0 else "-Infinity"
-    return repr(float(x))
-
-
-# Patterns are compiled on first use (by re's cache), keeping them out of import time.
-_TIMESTAMP_RE = (
-    r"(?a)([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]{1,9}))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
-)
-
-
-def _parse_timestamp(text: str) -> datetime:
-    m = re.fullmatch(_TIMESTAMP_RE, text)
-    if m is None:
-        _fail(f"invalid timestamp {text!r}")
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    micro = int((m.group(7) or "").ljust(6, "0")[:6])
-    offset = timedelta()
-    if not m.group(8):
-        offset = timedelta(hours=int(m.group(10)), minutes=int(m.group(11)))
-        if m.group(9) == "-":
-            offset = -offset
-    try:
-        local = datetime(year, month, day, hour, minute, second, micro, timezone(offset))
-        return local.astimezone(UTC)
-    except (ValueError, OverflowError):
-        _fail(f"invalid timestamp {text!r}")
-
-
-_DURATION_UNITS = {
-    "h": 3_600_000_000_000,
-    "m": 60_000_000_000,
-    "s": 1_000_000_000,
-    "ms": 1_000_000,
-    "us": 1000,
-    "\u00b5s": 1000,
-    "\u03bcs": 1000,
-    "ns": 1,
-}
-_DURATION_PART = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:h|ms|m|s|us|\u00b5s|\u03bcs|ns)"
-_DURATION_RE = rf"(?a)([-+]?)((?:{_DURATION_PART})+|0)"
-_DURATION_PARTS_RE = r"([0-9]*)(?:\.([0-9]*))?([^0-9.]+)"
-
-
-def _parse_duration(text: str) -> timedelta:
-    """CEL (Go) duration syntax, ``-1.5h``, ``1h30m``, ``500ms``, rounded to microseconds."""
-    m = re.fullmatch(_DURATION_RE, text)
-    if m is None or len(text) > 200:
-        _fail(f"invalid duration {text!r}")
-    nanos = 0
-    for whole, fraction, unit in re.findall(_DURATION_PARTS_RE, m.group(2)):
-        size = _DURATION_UNITS[unit]
-        nanos += int(whole or "0") * size
-        if fraction:
-            nanos += int(fraction) * size // 10 ** len(fraction)
-    micros, rest = divmod(nanos, 1000)
-    micros += rest >= 500
-    try:
-        return timedelta(microseconds=-micros if m.group(1) == "-" else micros)
-    except OverflowError:
-        _fail("duration overflow")
 
 
 # --- arithmetic ---------------------------------------------------------------------------
@@ -320,27 +178,45 @@ def _parse_duration(text: str) -> timedelta:
 def _int_result(value: int) -> int:
     if INT_MIN <= value <= INT_MAX:
         return value
-    _fail("integer overflow")
+    fail("integer overflow")
 
 
 def _div_int(a: int, b: int) -> int:
     if b == 0:
-        _fail("division by zero")
+        fail("division by zero")
     quotient = abs(a) // abs(b)
     return _int_result(-quotient if (a < 0) != (b < 0) else quotient)
 
 
 def _mod_int(a: int, b: int) -> int:
     if b == 0:
-        _fail("modulo by zero")
+        fail("modulo by zero")
     rest = abs(a) % abs(b)
     return -rest if a < 0 else rest
 
 
 def _div_double(a: float, b: float) -> float:
+    """IEEE 754 division, as CEL specifies: ``x / 0.0`` is an infinity or NaN, not an error."""
     if b == 0:
-        _fail("division by zero")
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(_INF, a) * math.copysign(1.0, b)
     return a / b
+
+
+def _uint_result(value: int) -> Uint:
+    if 0 <= value <= UINT_MAX:
+        return Uint(value)
+    fail("unsigned integer overflow")
+
+
+def _uint_op(op: Callable[[int, int], int]) -> Callable[[Any, Any], Any]:
+    def apply(a: Any, b: Any) -> Any:
+        if b == 0 and op in (operator.floordiv, operator.mod):
+            fail("division by zero" if op is operator.floordiv else "modulo by zero")
+        return _uint_result(op(int(a), int(b)))
+
+    return apply
 
 
 def _double_op(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -348,7 +224,7 @@ def _double_op(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         try:
             return op(float(a), float(b))
         except OverflowError:
-            _fail("double overflow")
+            fail("double overflow")
 
     return apply
 
@@ -363,13 +239,14 @@ def _int_op(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 def _time_op(op: Callable[[Any, Any], Any], what: str) -> Callable[[Any, Any], Any]:
     def apply(a: Any, b: Any) -> Any:
         if isinstance(a, datetime):
-            a = _aware(a)
+            a = aware(a)
         if isinstance(b, datetime):
-            b = _aware(b)
+            b = aware(b)
         try:
-            return op(a, b)
+            result = op(a, b)
         except OverflowError:
-            _fail(f"{what} overflow")
+            fail(f"{what} overflow")
+        return duration_in_range(result) if type(result) is timedelta else result
 
     return apply
 
@@ -380,6 +257,16 @@ _ARITHMETIC: dict[tuple[str, str, str], Callable[[Any, Any], Any]] = {
     ("*", "int", "int"): _int_op(operator.mul),
     ("/", "int", "int"): lambda a, b: _div_int(int(a), int(b)),
     ("%", "int", "int"): lambda a, b: _mod_int(int(a), int(b)),
+    **{
+        (op, "uint", "uint"): _uint_op(fn)
+        for op, fn in (
+            ("+", operator.add),
+            ("-", operator.sub),
+            ("*", operator.mul),
+            ("/", operator.floordiv),
+            ("%", operator.mod),
+        )
+    },
     **{
         (op, ka, kb): _double_op(fn)
         for op, fn in (("+", operator.add), ("-", operator.sub), ("*", operator.mul))
@@ -405,17 +292,24 @@ def _arithmetic(op: str, a: Any, b: Any) -> Any:
     ka, kb = kind_of(a), kind_of(b)
     apply = _ARITHMETIC.get((op, ka, kb))
     if apply is None:
-        raise _overload(f"{ka} {op} {kb}")
+        raise overload(f"{ka} {op} {kb}")
     return apply(a, b)
 
 
 def _order_slow(op: str, compare: Callable[[Any, Any], bool], a: Any, b: Any) -> bool:
     ka, kb = kind_of(a), kind_of(b)
-    if (ka in _NUMBERS and kb in _NUMBERS) or (ka == kb and ka in _ORDERED):
+    if ka in _NUMBERS and kb in _NUMBERS:
+        if (ka == "double") != (kb == "double"):  # CEL orders an int by its double value
+            try:
+                return bool(compare(float(a), float(b)))
+            except OverflowError:  # an int beyond any double: its exact value decides
+                pass
+        return bool(compare(a, b))
+    if ka == kb and ka in _ORDERED:
         return bool(compare(a, b))
     if ka == kb == "timestamp":
-        return bool(compare(_aware(a), _aware(b)))
-    raise _overload(f"{ka} {op} {kb}")
+        return bool(compare(aware(a), aware(b)))
+    raise overload(f"{ka} {op} {kb}")
 
 
 def _contains(op: str, item: Any, container: Any) -> bool:
@@ -426,85 +320,16 @@ def _contains(op: str, item: Any, container: Any) -> bool:
         return any(equals(item, x) for x in container)
     if tc is dict or kind_of(container) == "map":
         return _map_find(container, item) is not _MISSING
-    raise _overload(f"{kind_of(item)} {op} {kind_of(container)}")
+    raise overload(f"{kind_of(item)} {op} {kind_of(container)}")
 
 
 # --- functions ------------------------------------------------------------------------------
 
 
-class _Mismatch(Exception):
-    """Raised by a function implementation for argument types it has no overload for."""
-
-
-def _str_args(*args: Any) -> None:
-    for arg in args:
-        if not isinstance(arg, str):
-            raise _Mismatch
-
-
 def _size(x: Any) -> int:
     if isinstance(x, str | bytes | list | Mapping):
         return len(x)
-    raise _Mismatch
-
-
-def _has_substring(s: Any, sub: Any) -> bool:
-    _str_args(s, sub)
-    return sub in s
-
-
-def _starts_with(s: Any, prefix: Any) -> bool:
-    _str_args(s, prefix)
-    return bool(s.startswith(prefix))
-
-
-def _ends_with(s: Any, suffix: Any) -> bool:
-    _str_args(s, suffix)
-    return bool(s.endswith(suffix))
-
-
-def _matches(s: Any, pattern: Any) -> bool:
-    _str_args(s, pattern)
-    try:
-        return re.search(pattern, s) is not None
-    except (re.error, RecursionError, OverflowError, ValueError) as err:
-        _fail(f"invalid regular expression {pattern!r}: {err}")
-
-
-_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
-_UPPER = {c + 32: c for c in range(ord("A"), ord("Z") + 1)}
-# Unicode White_Space, as cel-go's trim (strings.TrimSpace) strips.
-_WHITESPACE = (
-    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-
-
-def _lower_ascii(s: Any) -> str:
-    _str_args(s)
-    return str(s.lower() if s.isascii() else s.translate(_LOWER))
-
-
-def _upper_ascii(s: Any) -> str:
-    _str_args(s)
-    return str(s.upper() if s.isascii() else s.translate(_UPPER))
-
-
-def _trim(s: Any) -> str:
-    _str_args(s)
-    return str(s.strip(_WHITESPACE))
-
-
-def _split(s: Any, separator: Any) -> list[str]:
-    _str_args(s, separator)
-    return list(s) if separator == "" else [str(p) for p in s.split(separator)]
-
-
-def _join(items: Any, separator: Any) -> str:
-    if kind_of(items) != "list":
-        raise _Mismatch
-    _str_args(separator, *items)
-    return str(separator).join(items)
+    raise Mismatch
 
 
 _INT_RE = r"(?a)[-+]?[0-9]+"
@@ -513,45 +338,49 @@ _DOUBLE_RE = r"(?ai)[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[-+]?[0-9]+)?|in
 
 def _parse_int(text: str) -> int:
     if re.fullmatch(_INT_RE, text) is None:
-        _fail(f"cannot convert {text!r} to int")
+        fail(f"cannot convert {text!r} to int")
     digits = text.lstrip("+-").lstrip("0")
     if len(digits) > 20:
-        _fail("integer overflow")
+        fail("integer overflow")
     return -int(digits or "0") if text.startswith("-") else int(digits or "0")
 
 
 def _double_to_int(x: float) -> int:
     if x != x or x in (_INF, -_INF):
-        _fail(f"cannot convert {format_double(x)} to int")
+        fail(f"cannot convert {format_double(x)} to int")
     return int(x)
 
 
 def _to_int(x: Any) -> int:
     kind = kind_of(x)
-    if kind in ("int", "bool"):
+    if kind in ("int", "uint", "bool"):
         return _int_result(int(x))
     if kind == "double":
-        return _int_result(_double_to_int(x))
+        value = _double_to_int(x)  # NaN and the infinities first
+        # As cel-go: the open range, since the doubles next to +-2**63 are not exact ints.
+        if not -(2.0**63) < x < 2.0**63:
+            fail("integer overflow")
+        return value
     if kind == "string":
         return _int_result(_parse_int(x))
     if kind == "timestamp":
-        return _int_result((_aware(x) - _EPOCH) // _SECOND)
-    raise _Mismatch
+        return _int_result((aware(x) - EPOCH) // SECOND)
+    raise Mismatch
 
 
-def _to_uint(x: Any) -> int:
+def _to_uint(x: Any) -> Uint:
     kind = kind_of(x)
-    if kind == "int":
+    if kind in ("int", "uint"):
         value = int(x)
     elif kind == "double":
         value = _double_to_int(x)
+        if not -1.0 < x < 2.0**64:
+            fail("unsigned integer overflow")
     elif kind == "string":
         value = _parse_int(x)
     else:
-        raise _Mismatch
-    if 0 <= value <= UINT_MAX:
-        return value
-    _fail("unsigned integer overflow")
+        raise Mismatch
+    return _uint_result(value)
 
 
 def _to_double(x: Any) -> float:
@@ -560,26 +389,26 @@ def _to_double(x: Any) -> float:
         try:
             return float(x)
         except OverflowError:
-            _fail("double overflow")
+            fail("double overflow")
     if kind == "string":
         if re.fullmatch(_DOUBLE_RE, x) is None:
-            _fail(f"cannot convert {x!r} to double")
+            fail(f"cannot convert {x!r} to double")
         return float(x)
-    raise _Mismatch
+    raise Mismatch
 
 
 def _decode(data: bytes) -> str:
     try:
         return data.decode()
     except UnicodeDecodeError:
-        _fail("invalid UTF-8 in bytes")
+        fail("invalid UTF-8 in bytes")
 
 
 def _to_string(x: Any) -> str:
     kind = kind_of(x)
     if kind == "string":
         return str(x)
-    if kind == "int":
+    if kind in ("int", "uint"):
         return str(int(x))
     if kind == "double":
         return format_double(x)
@@ -591,7 +420,7 @@ def _to_string(x: Any) -> str:
         return format_timestamp(x)
     if kind == "duration":
         return format_duration(x)
-    raise _Mismatch
+    raise Mismatch
 
 
 _BOOL_STRINGS = {
@@ -606,9 +435,9 @@ def _to_bool(x: Any) -> bool:
     if isinstance(x, str):
         found = _BOOL_STRINGS.get(x)
         if found is None:
-            _fail(f"cannot convert {x!r} to bool")
+            fail(f"cannot convert {x!r} to bool")
         return found
-    raise _Mismatch
+    raise Mismatch
 
 
 def _to_bytes(x: Any) -> bytes:
@@ -618,86 +447,47 @@ def _to_bytes(x: Any) -> bytes:
         try:
             return x.encode()
         except UnicodeEncodeError:
-            _fail("string is not valid Unicode")
-    raise _Mismatch
-
-
-def _to_timestamp(x: Any) -> datetime:
-    kind = kind_of(x)
-    if kind == "timestamp":
-        return _aware(x)
-    if kind == "string":
-        return _parse_timestamp(x)
-    if kind in _NUMBERS:
-        try:
-            return _EPOCH + timedelta(seconds=x)
-        except (OverflowError, ValueError):
-            _fail("timestamp overflow")
-    raise _Mismatch
-
-
-def _to_duration(x: Any) -> timedelta:
-    if isinstance(x, timedelta):
-        return x
-    if isinstance(x, str):
-        return _parse_duration(x)
-    raise _Mismatch
+            fail("string is not valid Unicode")
+    raise Mismatch
 
 
 def _dyn(x: Any) -> Any:
     return x
 
 
-def _time_part(part: Callable[[datetime], int]) -> Callable[[Any], int]:
-    def get(ts: Any) -> int:
-        if not isinstance(ts, datetime):
-            raise _Mismatch
-        return part(_utc(ts))
+def type_of(x: Any) -> CelType:
+    """CEL's ``type(x)``: the type value of x's kind (``int``, ``google.protobuf.Timestamp``)."""
+    name = KIND_TYPE_NAMES.get(kind_of(x))
+    if name is None:
+        raise Mismatch
+    return TYPE_NAMES[name]
 
-    return get
 
-
-# name -> (callable as a receiver, arguments besides the receiver, implementation). A
-# receiver function may also be called globally with the receiver first, as the checker
-# allows: size(x) is x.size(), contains(s, t) is s.contains(t).
-_FUNCTIONS: dict[str, tuple[bool, int, Callable[..., Any]]] = {
-    "size": (True, 0, _size),
-    "contains": (True, 1, _has_substring),
-    "startsWith": (True, 1, _starts_with),
-    "endsWith": (True, 1, _ends_with),
-    "matches": (True, 1, _matches),
-    "lowerAscii": (True, 0, _lower_ascii),
-    "upperAscii": (True, 0, _upper_ascii),
-    "trim": (True, 0, _trim),
-    "split": (True, 1, _split),
-    "join": (True, 1, _join),
-    "int": (False, 1, _to_int),
-    "uint": (False, 1, _to_uint),
-    "double": (False, 1, _to_double),
-    "string": (False, 1, _to_string),
-    "bool": (False, 1, _to_bool),
-    "bytes": (False, 1, _to_bytes),
-    "timestamp": (False, 1, _to_timestamp),
-    "duration": (False, 1, _to_duration),
-    "dyn": (False, 1, _dyn),
-    "getFullYear": (True, 0, _time_part(lambda t: t.year)),
-    "getMonth": (True, 0, _time_part(lambda t: t.month - 1)),
-    "getDate": (True, 0, _time_part(lambda t: t.day)),
-    "getDayOfMonth": (True, 0, _time_part(lambda t: t.day - 1)),
-    "getDayOfWeek": (True, 0, _time_part(lambda t: (t.weekday() + 1) % 7)),
-    "getDayOfYear": (True, 0, _time_part(lambda t: t.timetuple().tm_yday - 1)),
-    "getHours": (True, 0, _time_part(lambda t: t.hour)),
-    "getMinutes": (True, 0, _time_part(lambda t: t.minute)),
-    "getSeconds": (True, 0, _time_part(lambda t: t.second)),
-    "getMilliseconds": (True, 0, _time_part(lambda t: t.microsecond // 1000)),
+# name -> (callable as a receiver, arguments besides the receiver, optional arguments after
+# those, implementation). A receiver function may also be called globally with the receiver
+# first, as the checker allows: size(x) is x.size(), contains(s, t) is s.contains(t).
+_FUNCTIONS: dict[str, tuple[bool, int, int, Callable[..., Any]]] = {
+    "size": (True, 0, 0, _size),
+    "int": (False, 1, 0, _to_int),
+    "uint": (False, 1, 0, _to_uint),
+    "double": (False, 1, 0, _to_double),
+    "string": (False, 1, 0, _to_string),
+    "bool": (False, 1, 0, _to_bool),
+    "bytes": (False, 1, 0, _to_bytes),
+    "timestamp": (False, 1, 0, to_timestamp),
+    "duration": (False, 1, 0, to_duration),
+    "dyn": (False, 1, 0, _dyn),
+    "type": (False, 1, 0, type_of),
+    **STRING_FUNCTIONS,
+    **TIME_FUNCTIONS,
 }
 
 
 def _call_error(name: str, receiver: bool, values: tuple[Any, ...]) -> CelEvaluationError:
     kinds = [kind_of(v) for v in values]
     if receiver:
-        return _overload(f"{kinds[0]}.{name}({', '.join(kinds[1:])})")
-    return _overload(f"{name}({', '.join(kinds)})")
+        return overload(f"{kinds[0]}.{name}({', '.join(kinds[1:])})")
+    return overload(f"{name}({', '.join(kinds)})")
 
 
 # --- compilation ------------------------------------------------------------------------------
@@ -708,11 +498,12 @@ def compile_expression(node: n.Node) -> Evaluator:
     try:
         inner = _compile(node)
     except RecursionError:
-        _fail("expression nested too deeply")
+        fail("expression nested too deeply")
+    budgeted = _has_loops(node)
 
     def evaluator(variables: Vars) -> Any:
         try:
-            return inner(variables)
+            return inner(with_budget(variables) if budgeted else variables)
         except CelEvaluationError:
             raise
         except RecursionError:
@@ -721,6 +512,17 @@ def compile_expression(node: n.Node) -> Evaluator:
             raise CelEvaluationError(f"evaluation failed: {type(err).__name__}: {err}") from err
 
     return evaluator
+
+
+def _has_loops(node: n.Node) -> bool:
+    """Whether the expression has a macro that iterates (see ``eventual.cel.budget``)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, n.Macro) and current.name != "has":
+            return True
+        pending.extend(n.children(current))
+    return False
 
 
 _CACHE: dict[str, Evaluator] = {}
@@ -745,7 +547,7 @@ def evaluate(text: str, variables: Vars) -> Any:
 def _compile(node: n.Node) -> Evaluator:
     compiler = _COMPILERS.get(type(node))
     if compiler is None:
-        _fail("message construction is not supported")
+        fail("message construction is not supported")
     return compiler(node)
 
 
@@ -760,8 +562,13 @@ def _constant(node: n.Node) -> tuple[bool, Any]:
     return False, None
 
 
-def _literal(node: n.Literal) -> Evaluator:
+def _literal_value(node: n.Literal) -> Any:
     value = node.value
+    return Uint(value) if node.kind == "uint" and isinstance(value, int) else value
+
+
+def _literal(node: n.Literal) -> Evaluator:
+    value = _literal_value(node)
     return lambda _: value
 
 
@@ -773,28 +580,33 @@ def _ident(node: n.Ident) -> Evaluator:
             return v[name]
         except KeyError:
             pass
-        _fail(f"unknown variable '{name}'")
+        return _qualified(v, name, ())
 
     return ident
 
 
-def _lookup(v: Vars, name: str) -> Any:
-    try:
-        return v[name]
-    except KeyError:
-        pass
-    _fail(f"unknown variable '{name}'")
+def _qualified(v: Vars, name: str, keys: tuple[str, ...]) -> Any:
+    """``name.k1.k2...`` when ``name`` is no variable: the longest dotted prefix that names a
+    variable (``a.b`` bound as one name), then its remaining fields; or a type name."""
+    for split in range(len(keys), 0, -1):
+        dotted = ".".join((name, *keys[:split]))
+        if dotted in v:
+            return _walk(v[dotted], keys[split:])
+    qualified = ".".join((name, *keys))
+    if qualified in TYPE_NAMES:
+        return TYPE_NAMES[qualified]
+    fail(f"unknown variable '{name}'")
 
 
 def _walk(value: Any, fields: tuple[str, ...]) -> Any:
     """Select fields one by one, raising the right error where that fails."""
     for field in fields:
         if not isinstance(value, Mapping):
-            _fail(f"cannot select field '{field}' of {kind_of(value)}")
+            fail(f"cannot select field '{field}' of {kind_of(value)}")
         try:
             value = value[field]
         except KeyError:
-            _fail(f"no such key: {field!r}")
+            fail(f"no such key: {field!r}")
     return value
 
 
@@ -836,7 +648,7 @@ def _path_1(name: str, keys: tuple[str, ...]) -> Evaluator:
             return v[name][k1]
         except (KeyError, TypeError, IndexError):
             pass
-        return _walk(_lookup(v, name), keys)
+        return _walk(v[name], keys) if name in v else _qualified(v, name, keys)
 
     return path
 
@@ -849,7 +661,7 @@ def _path_2(name: str, keys: tuple[str, ...]) -> Evaluator:
             return v[name][k1][k2]
         except (KeyError, TypeError, IndexError):
             pass
-        return _walk(_lookup(v, name), keys)
+        return _walk(v[name], keys) if name in v else _qualified(v, name, keys)
 
     return path
 
@@ -862,7 +674,7 @@ def _path_3(name: str, keys: tuple[str, ...]) -> Evaluator:
             return v[name][k1][k2][k3]
         except (KeyError, TypeError, IndexError):
             pass
-        return _walk(_lookup(v, name), keys)
+        return _walk(v[name], keys) if name in v else _qualified(v, name, keys)
 
     return path
 
@@ -876,7 +688,7 @@ def _path_n(name: str, keys: tuple[str, ...]) -> Evaluator:
             return value
         except (KeyError, TypeError, IndexError):
             pass
-        return _walk(_lookup(v, name), keys)
+        return _walk(v[name], keys) if name in v else _qualified(v, name, keys)
 
     return path
 
@@ -891,19 +703,20 @@ _PATHS: dict[int, Callable[[str, tuple[str, ...]], Evaluator]] = {
 def _index_value(container: Any, index: Any) -> Any:
     tc = type(container)
     if tc is list or (tc is not dict and kind_of(container) == "list"):
-        if type(index) is not int and kind_of(index) != "int":
-            raise _overload(f"list[{kind_of(index)}]")
+        kind = kind_of(index)
+        if kind not in _NUMBERS or (kind == "double" and not index.is_integer()):
+            raise overload(f"list[{kind}]")
         if 0 <= index < len(container):
-            return container[index]
-        _fail(f"index {index} out of range for a list of size {len(container)}")
+            return container[int(index)]
+        fail(f"index {index} out of range for a list of size {len(container)}")
     if tc is dict or kind_of(container) == "map":
-        if kind_of(index) not in ("string", "int", "bool", "double"):
-            raise _overload(f"map[{kind_of(index)}]")
+        if kind_of(index) not in ("string", "int", "uint", "bool", "double"):
+            raise overload(f"map[{kind_of(index)}]")
         found = _map_find(container, index)
         if found is _MISSING:
-            _fail(f"no such key: {_show(index)}")
+            fail(f"no such key: {_show(index)}")
         return found
-    raise _overload(f"{kind_of(container)}[{kind_of(index)}]")
+    raise overload(f"{kind_of(container)}[{kind_of(index)}]")
 
 
 def _index(node: n.Index) -> Evaluator:
@@ -926,16 +739,19 @@ def _index(node: n.Index) -> Evaluator:
 
 
 def _call(node: n.Call) -> Evaluator:
-    name = node.function.lstrip(".")
+    name, target = node.function.lstrip("."), node.target
+    if isinstance(target, n.Ident) and f"{target.name.lstrip('.')}.{name}" in _FUNCTIONS:
+        name, target = f"{target.name.lstrip('.')}.{name}", None  # strings.quote(s)
     entry = _FUNCTIONS.get(name)
     if entry is None:
-        _fail(f"unknown function '{name}'")
-    receiver, arity, impl = entry
-    operands = ((node.target,) if node.target is not None else ()) + node.args
-    if (node.target is not None and not receiver) or len(operands) != arity + receiver:
-        _fail(f"wrong number of arguments to '{name}'")
-    as_receiver = node.target is not None
-    literals = tuple([o.value for o in operands if isinstance(o, n.Literal)])
+        fail(f"unknown function '{name}'")
+    receiver, arity, optional, impl = entry
+    operands = ((target,) if target is not None else ()) + node.args
+    given = len(operands) - receiver
+    if (target is not None and not receiver) or not arity <= given <= arity + optional:
+        fail(f"wrong number of arguments to '{name}'")
+    as_receiver = target is not None
+    literals = tuple([_literal_value(o) for o in operands if isinstance(o, n.Literal)])
     if len(literals) == len(operands):
         folded = _fold(impl, literals)
         if folded is not _MISSING:
@@ -948,7 +764,7 @@ def _call(node: n.Call) -> Evaluator:
             a = f1(v)
             try:
                 return impl(a)
-            except _Mismatch:
+            except Mismatch:
                 pass
             raise _call_error(name, as_receiver, (a,))
 
@@ -958,7 +774,7 @@ def _call(node: n.Call) -> Evaluator:
         values = tuple([f(v) for f in fns])
         try:
             return impl(*values)
-        except _Mismatch:
+        except Mismatch:
             pass
         raise _call_error(name, as_receiver, values)
 
@@ -970,7 +786,7 @@ def _fold(impl: Callable[..., Any], values: tuple[Any, ...]) -> Any:
     _MISSING when it fails (the error then comes at evaluation) or is mutable (a list)."""
     try:
         result = impl(*values)
-    except (CelEvaluationError, _Mismatch):
+    except (CelEvaluationError, Mismatch):
         return _MISSING
     return _MISSING if isinstance(result, list | dict) else result
 
@@ -983,7 +799,7 @@ def _unary(node: n.Unary) -> Evaluator:
             value = operand(v)
             if value is True or value is False:
                 return not value
-            raise _overload(f"!{kind_of(value)}")
+            raise overload(f"!{kind_of(value)}")
 
         return not_
 
@@ -998,8 +814,8 @@ def _unary(node: n.Unary) -> Evaluator:
             try:
                 return -value
             except OverflowError:
-                _fail("duration overflow")
-        raise _overload(f"-{kind}")
+                fail("duration overflow")
+        raise overload(f"-{kind}")
 
     return negate
 
@@ -1026,6 +842,8 @@ def _logical(is_and: bool, left: Evaluator, right: Evaluator) -> Evaluator:
     def logical(v: Vars) -> bool:
         try:
             a = left(v)
+        except ExpressionLimit:
+            raise  # never absorbed: over budget is over budget, whatever the other side
         except CelEvaluationError as err:
             error = err
         else:
@@ -1035,10 +853,12 @@ def _logical(is_and: bool, left: Evaluator, right: Evaluator) -> Evaluator:
                 b = right(v)
                 if b is True or b is False:
                     return b
-                raise _overload(f"bool {op} {kind_of(b)}")
-            error = _overload(f"{kind_of(a)} {op} bool")
+                raise overload(f"bool {op} {kind_of(b)}")
+            error = overload(f"{kind_of(a)} {op} bool")
         try:
             b = right(v)
+        except ExpressionLimit:
+            raise
         except CelEvaluationError:
             raise error from None
         if b is decides:
@@ -1108,11 +928,15 @@ _FAST_ORDER = frozenset({int, float})
 def _ordering(op: str, node: n.Binary, left: Evaluator) -> Evaluator:
     compare = _COMPARE[op]
     if isinstance(node.right, n.Literal) and node.right.kind in ("int", "uint", "double"):
-        constant = node.right.value
+        constant = _literal_value(node.right)
+        # Values of the constant's own type compare directly, and so do doubles with an int
+        # constant small enough to be exact as a double.
+        small_int = type(constant) is int and abs(constant) <= 2**53
+        fast = _FAST_ORDER if small_int else {type(constant)}
 
         def order_number(v: Vars) -> bool:
             a = left(v)
-            if type(a) in _FAST_ORDER:
+            if type(a) in fast:
                 return compare(a, constant)
             return _order_slow(op, compare, a, constant)
 
@@ -1123,7 +947,7 @@ def _ordering(op: str, node: n.Binary, left: Evaluator) -> Evaluator:
         a = left(v)
         b = right(v)
         ta = type(a)
-        if (ta in _FAST_ORDER and type(b) in _FAST_ORDER) or (ta is str and type(b) is str):
+        if ta is type(b) and (ta in _FAST_ORDER or ta is str):
             return compare(a, b)
         return _order_slow(op, compare, a, b)
 
@@ -1141,8 +965,16 @@ def _arithmetic_node(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
                 result = int_op(a, b)
                 if INT_MIN <= result <= INT_MAX:
                     return result
-                _fail("integer overflow")
-            return _arithmetic(op, a, b)
+                fail("integer overflow")
+            if op != "+":
+                return _arithmetic(op, a, b)
+            value = _arithmetic(op, a, b)
+            kind = type(value)
+            if kind is list:  # a loop may build ever larger values: they cost their size
+                charge(v, len(value))
+            elif kind is str or kind is bytes:
+                charge(v, len(value) // 100)
+            return value
 
         return arith
     return lambda v: _arithmetic(op, left(v), right(v))
@@ -1157,7 +989,7 @@ def _conditional(node: n.Conditional) -> Evaluator:
             return then(v)
         if c is False:
             return otherwise(v)
-        raise _overload(f"{kind_of(c)} ? _ : _")
+        raise overload(f"{kind_of(c)} ? _ : _")
 
     return conditional
 
@@ -1179,10 +1011,10 @@ def _map(node: n.MapLit) -> Evaluator:
         for key_fn, value_fn in pairs:
             key = key_fn(v)
             kind = kind_of(key)
-            if kind not in ("string", "int", "bool"):
-                _fail(f"unsupported map key type: {kind}")
+            if kind not in ("string", "int", "uint", "bool"):
+                fail(f"unsupported map key type: {kind}")
             if key in out:  # also True/1, which a Python dict cannot keep apart
-                _fail(f"duplicate map key: {_show(key)}")
+                fail(f"duplicate map key: {_show(key)}")
             out[key] = value_fn(v)
         return out
 
@@ -1196,7 +1028,7 @@ def _range(value: Any, name: str) -> list[Any]:
     kind = kind_of(value)
     if kind in ("list", "map"):
         return list(value)
-    raise _overload(f"{kind}.{name}()")
+    raise overload(f"{kind}.{name}()")
 
 
 def _macro(node: n.Macro) -> Evaluator:
@@ -1222,18 +1054,26 @@ def _has(arg: n.Node) -> Evaluator:
         value = operand(v)
         if type(value) is dict or isinstance(value, Mapping):
             return field in value
-        _fail(f"cannot select field '{field}' of {kind_of(value)}")
+        fail(f"cannot select field '{field}' of {kind_of(value)}")
 
     return has
 
 
 def _iterate(target: Evaluator, name: str, v: Vars) -> tuple[list[Any], dict[str, Any]]:
-    """The items a macro ranges over, and a copy of the variables to bind its variable in."""
-    return _range(target(v), name), dict(v)
+    """The items a macro ranges over, and a copy of the variables to bind its variable in;
+    the items are charged to the evaluation's budget."""
+    items = _range(target(v), name)
+    scope = dict(v)
+    budget = scope.get(BUDGET)
+    if budget is not None:  # charge(scope, len(items)), inlined: this runs per macro call
+        budget[0] -= len(items)
+        if budget[0] < 0:
+            charge(scope, 0)  # raises ExpressionLimit
+    return items, scope
 
 
 def _predicate(name: str, value: Any) -> CelEvaluationError:
-    return _overload(f"{name}() predicate of type {kind_of(value)}")
+    return overload(f"{name}() predicate of type {kind_of(value)}")
 
 
 def _quantifier(is_all: bool, target: Evaluator, var: str, pred: Evaluator) -> Evaluator:
@@ -1248,6 +1088,8 @@ def _quantifier(is_all: bool, target: Evaluator, var: str, pred: Evaluator) -> E
             scope[var] = item
             try:
                 result = pred(scope)
+            except ExpressionLimit:
+                raise
             except CelEvaluationError as err:
                 error = error or err
                 continue

@@ -16,6 +16,8 @@ Choices the spec leaves open, settled the way cel-go does:
   ``has`` with one argument is a macro and that argument must be a field selection.
 - Reserved words may be field names, selectors, message type segments and receiver-call
   names (``a.if``, ``T{if: 1}``, ``a.package()``) but not identifiers or global functions.
+- A field name may be quoted in backticks (``a.`content-type` ``, ``has(a.`b.c`)``): letters,
+  digits, ``_ . - /`` and spaces; a quoted name cannot be called or stand alone.
 - ``\\u`` and ``\\U`` escapes are rejected in bytes literals; CR and CRLF in triple-quoted
   strings become LF; escaped surrogates are rejected, unassigned code points are not.
 
@@ -97,6 +99,7 @@ _TOKEN_RE = re.compile(
             r"(?:0x[0-9a-fA-F]+|[0-9]+)[uU]?",
             rf"[bB]?[rR](?:{_RAW_DQ3}|{_RAW_SQ3}|{_RAW_DQ1}|{_RAW_SQ1})",
             rf"[bB]?(?:{_DQ3}|{_SQ3}|{_DQ1}|{_SQ1})",
+            r"`[_a-zA-Z0-9.\-/ ]+`",  # a quoted field name
             r"[bB]?[rR]?[\"']",  # the start of an unterminated string
             r"[_a-zA-Z][_a-zA-Z0-9]*",  # a name followed by a quote
             r".",  # any other character: a lexical error
@@ -197,6 +200,8 @@ def _lex_other(lexeme: str, start: int, end: int) -> _Token:
             if lexeme in _KEYWORDS
             else ("ID", lexeme, start, end)
         )
+    if lexeme[0] == "`" and len(lexeme) > 1:
+        return ("QID", lexeme[1:-1], start, end)
     if kind in ("id", "quote"):
         if _is_unterminated(lexeme):
             return _error_token("unterminated string", start, end)
@@ -500,10 +505,10 @@ class _Parser:
                 node = Index(node, index, start, self.expect("]", "expected ']'"))
             else:
                 field = toks[self.pos + 1]
-                if field[0] != "ID":
+                if field[0] != "ID" and field[0] != "QID":
                     self.fail(self.pos + 1, "expected field name after '.'")
                 self.pos += 2
-                if toks[self.pos][0] == "(":
+                if toks[self.pos][0] == "(" and field[0] == "ID":
                     args, end = self.call_args()
                     node = _receiver_call(node, field[1], args, start, end)
                 else:

@@ -142,8 +142,10 @@ def to_text(value: Any) -> str:
         return str(value)
     if kind in ("null", "bool"):
         return "null" if value is None else "true" if value else "false"
-    if kind == "int":
+    if kind in ("int", "uint"):
         return _int_text(value)
+    if kind == "type":
+        return str(value)
     if kind == "double":
         return format_double(value)
     if kind == "timestamp":
