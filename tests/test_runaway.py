@@ -45,6 +45,16 @@ workflows:
     input: string
     steps:
       - sleep: ${{ double(input) }}
+  costly:
+    input: integer
+    output: string
+    steps:
+      - try:
+          - return: "${{ string([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(a, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(b, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(c, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(d, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(e, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(f, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].all(g, a + b + c + d + e + f + g > input)))))))) }}"
+        catch:
+          - errors: [ExpressionLimit]
+            steps:
+              - return: ${{ error.error }}
   napUntil:
     input: string
     steps:
@@ -105,3 +115,11 @@ def test_sleeps_the_runtime_cannot_keep_fail_with_expression_error(
     assert status is ExecutionStatus.FAILED
     assert error["error"] == "ExpressionError"
     assert why in error["message"]
+
+
+@pytest.mark.parametrize("kind", ["env", "engine"])
+def test_an_expression_over_its_cost_budget_fails_with_a_catchable_expression_limit(
+    runaway: Service, tmp_path: Path, kind: str
+) -> None:
+    status, result, _ = run(kind, runaway, tmp_path / "e.db", "costly", 0)
+    assert (status, result) == (ExecutionStatus.SUCCEEDED, "ExpressionLimit")

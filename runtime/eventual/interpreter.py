@@ -369,8 +369,8 @@ class _Run:
             return None
         try:
             return step.value(self.scope(frame))
-        except CelEvaluationError as exc:
-            raise StepFailure("ExpressionError", str(exc)) from exc
+        except CelEvaluationError as exc:  # ExpressionError, or ExpressionLimit
+            raise StepFailure(exc.error_name, str(exc)) from exc
 
     def checked(self, model: str | None, value: Any) -> Any:
         if model is None:
@@ -562,7 +562,7 @@ class _Run:
             try:
                 assigned[var] = renderer(scope)
             except CelEvaluationError as exc:
-                raise StepFailure("ExpressionError", str(exc)) from exc
+                raise StepFailure(exc.error_name, str(exc)) from exc
         self.state.vars = assigned
         return True, None
 
