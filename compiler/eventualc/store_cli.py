@@ -61,10 +61,12 @@ def store() -> None:
 @_db_option
 def check_store(db: str | None) -> None:
     """Run SQLite's integrity check on the store; exit 1 if it finds damage."""
-    from eventual.engine.store import Store
+    from eventual.engine.store import check_file
 
     path = store_path(db)
-    problems = Store(path, create=False).check()
+    if not path.is_file():
+        _fail(f"no engine store at {path}")
+    problems = check_file(path)
     if problems:
         for problem in problems[:PROBLEMS_SHOWN]:
             click.echo(problem)

@@ -19,7 +19,7 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,13 +139,17 @@ class Store:
             db = self._local.db = self._connect()
         return db
 
-    @contextmanager
-    def errors(self) -> Iterator[None]:
+    def errors(self) -> AbstractContextManager[None]:
         """SQLite failures inside become ``StoreError``s that say what to do."""
+        return Store.errors_of(self.path)
+
+    @staticmethod
+    @contextmanager
+    def errors_of(path: Path) -> Iterator[None]:
         try:
             yield
         except sqlite3.Error as exc:
-            raise StoreError(describe(self.path, exc)) from exc
+            raise StoreError(describe(path, exc)) from exc
 
     def _open(self) -> None:
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master")}
@@ -181,10 +185,8 @@ class Store:
 
     def check(self, quick: bool = False) -> list[str]:
         """SQLite's ``integrity_check`` (or the faster ``quick_check``): its problems."""
-        pragma = "quick_check" if quick else "integrity_check"
         with self.errors():
-            rows = [str(row[0]) for row in self.db.execute(f"PRAGMA {pragma}")]
-        return [] if rows == ["ok"] else rows
+            return integrity(self.db, quick)
 
     def live_workers(self, stale: float, now: float) -> list[str]:
         """Workers that may be running: alive on this host, or seen lately elsewhere."""
@@ -345,3 +347,27 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def integrity(db: sqlite3.Connection, quick: bool = False) -> list[str]:
+    """The problems SQLite's ``integrity_check`` (or ``quick_check``) finds; damage
+    too deep for it to list is one problem, SQLite's message."""
+    pragma = "quick_check" if quick else "integrity_check"
+    try:
+        rows = [str(row[0]) for row in db.execute(f"PRAGMA {pragma}")]
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CORRUPT"):
+            return [f"SQLite: {exc}"]
+        raise
+    return [] if rows == ["ok"] else rows
+
+
+def check_file(path: Path, quick: bool = False) -> list[str]:
+    """``integrity`` of the SQLite file ``path`` (which exists), without opening it as a
+    store: a store too damaged to open can still be checked."""
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS)
+    try:
+        with Store.errors_of(path):
+            return integrity(db, quick)
+    finally:
+        db.close()

@@ -250,7 +250,7 @@ class Worker:
         ``ROUND_SECONDS``, whichever comes first; how many."""
         budget = self.batch
         ends = time.monotonic() + ROUND_SECONDS
-        while budget > 0 and time.monotonic() < ends:
+        while budget > 0:
             items = Store.due_work(db, now, min(budget, 128), ("wf", "start"))
             if not items:
                 break
@@ -258,7 +258,7 @@ class Worker:
                 self._guarded(db, item, self._apply, item)
                 budget -= 1
                 if time.monotonic() >= ends:
-                    break
+                    return self.batch - budget
         return self.batch - budget
 
     def _apply(self, db: Any, item: WorkItem) -> None:
