@@ -14,13 +14,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from tests.conftest import forget
+from tests.engine.harness import build_project
 
 from eventual import Service
 from eventual.engine import Engine, EngineError, StoreError
@@ -126,16 +126,7 @@ class Project:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     root = tmp_path_factory.mktemp("faulty")
-    package = f"gen_faulty_{uuid.uuid4().hex[:8]}"
-    (root / "pyproject.toml").write_text(
-        f"[project]\nname = 'faulty'\n\n[tool.eventualc]\nspecs = 'specs'\nout = '{package}'\n"
-    )
-    (root / "specs").mkdir()
-    (root / "specs" / "faulty.yaml").write_text(SPEC)
-    built = eventualc(root, "build")
-    assert built.returncode == 0, built.stderr
-    for name, source in HANDLERS.items():
-        (root / package / "faulty" / "handlers" / f"{name}.py").write_text(source)
+    package = build_project(root, "faulty", SPEC, {f"{n}.py": s for n, s in HANDLERS.items()})
     sys.path.insert(0, str(root))
     try:
         yield Project(root, importlib.import_module(f"{package}.faulty").service)

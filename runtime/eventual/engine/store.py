@@ -10,6 +10,12 @@ one worker at a time through its lease (``ready`` moves to the lease's end).
 
 Durability: ``synchronous=FULL`` by default (a committed step survives power loss);
 ``NORMAL`` survives a process crash. ``commits`` counts transactions, for benchmarks.
+
+Opening a current store writes nothing (readers never wait for the write lock); only
+``create`` makes a missing one. After an unclean stop (a worker whose pid is gone)
+opening runs SQLite's ``quick_check``. Every SQLite failure comes out as a
+``StoreError`` whose message names the file, SQLite's words and what to do
+(``describe``). ``check``, ``backup`` and ``live_workers`` serve ``eventualc store``.
 """
 
 from __future__ import annotations
@@ -78,8 +84,7 @@ def describe(path: Path, exc: sqlite3.Error) -> str:
     if code.startswith("SQLITE_NOTADB") or "not a database" in str(exc):
         return f"{path} is not an eventual store ({said}): give the store's file with --db"
     if code.startswith("SQLITE_CORRUPT") or "malformed" in str(exc):
-        return f"{path} is damaged ({said}): see `eventualc store check`, and " \
-               "`eventualc store restore BACKUP` to go back to a backup"  # fmt: skip
+        return damaged(path, said)
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc):
         return f"{path} is locked: another process has held its write lock for more than " \
                f"{BUSY_SECONDS:g} s ({said}); try again, or stop that process"  # fmt: skip
@@ -90,6 +95,11 @@ def describe(path: Path, exc: sqlite3.Error) -> str:
     if code.startswith("SQLITE_IOERR"):
         return f"{path}: the disk failed to read or write ({said}): check the disk"
     return f"{path}: {said}"
+
+
+def damaged(path: Path, problem: str) -> str:
+    return f"{path} is damaged ({problem}): see `eventualc store check`, and " \
+           "`eventualc store restore BACKUP` to go back to a backup"  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,10 +175,7 @@ class Store:
         if self.unclean():
             problems = self.check(quick=True)
             if problems:
-                raise StoreError(
-                    f"{self.path} is damaged ({problems[0]}): see `eventualc store check`, "
-                    "and `eventualc store restore BACKUP` to go back to a backup"
-                )
+                raise StoreError(damaged(self.path, problems[0]))
 
     def _migrate(self) -> None:
         with self.write() as db:

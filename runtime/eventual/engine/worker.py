@@ -36,6 +36,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,7 @@ class Worker:
         self.abandoned = 0  # handler threads left running past their timeout
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
         self._inflight: dict[int, _Flight] = {}
+        self._pending: deque[WorkItem] = deque()  # leased, waiting for a free thread
         self._early: list[_Finished | _Beat] = []
         self._next_liveness = 0.0
 
@@ -115,7 +117,7 @@ class Worker:
                 break
             if not did:
                 self._wait(self.poll)
-        while self._inflight:
+        while self._inflight or self._pending:
             self._wait(self._until_deadline())
             self.round(claim=False, ending=True)
         self._leave()
@@ -124,6 +126,7 @@ class Worker:
         """One transaction, when there is something to do; whether it did work.
         ``ending``: runs of executions that have ended are abandoned, not awaited."""
         outcomes = self._drain() + self._overdue(ending)
+        self._launch()  # on the threads just freed, while this round commits
         now = self.clock()
         liveness = now >= self._next_liveness
         if not outcomes and not liveness and not (claim and self._due(now)):
@@ -144,8 +147,8 @@ class Worker:
             raise
         self.rounds += 1
         self._notify()
-        for item in leased:
-            self._start(item)
+        self._pending.extend(leased)
+        self._launch()
         return bool(outcomes or applied or leased)
 
     def _due(self, now: float) -> bool:
@@ -155,7 +158,8 @@ class Worker:
             return Store.is_due(self.store.db, now, kinds)
 
     def _free(self) -> int:
-        return self.threads - len(self._inflight)
+        """Runs to lease: a little more than the free threads, so none waits for a round."""
+        return self.threads * 2 - len(self._inflight) - len(self._pending)
 
     def _wait(self, timeout: float) -> None:
         """Until a handler reports or ``timeout`` seconds pass."""
@@ -323,6 +327,10 @@ class Worker:
             Store.forget(db, self.id)
 
     # in a handler thread ---------------------------------------------------------------
+
+    def _launch(self) -> None:
+        while self._pending and len(self._inflight) < self.threads:
+            self._start(self._pending.popleft())
 
     def _start(self, item: WorkItem) -> None:
         timeout = self._timeout(item)
