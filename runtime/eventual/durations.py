@@ -6,6 +6,7 @@ duration means the same thing everywhere.
 
 from __future__ import annotations
 
+import math
 import re
 
 _PART = re.compile(r"([0-9]+)(ms|s|m|h|d)")
@@ -18,6 +19,8 @@ def parse_duration(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a duration: {value!r} (not a finite number)")
         if value < 0:
             raise ValueError(f"a duration cannot be negative: {value!r}")
         return float(value)

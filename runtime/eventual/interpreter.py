@@ -42,6 +42,12 @@ class StepFailure(Exception):
 # -- events (in) and commands (out) ------------------------------------------------------
 
 
+# A workflow that starts itself as a child would otherwise nest without end; Temporal
+# and Step Functions bound a run's history instead, we bound the nesting.
+MAX_CHILD_DEPTH = 32
+CHILD_DEPTH_LIMIT = "ChildDepthLimit"
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     kind: str  # run_task | start_timer | publish | start_child | cancel_child | finished
@@ -100,6 +106,7 @@ class ExecutionState:
     compensating: bool = False
     final: tuple[ExecutionStatus, Any, dict[str, str] | None] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    depth: int = 0  # 0 for an execution started from outside, parent's + 1 for a child
 
     def next_token(self) -> int:
         self.seq += 1
@@ -432,6 +439,12 @@ class _Run:
             self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task["heartbeat"]))
 
     def step_workflow(self, frame: Frame, step: Step) -> tuple[bool, Any]:
+        if self.state.depth + 1 > MAX_CHILD_DEPTH:
+            raise StepFailure(
+                CHILD_DEPTH_LIMIT,
+                f"a child of {self.state.workflow} would be {self.state.depth + 1} levels deep; "
+                f"executions nest at most {MAX_CHILD_DEPTH} deep (a workflow that starts itself?)",
+            )
         child = self.i.workflows[str(step.target)]
         value = self.checked(child.get("input"), self.render(frame, step))
         node = self.new_node(frame, step, "child")
@@ -457,7 +470,11 @@ class _Run:
                 seconds = parse_duration(value)
             except (TypeError, ValueError) as exc:
                 raise StepFailure("ExpressionError", f"sleep: {exc}") from exc
-        return self.sleep(frame, step, self.now + timedelta(seconds=seconds))
+        try:
+            due = self.now + timedelta(seconds=seconds)
+        except OverflowError as exc:
+            raise StepFailure("ExpressionError", f"sleep: {value!r} is too long") from exc
+        return self.sleep(frame, step, due)
 
     def step_sleep_until(self, frame: Frame, step: Step) -> tuple[bool, Any]:
         value = self.render(frame, step)
@@ -467,6 +484,11 @@ class _Run:
             raise StepFailure(
                 "ExpressionError", f"sleep_until: not a timestamp: {value!r}"
             ) from exc
+        if due.tzinfo is None:
+            raise StepFailure(
+                "ExpressionError",
+                f"sleep_until: {value!r} has no time zone (RFC 3339 needs one, e.g. Z)",
+            )
         return self.sleep(frame, step, due)
 
     def sleep(self, frame: Frame, step: Step, due: datetime) -> tuple[bool, Any]:

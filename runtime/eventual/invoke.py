@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,18 +44,22 @@ class Values:
         return self._adapters[model]
 
     def validate(self, model: str | None, value: Any) -> Any:
-        """``value`` checked against ``model``, as JSON-like data."""
+        """``value`` checked against ``model``, as JSON-like data: the value as given,
+        never re-dumped, so an absent optional field stays absent (EventBridge and
+        every filter see exactly what was published). Validation is pydantic's strict
+        JSON mode (no ``"yes"`` for ``true``), after integral floats are read as ints
+        (JSON Schema's ``integer`` admits ``5.0``); NaN and infinities are not JSON."""
+        value = plain(value)
         if model is None:
-            return plain(value)
+            _json_text(value, model)
+            return value
         from pydantic import ValidationError
 
-        adapter = self.adapter(model)
         try:
-            return adapter.dump_python(
-                adapter.validate_python(plain(value)), mode="json", by_alias=True
-            )
+            self.adapter(model).validate_json(_json_text(_integral(value), model), strict=True)
         except ValidationError as exc:
-            raise PayloadInvalid(f"{model}: {_first_error(exc)}") from exc
+            raise PayloadInvalid(f"{model}: {_problems(exc)}") from exc
+        return value
 
     def natural(self, model: str | None, value: Any) -> Any:
         """JSON-like ``value`` as a handler receives it: a model, or a plain value."""
@@ -63,11 +68,21 @@ class Values:
         return self.adapter(model).validate_python(value)
 
     def payload(self, name: str, payload: Any) -> Any:
-        """An event's payload checked against its schema (other services' events as given)."""
+        """An event's payload checked against its schema; an event of another service
+        against that service's model when its package is built beside this one."""
+        return self.validate(self.event_model(name), payload)
+
+    def event_model(self, name: str) -> str | None:
+        """The model name of event ``name`` as written in the spec (``shop.OrderPlaced``
+        for another service's, resolved in its sibling package), or ``None`` when that
+        package is not there (its payload is then taken as given)."""
         event = self.service.events.get(name)
-        if event is None and "." not in name:
+        if event is not None:
+            model: str = event["model"]
+            return model
+        if "." not in name:
             raise ValueError(f"{self.service.name} has no event {name!r}")
-        return self.validate(event["model"], payload) if event else plain(payload)
+        return name if self.service.has_model(name) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +92,20 @@ class Outcome:
 
 
 def plain(value: Any) -> Any:
-    """Models and other values as JSON-like data."""
+    """Models (and containers of them) as JSON-like data: the fields that were set,
+    by alias, so a model built without an optional field has no such key."""
     dump = getattr(value, "model_dump", None)
-    return dump(mode="json", by_alias=True) if callable(dump) else value
+    if callable(dump):
+        return dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    from pydantic_core import to_jsonable_python
+
+    return to_jsonable_python(value)
 
 
 def event_payload(event: Any, payload: Mapping[str, Any] | None) -> tuple[str, Any]:
@@ -142,7 +168,7 @@ def run_subscription(
 ) -> dict[str, str] | None:
     """Runs handler subscription ``name`` on one event; its error, or ``None``."""
     try:
-        model = values.service.events.get(event, {}).get("model")
+        model = values.event_model(event)
         awaited(values.service.handler(name)(values.natural(model, payload), ctx))
     except BaseException as exc:  # a handler's failure (sys.exit() too) is retried, then
         return failure(exc)  # dead-lettered
@@ -192,7 +218,28 @@ def _matches(pattern: Mapping[str, Any], payload: Any) -> bool:
     return matches(pattern, payload)
 
 
-def _first_error(exc: Any) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ()))
-    return f"{where}: {first['msg']}" if where else str(first["msg"])
+def _json_text(value: Any, model: str | None) -> str:
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PayloadInvalid(f"{model or 'value'}: not JSON ({exc})") from exc
+
+
+def _integral(value: Any) -> Any:
+    """``value`` with floats that are whole numbers as ints, as JSON Schema reads them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
+
+
+def _problems(exc: Any) -> str:
+    """Every problem pydantic found, each with where it is: ``a.b: message; c: ...``."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        problems.append(f"{where}: {error['msg']}" if where else str(error["msg"]))
+    return "; ".join(problems)

@@ -25,6 +25,7 @@ order, each assignment seeing the ones before it.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -71,6 +72,22 @@ class Service:
         return function
 
     def model(self, name: str) -> Any:
-        """The model class (or type alias) ``name`` (imports only its module)."""
-        models = importlib.import_module(f"{self.package}.models")
-        return getattr(models, name)
+        """The model class (or type alias) ``name`` (imports only its module);
+        ``shop.OrderPlaced`` is a model of service ``shop``, built beside this one."""
+        owner, _, bare = name.rpartition(".")
+        models = importlib.import_module(f"{self._package_of(owner)}.models")
+        return getattr(models, bare)
+
+    def has_model(self, name: str) -> bool:
+        """Whether ``model(name)`` can be imported (another service may not be built here)."""
+        owner, _, _ = name.rpartition(".")
+        try:
+            return importlib.util.find_spec(f"{self._package_of(owner)}.models") is not None
+        except ImportError:
+            return False
+
+    def _package_of(self, service: str) -> str:
+        if not service or service == self.name:
+            return self.package
+        parent = self.package.rpartition(".")[0]
+        return f"{parent}.{service}" if parent else service

@@ -246,6 +246,8 @@ class TestEnvironment:
             execution_id, name or execution_id, workflow, interpreter.workflow.version,
             input, self.now,
         )  # fmt: skip
+        if parent is not None:
+            state.depth = self._executions[parent[0]].state.depth + 1
         record = _Record(state, interpreter, parent)
         self._executions[execution_id] = record
         if name is not None:

@@ -41,7 +41,7 @@ def command_effects(
             effects.append(messages.publish(command.name, command.value))
         elif kind == "start_child":
             child = messages.child_id(execution, handle)
-            parent = {"id": execution, "handle": handle}
+            parent = {"id": execution, "handle": handle, "depth": record.state.depth + 1}
             effects.append(messages.start(child, command.name, command.value, None, parent))
         elif kind == "cancel_child":
             child = messages.child_id(execution, handle)

@@ -178,6 +178,7 @@ class Orchestrator:
             body["execution"], body["name"], workflow, interpreter.workflow.version,
             body["input"], now,
         )  # fmt: skip
+        state.depth = (body.get("parent") or {}).get("depth", 0)
         record = ExecutionRecord(service.name, service.version, state, body.get("parent"))
         return record, interpreter.begin(state, now)
 

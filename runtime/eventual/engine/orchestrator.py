@@ -121,6 +121,14 @@ class Orchestrator:
         Store.add_work(db, "wf", execution, self.clock(), {"op": "start"})
         return execution, True
 
+    @staticmethod
+    def _depth(db: sqlite3.Connection, parent: str | None) -> int:
+        """How deep a child of ``parent`` nests (0 without a parent)."""
+        if parent is None:
+            return 0
+        row = db.execute("SELECT state FROM executions WHERE id = ?", (parent,)).fetchone()
+        return 1 + (load_state(row[0]).depth if row and row[0] else 0)
+
     def apply(self, db: sqlite3.Connection, execution: str, event: Mapping[str, Any]) -> None:
         """Applies one workflow event (``{"op": ...}``) to ``execution`` and carries out
         what it commands. Events for a finished or unknown execution are dropped."""
@@ -140,6 +148,7 @@ class Orchestrator:
                 execution, name, workflow, interp.workflow.version, loads(input),
                 timestamp(started),
             )  # fmt: skip
+            state.depth = self._depth(db, parent)
             commands = interp.begin(state, now)
         else:
             state = load_state(text)
