@@ -262,13 +262,13 @@ def test_non_json_numbers_are_usage_errors(project: Project, text: str) -> None:
 
 def test_nan_never_reaches_the_store(project: Project, tmp_path: Path) -> None:
     engine = Engine(tmp_path / "e.db", [project.service])
-    with pytest.raises(EngineError, match="is not JSON"):
+    with pytest.raises(EngineError, match="not JSON"):
         engine.start("measuring", float("inf"))
     execution = engine.start("measuring", 1.5)
     engine.run(until=lambda: engine.finished(execution))
     error = engine.execution(execution).error
-    assert error == {"error": "ValidationError", "message": "the output of nan is not JSON: it "
-                     "holds nan"}  # fmt: skip
+    assert error is not None and error["error"] == "ValidationError"
+    assert "not JSON" in error["message"]
     rows = engine.store.db.execute("SELECT entry FROM history").fetchall()
     assert not any("NaN" in row[0] or "Infinity" in row[0] for row in rows)
     engine.close()

@@ -26,7 +26,7 @@ from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
 
-from .orchestrator import Observer, Orchestrator, check_json, delivery_kind, timestamp
+from .orchestrator import Observer, Orchestrator, delivery_kind, timestamp
 from .store import Store, StoreError
 from .worker import Worker
 
@@ -148,8 +148,7 @@ class Engine:
         model = self.services[service].workflows[bare]["input"]
         try:
             input = self.orchestrator.values[service].validate(model, input)
-            check_json(input, "the input")
-        except (PayloadInvalid, ValueError) as exc:
+        except PayloadInvalid as exc:
             raise EngineError(f"input of {bare}: {exc}") from exc
         with self.store.write() as db:
             execution, _ = self.orchestrator.start(db, service, bare, input, name)
@@ -160,7 +159,7 @@ class Engine:
         service, bare = self.event(event)
         try:  # checked and matched to subscriptions before taking the write lock
             routed = self.orchestrator.route(service, bare, payload)
-        except (PayloadInvalid, ValueError) as exc:
+        except PayloadInvalid as exc:
             raise EngineError(f"payload of {bare}: {exc}") from exc
         with self.store.write() as db:
             return self.orchestrator.log_event(db, routed)
@@ -174,12 +173,11 @@ class Engine:
             raise EngineError(
                 f"workflow {view.workflow!r} declares no signal {signal!r} (declared: {declared})"
             )
-        try:
-            if view.service in self.orchestrator.values:
+        if view.service in self.orchestrator.values:
+            try:
                 payload = self.orchestrator.values[view.service].validate(signals[signal], payload)
-            check_json(payload, "the payload")
-        except (PayloadInvalid, ValueError) as exc:
-            raise EngineError(f"signal {signal!r}: {exc}") from exc
+            except PayloadInvalid as exc:
+                raise EngineError(f"signal {signal!r}: {exc}") from exc
         self._enqueue(view, {"op": "signal", "name": signal, "payload": payload})
 
     def cancel(self, execution: str) -> None:

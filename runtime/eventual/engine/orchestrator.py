@@ -14,7 +14,6 @@ hash and an execution's interpreter is built from its own.
 from __future__ import annotations
 
 import json
-import math
 import random
 import sqlite3
 import uuid
@@ -226,7 +225,6 @@ class Orchestrator:
         values = self.values[source_service]
         if not validated:
             payload = values.payload(name, payload)
-            check_json(payload, f"the payload of {name}")
         source, bare = split_event(values.service, name)
         reached = [
             (service.name, subscription) for service in self.services.values()
@@ -332,19 +330,6 @@ def task_timeout(interp: Interpreter, state: ExecutionState, command: Command) -
         return float(step.timeout)
     timeout = interp.tasks[command.name].get("timeout")
     return None if timeout is None else float(timeout)
-
-
-def check_json(value: Any, what: str) -> None:
-    """Raises ``ValueError`` when ``value`` holds a number JSON cannot write (NaN,
-    Infinity): the store keeps strict JSON, as every runtime exchanges it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{what} is not JSON: it holds {value!r}")
-    if isinstance(value, dict):
-        for item in value.values():
-            check_json(item, what)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            check_json(item, what)
 
 
 def meta(body: Mapping[str, Any]) -> EventMeta:

@@ -42,11 +42,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventual.context import SubscriptionContext, TaskContext
-from eventual.errors import TIMEOUT, VALIDATION_ERROR
+from eventual.errors import TIMEOUT
 from eventual.invoke import Outcome, emitter, run_subscription, run_task
 from eventual.status import ExecutionStatus
 
-from .orchestrator import Observer, Orchestrator, Routed, check_json, meta, timestamp
+from .orchestrator import Observer, Orchestrator, Routed, meta, timestamp
 from .store import Store, WorkItem, alive
 
 log = logging.getLogger("eventual.engine")
@@ -365,19 +365,9 @@ class Worker:
                 emitter=emitter(spec["emits"], publish),
                 beat=lambda: self._finished.put(_Beat(item)) if spec.get("heartbeat") else None,
             )  # fmt: skip
-            outcome = run_task(values, body["name"], body["input"], ctx)
-            return _Finished(item, _strict(outcome, body["name"]), emitted)
+            return _Finished(item, run_task(values, body["name"], body["input"], ctx), emitted)
         subscription = values.service.subscriptions[body["subscription"]]
         event = meta(body)
         sub_ctx = SubscriptionContext(event.id, event, now, emitter(subscription["emits"], publish))
         error = run_subscription(values, body["subscription"], event.name, body["payload"], sub_ctx)
         return _Finished(item, Outcome(error=error), emitted)
-
-
-def _strict(outcome: Outcome, task: str) -> Outcome:
-    """A task's output as strict JSON, or its failure: NaN and Infinity are not JSON."""
-    try:
-        check_json(outcome.output, f"the output of {task}")
-    except ValueError as exc:
-        return Outcome(error={"error": VALIDATION_ERROR, "message": str(exc)})
-    return outcome
