@@ -169,6 +169,8 @@ class Worker:
             return
 
     def _until_deadline(self) -> float:
+        if not self._inflight:
+            return 0.0
         soonest = min(flight.deadline for flight in self._inflight.values())
         return max(0.0, min(soonest - time.monotonic(), LIVENESS))
 
