@@ -8,11 +8,13 @@ deliveries for handler threads, as many as it has free threads. A step's outcome
 the workflow's next state and the next task's lease therefore commit together: one
 commit per round, however many steps the round holds.
 
-Handlers run on daemon threads, one per run. A handler still running at its timeout
-(the task step's or task's ``timeout``, else ``DEFAULT_TIMEOUT``; the subscription's)
-is abandoned: its run fails with ``Timeout``, its thread no longer counts against
-``threads`` and whatever it reports later is ignored. A hung handler therefore never
-starves the worker, and never keeps its process alive.
+Handlers run on at most ``threads`` daemon threads; a thread that finishes a run takes
+the next leased one (up to twice ``threads`` are leased, so none waits for a round). A
+handler still running at its timeout (the task step's or task's ``timeout``, else
+``DEFAULT_TIMEOUT``; the subscription's) is abandoned: its run fails with ``Timeout``,
+its thread no longer counts (a new one takes its place) and whatever it reports later
+is ignored. A hung handler therefore never starves the worker, and never keeps its
+process alive.
 
 Crash safety: leased work belongs to this worker until its lease ends; a worker whose
 process is gone (same host, dead pid) or that has not been seen for ``STALE`` seconds
@@ -30,6 +32,7 @@ records them before returning.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import socket
@@ -38,7 +41,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eventual.context import SubscriptionContext, TaskContext
@@ -98,8 +101,11 @@ class Worker:
         self.rounds = 0
         self.abandoned = 0  # handler threads left running past their timeout
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards the four below: handler threads use them too
         self._inflight: dict[int, _Flight] = {}
         self._pending: deque[WorkItem] = deque()  # leased, waiting for a free thread
+        self._busy = 0  # handler threads that count against ``threads``
+        self._abandoned: set[int] = set()  # runs whose thread no longer counts
         self._early: list[_Finished | _Beat] = []
         self._next_liveness = 0.0
 
@@ -117,7 +123,7 @@ class Worker:
                 break
             if not did:
                 self._wait(self.poll)
-        while self._inflight or self._pending:
+        while self._working():
             self._wait(self._until_deadline())
             self.round(claim=False, ending=True)
         self._leave()
@@ -147,7 +153,8 @@ class Worker:
             raise
         self.rounds += 1
         self._notify()
-        self._pending.extend(leased)
+        with self._lock:
+            self._pending.extend(leased)
         self._launch()
         return bool(outcomes or applied or leased)
 
@@ -159,7 +166,12 @@ class Worker:
 
     def _free(self) -> int:
         """Runs to lease: a little more than the free threads, so none waits for a round."""
-        return self.threads * 2 - len(self._inflight) - len(self._pending)
+        with self._lock:
+            return self.threads * 2 - len(self._inflight) - len(self._pending)
+
+    def _working(self) -> bool:
+        with self._lock:
+            return bool(self._inflight or self._pending)
 
     def _wait(self, timeout: float) -> None:
         """Until a handler reports or ``timeout`` seconds pass."""
@@ -169,9 +181,8 @@ class Worker:
             return
 
     def _until_deadline(self) -> float:
-        if not self._inflight:
-            return 0.0
-        soonest = min(flight.deadline for flight in self._inflight.values())
+        with self._lock:
+            soonest = min((f.deadline for f in self._inflight.values()), default=0.0)
         return max(0.0, min(soonest - time.monotonic(), LIVENESS))
 
     def _drain(self) -> list[_Finished | _Beat]:
@@ -183,22 +194,30 @@ class Worker:
                 items.append(self._finished.get_nowait())
             except queue.Empty:
                 break
-        kept = [item for item in items if item.item.id in self._inflight]
-        for item in kept:
-            if isinstance(item, _Finished):
-                del self._inflight[item.item.id]
+        with self._lock:
+            kept = [item for item in items if item.item.id in self._inflight]
+            for item in kept:
+                if isinstance(item, _Finished):
+                    del self._inflight[item.item.id]
         return kept
 
     def _overdue(self, ending: bool) -> list[_Finished | _Beat]:
         """Runs past their timeout (and, when ``ending``, runs for ended executions),
-        abandoned: they fail with ``Timeout`` and free their thread."""
+        abandoned: they fail with ``Timeout`` and their thread stops counting."""
         now = time.monotonic()
-        late = [f for f in self._inflight.values() if f.deadline <= now]
+        with self._lock:
+            flights = list(self._inflight.values())
+        late = [f for f in flights if f.deadline <= now]
         if ending:
-            late += [f for f in self._inflight.values() if f.deadline > now and self._ended(f)]
+            late += [f for f in flights if now < f.deadline < math.inf and self._ended(f)]
         abandoned: list[_Finished | _Beat] = []
         for flight in late:
-            del self._inflight[flight.item.id]
+            with self._lock:
+                if self._inflight.get(flight.item.id) is not flight:
+                    continue  # it finished meanwhile
+                del self._inflight[flight.item.id]
+                self._abandoned.add(flight.item.id)
+                self._busy -= 1
             self.abandoned += 1
             message = f"the handler ran past its timeout of {flight.timeout:g} s"
             log.warning("work item %s: %s; its thread is abandoned", flight.item.id, message)
@@ -331,22 +350,49 @@ class Worker:
     # in a handler thread ---------------------------------------------------------------
 
     def _launch(self) -> None:
-        while self._pending and len(self._inflight) < self.threads:
-            self._start(self._pending.popleft())
+        """Starts a thread for each waiting run while fewer than ``threads`` count."""
+        while True:
+            with self._lock:
+                if not self._pending or self._busy >= self.threads:
+                    return
+                item = self._begin(self._pending.popleft())
+                self._busy += 1
+            name = f"eventual-handler-{item.id}"
+            threading.Thread(target=self._run, args=(item,), name=name, daemon=True).start()
 
-    def _start(self, item: WorkItem) -> None:
+    def _begin(self, item: WorkItem) -> WorkItem:
+        """Records ``item`` as running from now (under the lock)."""
         timeout = self._timeout(item)
         self._inflight[item.id] = _Flight(item, timeout, time.monotonic() + timeout)
-        name = f"eventual-handler-{item.id}"
-        threading.Thread(target=self._run, args=(item,), name=name, daemon=True).start()
+        return item
 
-    def _run(self, item: WorkItem) -> None:
+    def _run(self, first: WorkItem) -> None:
+        """Runs ``first``, then waiting runs, until none waits or this thread was
+        abandoned (its run passed its timeout: another thread took its place)."""
+        item: WorkItem | None = first
+        while item is not None:
+            self._finished.put(self._outcome(item))
+            item = self._next(item)
+
+    def _next(self, done: WorkItem) -> WorkItem | None:
+        with self._lock:
+            if done.id in self._abandoned:
+                self._abandoned.discard(done.id)
+                return None
+            flight = self._inflight.get(done.id)
+            if flight is not None:  # reported: no longer to abandon
+                self._inflight[done.id] = replace(flight, deadline=math.inf)
+            if self._pending:
+                return self._begin(self._pending.popleft())
+            self._busy -= 1
+            return None
+
+    def _outcome(self, item: WorkItem) -> _Finished:
         try:
-            self._finished.put(self._call(item))
+            return self._call(item)
         except BaseException as exc:  # an engine bug, not a handler's: the step fails visibly
             log.exception("work item %s could not run", item.id)
-            self._finished.put(_Finished(item, Outcome(error={"error": "EngineError",
-                                                              "message": str(exc)})))  # fmt: skip
+            return _Finished(item, Outcome(error={"error": "EngineError", "message": str(exc)}))
 
     def _call(self, item: WorkItem) -> _Finished:
         body = item.body
