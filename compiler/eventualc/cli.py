@@ -209,7 +209,7 @@ def synth(specs: tuple[str, ...], cdk_out: str | None) -> None:
 
 
 def _add_engine_commands() -> None:
-    from eventualc.engine_cli import COMMANDS
+    from eventualc.store_cli import COMMANDS
 
     for command in COMMANDS:
         cli.add_command(command)

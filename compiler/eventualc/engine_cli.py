@@ -40,12 +40,17 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _json(text: str | None, option: str) -> Any:
+    """The JSON value of ``option``: strict JSON, so no ``NaN`` or ``Infinity``."""
     if text is None:
         return None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json)
     except ValueError as exc:
         raise click.UsageError(f"{option} is not valid JSON: {exc}") from exc
+
+
+def _not_json(constant: str) -> NoReturn:
+    raise ValueError(f"{constant} is not a JSON number (JSON has no NaN or Infinity)")
 
 
 def _services(specs: Sequence[str]) -> list[Service]:
@@ -79,26 +84,34 @@ def _services(specs: Sequence[str]) -> list[Service]:
     return [importlib.import_module(f"{package}.{name}").service for name in names]
 
 
-def _engine(db: str | None, services: Sequence[Service] = ()) -> Engine:
-    from eventual.engine import Engine, StoreError
+def store_path(db: str | None) -> Path:
+    """``--db``, or the project's default store."""
     from eventualc.cli import _project
 
-    path = Path(db) if db else _project().root / ".eventual" / "local.db"
-    if db is None and not services and not path.exists():
+    return Path(db) if db else _project().root / ".eventual" / "local.db"
+
+
+def _engine(db: str | None, services: Sequence[Service] = ()) -> Engine:
+    """The engine on ``--db``. Only commands that run handlers (they give ``services``)
+    create a missing store; the others say it does not exist and create nothing."""
+    from eventual.engine import Engine, StoreError
+
+    path = store_path(db)
+    if not services and not path.exists():
         _fail(f"no engine store at {path}: start something first (eventualc run/start/publish)")
     try:
-        return Engine(path, services)
+        return Engine(path, services, create=bool(services))
     except StoreError as exc:
         _fail(str(exc))
 
 
 @contextmanager
 def _engine_errors() -> Iterator[None]:
-    from eventual.engine import EngineError
+    from eventual.engine import EngineError, StoreError
 
     try:
         yield
-    except EngineError as exc:
+    except (EngineError, StoreError) as exc:
         _fail(str(exc))
 
 

@@ -8,7 +8,7 @@ reaches the same subscriptions wherever the service runs.
   raising ``PayloadInvalid``), and turned into what handlers receive (``natural``).
 - ``run_task`` / ``run_subscription``: call a handler (sync or async) and turn its
   outcome into JSON output or an error ``{"error", "message"}``; never raise for a
-  handler's failure.
+  handler's failure, ``SystemExit`` and ``KeyboardInterrupt`` raised by it included.
 - ``subscribers``: which subscriptions of a service an event reaches (events and filter).
 - ``start_request``: what a declarative subscription starts for an event.
 """
@@ -138,6 +138,12 @@ def failure(exc: BaseException) -> dict[str, str]:
     """A handler's exception as an error value, by contract: its name and message."""
     if isinstance(exc, PayloadInvalid):
         return {"error": VALIDATION_ERROR, "message": str(exc)}
+    if not isinstance(exc, Exception):  # SystemExit, KeyboardInterrupt: say what happened
+        detail = f": {exc}" if str(exc) else ""
+        return {
+            "error": error_name(exc),
+            "message": f"the handler raised {error_name(exc)}{detail}",
+        }
     return {"error": error_name(exc), "message": str(exc)}
 
 
@@ -154,8 +160,8 @@ def run_task(
             calls.append(natural)
         handler = function or values.service.handler(name)
         return Outcome(output=values.validate(spec["output"], awaited(handler(natural, ctx))))
-    except Exception as exc:  # a handler's failure is the task's error, by contract
-        return Outcome(error=failure(exc))
+    except BaseException as exc:  # a handler's failure is the task's error, by contract,
+        return Outcome(error=failure(exc))  # sys.exit() and KeyboardInterrupt included
 
 
 def run_subscription(
@@ -165,8 +171,8 @@ def run_subscription(
     try:
         model = values.event_model(event)
         awaited(values.service.handler(name)(values.natural(model, payload), ctx))
-    except Exception as exc:  # a handler's failure is retried, then dead-lettered
-        return failure(exc)
+    except BaseException as exc:  # a handler's failure (sys.exit() too) is retried, then
+        return failure(exc)  # dead-lettered
     return None
 
 

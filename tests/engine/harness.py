@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,26 @@ from eventual.engine import Engine
 from eventual.testing import TestEnvironment
 
 WORKER = Path(__file__).with_name("worker_process.py")
+
+
+def build_project(root: Path, name: str, spec: str, handlers: dict[str, str]) -> str:
+    """Builds service ``name`` from ``spec`` into a fresh package under ``root`` with the
+    real ``eventualc build``, then writes ``handlers`` (``{file name: source}``) over its
+    stubs; the package's name (unique, so several builds import side by side)."""
+    package = f"gen_{name}_{uuid.uuid4().hex[:8]}"
+    (root / "pyproject.toml").write_text(
+        f"[project]\nname = '{name}'\n\n[tool.eventualc]\nspecs = 'specs'\nout = '{package}'\n"
+    )
+    (root / "specs").mkdir()
+    (root / "specs" / f"{name}.yaml").write_text(spec)
+    build = subprocess.run(
+        [sys.executable, "-m", "eventualc", "build"], cwd=root, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    for file, source in handlers.items():
+        (root / package / name / "handlers" / file).write_text(source)
+    return package
 
 
 @dataclass(frozen=True)

@@ -98,12 +98,17 @@ class Engine:
     def __init__(
         self, path: str | Path = DEFAULT_PATH, services: Iterable[Service] = (), *,
         durability: str = "full", threads: int = 8, clock: Callable[[], float] = time.time,
+        create: bool = True,
     ) -> None:  # fmt: skip
-        self.store = Store(path, durability)
+        """Opens the store at ``path`` (``create``: creating it when missing, else
+        ``StoreError``) and records ``services`` in it when they are new there."""
+        self.store = Store(path, durability, create)
         self.services = {service.name: service for service in services}
         self.threads = threads
         self.orchestrator = Orchestrator(self.services, clock)
-        if self.services:
+        with self.store.errors():
+            fresh = self.orchestrator.registered(self.store.db)
+        if not fresh:
             with self.store.write() as db:
                 self.orchestrator.register(db)
 
@@ -152,11 +157,12 @@ class Engine:
     def publish(self, event: str, payload: Any = None) -> str:
         """Publishes an event from its own service; returns the event id."""
         service, bare = self.event(event)
-        try:
-            with self.store.write() as db:
-                return self.orchestrator.publish(db, service, bare, payload)
+        try:  # checked and matched to subscriptions before taking the write lock
+            routed = self.orchestrator.route(service, bare, payload)
         except PayloadInvalid as exc:
             raise EngineError(f"payload of {bare}: {exc}") from exc
+        with self.store.write() as db:
+            return self.orchestrator.log_event(db, routed)
 
     def signal(self, execution: str, signal: str, payload: Any = None) -> None:
         view = self.execution(execution)
@@ -184,27 +190,26 @@ class Engine:
             Store.add_work(db, "wf", view.id, self.orchestrator.clock(), event)
 
     def _definition(self, execution: str) -> dict[str, Any]:
-        row = self.store.db.execute(
+        rows = self._read(
             "SELECT d.body FROM executions e JOIN definitions d ON d.version = e.version "
             "WHERE e.id = ?",
             (execution,),
-        ).fetchone()
-        result: dict[str, Any] = json.loads(row[0])
+        )
+        result: dict[str, Any] = json.loads(rows[0][0])
         return result
+
+    def _read(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
+        """The rows of a query; SQLite failures come out as ``StoreError``."""
+        with self.store.errors():
+            return self.store.db.execute(query, args).fetchall()
 
     # queries -----------------------------------------------------------------------------
 
     def execution(self, ref: str) -> ExecutionView:
         """The execution whose id, or else whose name, is ``ref``."""
-        db = self.store.db
-        rows = (
-            db.execute(
-                f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = ?", (ref,)
-            ).fetchall()
-            or db.execute(
-                f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE name = ?", (ref,)
-            ).fetchall()
-        )
+        rows = self._read(
+            f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE id = ?", (ref,)
+        ) or self._read(f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE name = ?", (ref,))
         if not rows:
             raise EngineError(f"no execution {ref!r}")
         if len(rows) > 1:
@@ -224,27 +229,27 @@ class Engine:
             where.append("status = ?")
             args.append(status.upper())
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        rows = self.store.db.execute(
+        rows = self._read(
             f"SELECT {_EXECUTION_COLUMNS} FROM executions{clause} ORDER BY started DESC", args
         )
         return [_execution(row) for row in rows]
 
     def history(self, ref: str) -> list[dict[str, Any]]:
         execution = self.execution(ref).id
-        rows = self.store.db.execute(
+        rows = self._read(
             "SELECT entry FROM history WHERE execution = ? ORDER BY seq", (execution,)
         )
         return [loads(row[0]) for row in rows]
 
     def events(self, after: int = 0) -> list[tuple[int, str, str]]:
         """The event log after position ``after``: ``(position, source, name)``, in order."""
-        rows = self.store.db.execute(
+        rows = self._read(
             "SELECT seq, source, name FROM events WHERE seq > ? ORDER BY seq", (after,)
         )
         return [(row[0], row[1], row[2]) for row in rows]
 
     def dead_letters(self) -> list[DeadLetterView]:
-        rows = self.store.db.execute(
+        rows = self._read(
             "SELECT id, service, subscription, event, event_id, payload, error, attempts, "
             "failed FROM dead_letters ORDER BY id"
         )
@@ -293,15 +298,13 @@ class Engine:
 
     def idle(self) -> bool:
         """Nothing is due now, and no delivery or start waits for a retry."""
-        row = self.store.db.execute(
+        rows = self._read(
             "SELECT 1 FROM work WHERE ready <= ? OR owner IS NOT NULL "
             "OR kind IN ('delivery', 'start') LIMIT 1",
             (self.orchestrator.clock(),),
-        ).fetchone()
-        return row is None
+        )
+        return not rows
 
     def finished(self, execution: str) -> bool:
-        row = self.store.db.execute(
-            "SELECT status FROM executions WHERE id = ?", (execution,)
-        ).fetchone()
-        return row is not None and row[0] != ExecutionStatus.IN_PROGRESS.value
+        rows = self._read("SELECT status FROM executions WHERE id = ?", (execution,))
+        return bool(rows) and rows[0][0] != ExecutionStatus.IN_PROGRESS.value

@@ -18,6 +18,7 @@ import random
 import sqlite3
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,18 @@ class Orchestrator:
         self.rng = random.Random()
         self._interpreters: dict[tuple[str, str], Interpreter] = {}
         self.observed: dict[str, list[dict[str, Any]]] = {}  # new history, this transaction
+
+    def registered(self, db: sqlite3.Connection) -> bool:
+        """Whether the store records the services as they are (nothing to write)."""
+        for service in self.services.values():
+            row = db.execute(
+                "SELECT s.package, s.version, d.version FROM services s LEFT JOIN definitions d "
+                "ON d.version = s.version WHERE s.name = ?",
+                (service.name,),
+            ).fetchone()
+            if row is None or tuple(row) != (service.package, service.version, service.version):
+                return False
+        return True
 
     def register(self, db: sqlite3.Connection) -> None:
         """Records the services and their definitions (by hash) in the store."""
@@ -141,7 +154,7 @@ class Orchestrator:
             commands = interp.apply(state, event, now)
         self._record_history(db, execution, seen, state.history)
         for command in commands:
-            self._carry_out(db, state, service, command, now)
+            self._carry_out(db, interp, state, service, command)
         db.execute(
             "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
             "history = ? WHERE id = ?",
@@ -168,13 +181,14 @@ class Orchestrator:
         self.observed.setdefault(execution, []).extend(entries)
 
     def _carry_out(
-        self, db: sqlite3.Connection, state: ExecutionState, service: str, command: Command,
-        now: datetime,
+        self, db: sqlite3.Connection, interp: Interpreter, state: ExecutionState, service: str,
+        command: Command,
     ) -> None:  # fmt: skip
         kind, at = command.kind, self.clock()
         if kind == "run_task":
             body = {"service": service, "handle": command.handle, "name": command.name,
-                    "input": command.value, "attempt": command.attempt}  # fmt: skip
+                    "input": command.value, "attempt": command.attempt,
+                    "timeout": task_timeout(interp, state, command)}  # fmt: skip
             Store.add_work(db, "task", state.id, at, body)
         elif kind == "start_timer":
             assert command.due is not None
@@ -201,23 +215,39 @@ class Orchestrator:
         """Logs event ``name`` (as ``source_service`` names it) and queues a delivery to
         every subscription it reaches, in every service. Raises ``PayloadInvalid`` or
         ``ValueError`` for a payload or name that does not fit."""
+        return self.log_event(db, self.route(source_service, name, payload, validated))
+
+    def route(
+        self, source_service: str, name: str, payload: Any, validated: bool = False
+    ) -> Routed:
+        """The event checked and matched against every subscription's filter: no store
+        needed, so callers do it before their write transaction when they can."""
         values = self.values[source_service]
-        value = payload if validated else values.payload(name, payload)
+        if not validated:
+            payload = values.payload(name, payload)
         source, bare = split_event(values.service, name)
+        reached = [
+            (service.name, subscription) for service in self.services.values()
+            for subscription in subscribers(service, source, bare, payload)
+        ]  # fmt: skip
+        return Routed(source, bare, payload, reached)
+
+    def log_event(self, db: sqlite3.Connection, event: Routed) -> str:
+        """Logs a routed event and queues its deliveries; the event id."""
         event_id = uuid.uuid4().hex
         at = self.clock()
-        text = dumps(value)
+        source, bare = event.source, event.name
         db.execute(
             "INSERT INTO events (id, source, name, time, payload) VALUES (?, ?, ?, ?, ?)",
-            (event_id, source, bare, at, text),
+            (event_id, source, bare, at, dumps(event.payload)),
         )
-        for service in self.services.values():
-            for subscription in subscribers(service, source, bare, value):
-                local = bare if service.name == source else f"{source}.{bare}"
-                body = {"service": service.name, "subscription": subscription,
-                        "event": {"id": event_id, "name": local, "source": source, "time": at},
-                        "payload": value, "attempt": 1}  # fmt: skip
-                Store.add_work(db, delivery_kind(service, subscription), None, at, body)
+        for service, subscription in event.reached:
+            local = bare if service == source else f"{source}.{bare}"
+            body = {"service": service, "subscription": subscription,
+                    "event": {"id": event_id, "name": local, "source": source, "time": at},
+                    "payload": event.payload, "attempt": 1}  # fmt: skip
+            kind = delivery_kind(self.services[service], subscription)
+            Store.add_work(db, kind, None, at, body)
         return event_id
 
     def start_from_event(self, db: sqlite3.Connection, item: WorkItem) -> None:
@@ -246,7 +276,8 @@ class Orchestrator:
         if delay is not None:
             ready = self.clock() + delay
             kind = delivery_kind(self.services[body["service"]], body["subscription"])
-            Store.add_work(db, kind, None, ready, {**body, "attempt": attempt + 1})
+            again = {key: value for key, value in body.items() if key != "lost"}
+            Store.add_work(db, kind, None, ready, {**again, "attempt": attempt + 1})
             return
         event = body["event"]
         db.execute(
@@ -265,11 +296,40 @@ class Orchestrator:
         event = {"op": "task", "handle": item.body["handle"], "output": output, "error": error}
         self.apply(db, item.execution, event)
 
+    def outcome(
+        self, db: sqlite3.Connection, item: WorkItem, output: Any, error: dict[str, str] | None
+    ) -> None:
+        """A handler's run (task or delivery) ended; its work item is settled already."""
+        if item.kind == "task":
+            self.task_outcome(db, item, output, error)
+        else:
+            self.delivery_outcome(db, item, error)
+
 
 def delivery_kind(service: Service, subscription: str) -> str:
     """``start`` for a declarative subscription (no user code: done in the transaction),
     ``delivery`` for one with a handler (leased and run by a worker thread)."""
     return "start" if service.subscriptions[subscription]["workflow"] else "delivery"
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """An event ready to log: checked, and the ``(service, subscription)`` pairs it reaches."""
+
+    source: str
+    name: str
+    payload: Any
+    reached: list[tuple[str, str]]
+
+
+def task_timeout(interp: Interpreter, state: ExecutionState, command: Command) -> float | None:
+    """The seconds a task run may take: its step's ``timeout``, else its task's, else none."""
+    token, _ = state.handles[command.handle]
+    step = interp.workflow.step(state.nodes[token].step)
+    if step.timeout is not None:
+        return float(step.timeout)
+    timeout = interp.tasks[command.name].get("timeout")
+    return None if timeout is None else float(timeout)
 
 
 def meta(body: Mapping[str, Any]) -> EventMeta:

@@ -10,14 +10,22 @@ one worker at a time through its lease (``ready`` moves to the lease's end).
 
 Durability: ``synchronous=FULL`` by default (a committed step survives power loss);
 ``NORMAL`` survives a process crash. ``commits`` counts transactions, for benchmarks.
+
+Opening a current store writes nothing (readers never wait for the write lock); only
+``create`` makes a missing one. After an unclean stop (a worker whose pid is gone)
+opening runs SQLite's ``quick_check``. Every SQLite failure comes out as a
+``StoreError`` whose message names the file, SQLite's words and what to do
+(``describe``). ``check``, ``backup`` and ``live_workers`` serve ``eventualc store``.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +67,39 @@ CREATE TABLE IF NOT EXISTS workers (
 
 
 class StoreError(Exception):
-    """The file is not an eventual store, or was written by a newer version."""
+    """The store cannot be used: missing, damaged, locked, on a full disk, or written by
+    a newer version. The message names the file, SQLite's words and what to do."""
+
+
+BUSY_SECONDS = 60.0  # how long a writer waits for another's write lock before giving up
+
+
+def describe(path: Path, exc: sqlite3.Error) -> str:
+    """What a SQLite failure on ``path`` means for the user, and what to do about it."""
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    said = f"SQLite: {exc}"
+    if code.startswith("SQLITE_FULL") or "full" in str(exc):
+        return f"{path}: the disk is full ({said}); the failed step was not recorded: " \
+               "free some space and run the command again"  # fmt: skip
+    if code.startswith("SQLITE_NOTADB") or "not a database" in str(exc):
+        return f"{path} is not an eventual store ({said}): give the store's file with --db"
+    if code.startswith("SQLITE_CORRUPT") or "malformed" in str(exc):
+        return damaged(path, said)
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc):
+        return f"{path} is locked: another process has held its write lock for more than " \
+               f"{BUSY_SECONDS:g} s ({said}); try again, or stop that process"  # fmt: skip
+    if code.startswith("SQLITE_READONLY"):
+        return f"cannot write {path} ({said}): check the permissions of the file and its folder"
+    if code.startswith("SQLITE_CANTOPEN"):
+        return f"cannot open {path} ({said}): check that it and its folder are readable"
+    if code.startswith("SQLITE_IOERR"):
+        return f"{path}: the disk failed to read or write ({said}): check the disk"
+    return f"{path}: {said}"
+
+
+def damaged(path: Path, problem: str) -> str:
+    return f"{path} is damaged ({problem}): see `eventualc store check`, and " \
+           "`eventualc store restore BACKUP` to go back to a backup"  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +113,30 @@ class WorkItem:
 class Store:
     """One SQLite file; one connection per thread (``sqlite3`` connections are not shared)."""
 
-    def __init__(self, path: str | Path, durability: str = "full") -> None:
+    def __init__(self, path: str | Path, durability: str = "full", create: bool = True) -> None:
+        """Opens the store at ``path``; creates it (and its folder) only when ``create``.
+        A current store is opened without writing; after an unclean stop (a worker
+        that died without leaving) SQLite's ``quick_check`` runs first."""
         if durability not in ("full", "normal"):
             raise ValueError(f"durability must be 'full' or 'normal', not {durability!r}")
         self.path = Path(path)
         self.durability = durability
         self.commits = 0
         self._local = threading.local()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._migrate()
+        if not self.path.exists():
+            if not create:
+                raise StoreError(f"no engine store at {self.path}")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
+        with self.errors():
+            self._open()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(
+            self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+        )
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={self.durability.upper()}")
         db.execute("PRAGMA foreign_keys=OFF")
@@ -97,33 +149,100 @@ class Store:
             db = self._local.db = self._connect()
         return db
 
-    def _migrate(self) -> None:
+    def errors(self) -> AbstractContextManager[None]:
+        """SQLite failures inside become ``StoreError``s that say what to do."""
+        return Store.errors_of(self.path)
+
+    @staticmethod
+    @contextmanager
+    def errors_of(path: Path) -> Iterator[None]:
         try:
-            with self.write() as db:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-                if row is None:
-                    db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-                elif int(row[0]) > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{self.path} was written by a newer eventual (schema {row[0]})"
-                    )
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not an eventual store: {exc}") from exc
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(describe(path, exc)) from exc
+
+    def _open(self) -> None:
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            self._migrate()
+        elif "meta" not in tables:
+            raise StoreError(f"{self.path} is not an eventual store (it has other tables)")
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} is not an eventual store (no schema version)")
+        if int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer eventual (schema {row[0]})")
+        if self.unclean():
+            problems = self.check(quick=True)
+            if problems:
+                raise StoreError(damaged(self.path, problems[0]))
+
+    def _migrate(self) -> None:
+        with self.write() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    def unclean(self) -> bool:
+        """Whether a worker on this host died without leaving (its pid is gone)."""
+        host = socket.gethostname()
+        rows = self.db.execute("SELECT pid FROM workers WHERE host = ?", (host,)).fetchall()
+        return any(not alive(pid) for (pid,) in rows)
+
+    def check(self, quick: bool = False) -> list[str]:
+        """SQLite's ``integrity_check`` (or the faster ``quick_check``): its problems."""
+        with self.errors():
+            return integrity(self.db, quick)
+
+    def live_workers(self, stale: float, now: float) -> list[str]:
+        """Workers that may be running: alive on this host, or seen lately elsewhere."""
+        host = socket.gethostname()
+        with self.errors():
+            rows = self.db.execute("SELECT id, host, pid, seen FROM workers").fetchall()
+        return [
+            worker for worker, on, pid, seen in rows
+            if (alive(pid) if on == host else seen >= now - stale)
+        ]  # fmt: skip
+
+    def backup(self, target: Path, replacing: bool = False) -> None:
+        """A consistent copy of the store at ``target`` (SQLite's online backup: safe
+        while workers write), written beside it and renamed into place. ``replacing``:
+        ``target`` is a store nobody uses, whose journal files go first."""
+        partial = target.with_name(f".{target.name}.partial")
+        partial.unlink(missing_ok=True)
+        try:
+            with self.errors():
+                copy = sqlite3.connect(partial)
+                try:
+                    self.db.backup(copy)
+                finally:
+                    copy.close()
+            if replacing:
+                for journal in ("-wal", "-shm"):
+                    target.with_name(target.name + journal).unlink(missing_ok=True)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: everything inside commits together, or nothing does."""
+        """A write transaction: everything inside commits together, or nothing does.
+        SQLite failures come out as ``StoreError``."""
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        with self.errors():
+            db.execute("BEGIN IMMEDIATE")
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+            with self.errors():
+                db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:
+                with suppress(sqlite3.Error):  # the failure to report is the first one
+                    db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(describe(self.path, exc)) from exc
             raise
-        db.execute("COMMIT")
         self.commits += 1
 
     def close(self) -> None:
@@ -149,11 +268,11 @@ class Store:
     def due_work(
         db: sqlite3.Connection, now: float, limit: int, kinds: Sequence[str]
     ) -> list[WorkItem]:
-        """Up to ``limit`` items of ``kinds`` due at ``now``, oldest first."""
+        """Up to ``limit`` unleased items of ``kinds`` due at ``now``, oldest first."""
         marks = ", ".join("?" * len(kinds))
         rows = db.execute(
             f"SELECT id, kind, execution, body FROM work WHERE ready <= ? AND kind IN ({marks}) "
-            "ORDER BY ready, id LIMIT ?",
+            "AND owner IS NULL ORDER BY ready, id LIMIT ?",
             (now, *kinds, limit),
         ).fetchall()
         return [WorkItem(r[0], r[1], r[2], loads(r[3])) for r in rows]
@@ -175,7 +294,9 @@ class Store:
     @staticmethod
     def is_due(db: sqlite3.Connection, now: float, kinds: Sequence[str]) -> bool:
         marks = ", ".join("?" * len(kinds))
-        query = f"SELECT 1 FROM work WHERE ready <= ? AND kind IN ({marks}) LIMIT 1"
+        query = (
+            f"SELECT 1 FROM work WHERE ready <= ? AND kind IN ({marks}) AND owner IS NULL LIMIT 1"
+        )
         return db.execute(query, (now, *kinds)).fetchone() is not None
 
     @staticmethod
@@ -193,16 +314,67 @@ class Store:
         )
 
     @staticmethod
-    def release(db: sqlite3.Connection, workers: Sequence[str], now: float) -> int:
-        """Makes the leased work of ``workers`` ready now, and forgets those workers."""
-        released = 0
-        for worker in workers:
-            released += db.execute(
-                "UPDATE work SET ready = ?, owner = NULL WHERE owner = ?", (now, worker)
-            ).rowcount
-            db.execute("DELETE FROM workers WHERE id = ?", (worker,))
-        return released
+    def leased_by(db: sqlite3.Connection, worker: str) -> list[WorkItem]:
+        rows = db.execute("SELECT id, kind, execution, body FROM work WHERE owner = ?", (worker,))
+        return [WorkItem(r[0], r[1], r[2], loads(r[3])) for r in rows]
+
+    @staticmethod
+    def expired(db: sqlite3.Connection, now: float, owner: str) -> list[WorkItem]:
+        """Leased items whose lease ran out, but those of ``owner`` (it knows its own)."""
+        rows = db.execute(
+            "SELECT id, kind, execution, body FROM work WHERE owner IS NOT NULL AND owner != ? "
+            "AND ready <= ?",
+            (owner, now),
+        )
+        return [WorkItem(r[0], r[1], r[2], loads(r[3])) for r in rows]
+
+    @staticmethod
+    def requeue(db: sqlite3.Connection, item: int, ready: float, body: dict[str, Any]) -> None:
+        """Makes a leased item due again at ``ready``, unleased, with a new ``body``."""
+        db.execute(
+            "UPDATE work SET ready = ?, owner = NULL, body = ? WHERE id = ?",
+            (ready, dumps(body), item),
+        )
+
+    @staticmethod
+    def forget(db: sqlite3.Connection, worker: str) -> None:
+        db.execute("DELETE FROM workers WHERE id = ?", (worker,))
 
     @staticmethod
     def workers(db: sqlite3.Connection) -> list[tuple[str, str, int, float]]:
         return [tuple(r) for r in db.execute("SELECT id, host, pid, seen FROM workers")]
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def integrity(db: sqlite3.Connection, quick: bool = False) -> list[str]:
+    """The problems SQLite's ``integrity_check`` (or ``quick_check``) finds; damage
+    too deep for it to list is one problem, SQLite's message."""
+    pragma = "quick_check" if quick else "integrity_check"
+    try:
+        rows = [str(row[0]) for row in db.execute(f"PRAGMA {pragma}")]
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CORRUPT"):
+            return [f"SQLite: {exc}"]
+        raise
+    return [] if rows == ["ok"] else rows
+
+
+def check_file(path: Path, quick: bool = False) -> list[str]:
+    """``integrity`` of the SQLite file ``path`` (which exists), without opening it as a
+    store: a store too damaged to open can still be checked."""
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS)
+    try:
+        with Store.errors_of(path):
+            return integrity(db, quick)
+    finally:
+        db.close()

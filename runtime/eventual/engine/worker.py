@@ -2,55 +2,86 @@
 
 Each round is one write transaction that (1) records the outcomes of handlers that
 finished since the last round, (2) applies due workflow events and declarative starts
-(no user code, so inside the transaction), and (3) leases due task runs and
-deliveries for the thread pool, as many as it has free threads. A step's outcome, the
-workflow's next state and the next task's lease therefore commit together: one commit
-per round, however many steps the round holds.
+(no user code, so inside the transaction; a round stops taking more after
+``ROUND_SECONDS`` so other writers get the lock), and (3) leases due task runs and
+deliveries for handler threads, as many as it has free threads. A step's outcome,
+the workflow's next state and the next task's lease therefore commit together: one
+commit per round, however many steps the round holds.
+
+Handlers run on at most ``threads`` daemon threads; a thread that finishes a run takes
+the next leased one (up to twice ``threads`` are leased, so none waits for a round). A
+handler still running at its timeout (the task step's or task's ``timeout``, else
+``DEFAULT_TIMEOUT``; the subscription's) is abandoned: its run fails with ``Timeout``,
+its thread no longer counts (a new one takes its place) and whatever it reports later
+is ignored. A hung handler therefore never starves the worker, and never keeps its
+process alive.
 
 Crash safety: leased work belongs to this worker until its lease ends; a worker whose
 process is gone (same host, dead pid) or that has not been seen for ``STALE`` seconds
-loses its leases to the next worker that looks, at once. Handlers therefore run at
-least once; workflow steps apply exactly once, because the transaction that applies a
-step also deletes the event it applied, and a late or repeated outcome finds its wait
-handle gone. ``stop`` lets in-flight handlers finish and records them before returning.
+loses its leases to the next worker that looks, at once. A lost run is run again at
+the same attempt up to ``RERUNS`` times (the worker may have been killed from outside:
+at least once); the next loss fails that attempt with ``WorkerLost``, so the retry
+policy decides, as for any failure: a handler that crashes its process (a segfault,
+``os.abort()``) ends FAILED or dead-lettered instead of crashing every worker forever.
+Workflow steps apply exactly once, because the transaction that applies a step also
+deletes the event it applied, and a late or repeated outcome finds its work item or
+wait handle gone. ``stop`` lets in-flight handlers finish (until their timeouts) and
+records them before returning.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import socket
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eventual.context import SubscriptionContext, TaskContext
+from eventual.errors import TIMEOUT
 from eventual.invoke import Outcome, emitter, run_subscription, run_task
+from eventual.status import ExecutionStatus
 
-from .orchestrator import Observer, Orchestrator, meta, timestamp
-from .store import Store, WorkItem
+from .orchestrator import Observer, Orchestrator, Routed, meta, timestamp
+from .store import Store, WorkItem, alive
 
 log = logging.getLogger("eventual.engine")
 
 STALE = 15.0  # seconds without a sign of life before a worker's leases are taken over
 LIVENESS = 2.0  # how often a worker says it is alive and looks for dead ones
 GRACE = 60.0  # lease beyond a handler's own timeout
+DEFAULT_TIMEOUT = 300.0  # the longest a task without a timeout may run
+RERUNS = 2  # a run lost with its worker runs again at the same attempt this many times
+ROUND_SECONDS = 0.25  # workflow steps one transaction applies before committing
+WORKER_LOST = "WorkerLost"
 
 
 @dataclass
 class _Finished:
     item: WorkItem
     outcome: Outcome
-    emitted: list[tuple[str, Any]] = field(default_factory=list)
+    emitted: list[Routed] = field(default_factory=list)
 
 
 @dataclass
 class _Beat:
     item: WorkItem
+
+
+@dataclass(frozen=True, slots=True)
+class _Flight:
+    """A handler run in progress: abandoned at ``deadline`` (``time.monotonic``)."""
+
+    item: WorkItem
+    timeout: float
+    deadline: float
 
 
 class Worker:
@@ -68,9 +99,13 @@ class Worker:
         self.host, self.pid = socket.gethostname(), os.getpid()
         self.id = f"{self.host}/{self.pid}/{uuid.uuid4().hex[:8]}"
         self.rounds = 0
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="eventual-handler")
+        self.abandoned = 0  # handler threads left running past their timeout
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
-        self._running = 0
+        self._lock = threading.Lock()  # guards the four below: handler threads use them too
+        self._inflight: dict[int, _Flight] = {}
+        self._pending: deque[WorkItem] = deque()  # leased, waiting for a free thread
+        self._busy = 0  # handler threads that count against ``threads``
+        self._abandoned: set[int] = set()  # runs whose thread no longer counts
         self._early: list[_Finished | _Beat] = []
         self._next_liveness = 0.0
 
@@ -80,25 +115,24 @@ class Worker:
         self, stop: threading.Event | None = None, until: Callable[[], bool] | None = None
     ) -> None:
         """Works until ``stop`` is set or ``until()`` is true after a round, then lets
-        in-flight handlers finish and records their outcomes."""
+        in-flight handlers finish (or reach their timeouts) and records their outcomes."""
         stop = stop or threading.Event()
-        try:
-            while not stop.is_set():
-                did = self.round(claim=True)
-                if until is not None and until():
-                    break
-                if not did:
-                    self._wait(stop)
-            while self._running:
-                self._wait(stop, forever=True)
-                self.round(claim=False)
-            self._leave()
-        finally:
-            self._pool.shutdown(wait=True)
+        while not stop.is_set():
+            did = self.round(claim=True)
+            if until is not None and until():
+                break
+            if not did:
+                self._wait(self.poll)
+        while self._working():
+            self._wait(self._until_deadline())
+            self.round(claim=False, ending=True)
+        self._leave()
 
-    def round(self, claim: bool) -> bool:
-        """One transaction, when there is something to do; whether it did work."""
-        outcomes = self._drain()
+    def round(self, claim: bool, ending: bool = False) -> bool:
+        """One transaction, when there is something to do; whether it did work.
+        ``ending``: runs of executions that have ended are abandoned, not awaited."""
+        outcomes = self._drain() + self._overdue(ending)
+        self._launch()  # on the threads just freed, while this round commits
         now = self.clock()
         liveness = now >= self._next_liveness
         if not outcomes and not liveness and not (claim and self._due(now)):
@@ -119,38 +153,86 @@ class Worker:
             raise
         self.rounds += 1
         self._notify()
-        self._running += len(leased)
-        for item in leased:
-            self._pool.submit(self._run, item)
+        with self._lock:
+            self._pending.extend(leased)
+        self._launch()
         return bool(outcomes or applied or leased)
 
     def _due(self, now: float) -> bool:
         """Whether work this worker could take now is due (handlers only with a free thread)."""
         kinds = ("wf", "start", "task", "delivery") if self._free() > 0 else ("wf", "start")
-        return Store.is_due(self.store.db, now, kinds)
+        with self.store.errors():
+            return Store.is_due(self.store.db, now, kinds)
 
     def _free(self) -> int:
-        return self.threads * 2 - self._running  # a little queued work keeps threads busy
+        """Runs to lease: a little more than the free threads, so none waits for a round."""
+        with self._lock:
+            return self.threads * 2 - len(self._inflight) - len(self._pending)
 
-    def _wait(self, stop: threading.Event, forever: bool = False) -> None:
-        """Until a handler finishes or it is time to look at the store again."""
-        timeout = None if forever else self.poll
+    def _working(self) -> bool:
+        with self._lock:
+            return bool(self._inflight or self._pending)
+
+    def _wait(self, timeout: float) -> None:
+        """Until a handler reports or ``timeout`` seconds pass."""
         try:
             self._early.append(self._finished.get(timeout=timeout))  # the next round's first
         except queue.Empty:
             return
 
+    def _until_deadline(self) -> float:
+        with self._lock:
+            soonest = min((f.deadline for f in self._inflight.values()), default=0.0)
+        return max(0.0, min(soonest - time.monotonic(), LIVENESS))
+
     def _drain(self) -> list[_Finished | _Beat]:
-        """What handlers reported, in the order they reported it."""
+        """What handlers in flight reported, in order; a report of a run abandoned at
+        its timeout is dropped (that run was settled then)."""
         items, self._early = self._early, []
-        self._running -= sum(isinstance(i, _Finished) for i in items)
         while True:
             try:
-                item = self._finished.get_nowait()
+                items.append(self._finished.get_nowait())
             except queue.Empty:
-                return items
-            items.append(item)
-            self._running -= isinstance(item, _Finished)
+                break
+        with self._lock:
+            kept = [item for item in items if item.item.id in self._inflight]
+            for item in kept:
+                if isinstance(item, _Finished):
+                    del self._inflight[item.item.id]
+        return kept
+
+    def _overdue(self, ending: bool) -> list[_Finished | _Beat]:
+        """Runs past their timeout (and, when ``ending``, runs for ended executions),
+        abandoned: they fail with ``Timeout`` and their thread stops counting."""
+        now = time.monotonic()
+        with self._lock:
+            flights = list(self._inflight.values())
+        late = [f for f in flights if f.deadline <= now]
+        if ending:
+            late += [f for f in flights if now < f.deadline < math.inf and self._ended(f)]
+        abandoned: list[_Finished | _Beat] = []
+        for flight in late:
+            with self._lock:
+                if self._inflight.get(flight.item.id) is not flight:
+                    continue  # it finished meanwhile
+                del self._inflight[flight.item.id]
+                self._abandoned.add(flight.item.id)
+                self._busy -= 1
+            self.abandoned += 1
+            message = f"the handler ran past its timeout of {flight.timeout:g} s"
+            log.warning("work item %s: %s; its thread is abandoned", flight.item.id, message)
+            error = {"error": TIMEOUT, "message": message}
+            abandoned.append(_Finished(flight.item, Outcome(error=error)))
+        return abandoned
+
+    def _ended(self, flight: _Flight) -> bool:
+        if flight.item.kind != "task":
+            return False
+        with self.store.errors():
+            row = self.store.db.execute(
+                "SELECT status FROM executions WHERE id = ?", (flight.item.execution,)
+            ).fetchone()
+        return row is None or row[0] != ExecutionStatus.IN_PROGRESS.value
 
     def _notify(self) -> None:
         observed, self.orchestrator.observed = self.orchestrator.observed, {}
@@ -184,25 +266,24 @@ class Worker:
             return
         if not Store.done(db, item.id):
             return  # settled already: this run was late, after another worker took over
-        service = item.body["service"]
-        for name, payload in finished.emitted:
-            self.orchestrator.publish(db, service, name, payload, validated=True)
-        outcome = finished.outcome
-        if item.kind == "task":
-            self.orchestrator.task_outcome(db, item, outcome.output, outcome.error)
-        else:
-            self.orchestrator.delivery_outcome(db, item, outcome.error)
+        for routed in finished.emitted:
+            self.orchestrator.log_event(db, routed)
+        self.orchestrator.outcome(db, item, finished.outcome.output, finished.outcome.error)
 
     def _apply_due(self, db: Any, now: float) -> int:
-        """Applies due workflow events and declarative starts, up to ``batch``; how many."""
+        """Applies due workflow events and declarative starts, up to ``batch`` or
+        ``ROUND_SECONDS``, whichever comes first; how many."""
         budget = self.batch
+        ends = time.monotonic() + ROUND_SECONDS
         while budget > 0:
             items = Store.due_work(db, now, min(budget, 128), ("wf", "start"))
             if not items:
                 break
-            budget -= len(items)
             for item in items:
                 self._guarded(db, item, self._apply, item)
+                budget -= 1
+                if time.monotonic() >= ends:
+                    return self.batch - budget
         return self.batch - budget
 
     def _apply(self, db: Any, item: WorkItem) -> None:
@@ -222,46 +303,105 @@ class Worker:
             Store.lease(db, item.id, now + self._lease_seconds(item), self.id)
         return items
 
-    def _lease_seconds(self, item: WorkItem) -> float:
+    def _timeout(self, item: WorkItem) -> float:
+        """Seconds the handler of ``item`` may run."""
         service = self.orchestrator.services[item.body["service"]]
         if item.kind == "task":
-            spec = service.tasks[item.body["name"]]
-            return float(spec.get("timeout") or 300) + GRACE
-        return float(service.subscriptions[item.body["subscription"]]["timeout"]) + GRACE
+            timeout = item.body.get("timeout") or service.tasks[item.body["name"]].get("timeout")
+            return float(timeout or DEFAULT_TIMEOUT)
+        return float(service.subscriptions[item.body["subscription"]]["timeout"])
+
+    def _lease_seconds(self, item: WorkItem) -> float:
+        return self._timeout(item) + GRACE
 
     def _liveness(self, db: Any, now: float) -> None:
         Store.seen(db, self.id, self.host, self.pid, now)
         dead = [
             worker for worker, host, pid, seen in Store.workers(db)
-            if worker != self.id and (seen < now - STALE or (host == self.host and not _alive(pid)))
+            if worker != self.id and (seen < now - STALE or (host == self.host and not alive(pid)))
         ]  # fmt: skip
-        if dead:
-            released = Store.release(db, dead, now)
-            log.info("took over %d work items of %d stopped worker(s)", released, len(dead))
+        for worker in dead:
+            lost = Store.leased_by(db, worker)
+            for item in lost:
+                self._guarded(db, item, self._lost, (item, f"its worker {worker} stopped"))
+            Store.forget(db, worker)
+            log.info("took over %d work items of stopped worker %s", len(lost), worker)
+        for item in Store.expired(db, now, self.id):
+            self._guarded(db, item, self._lost, (item, "its lease ran out"))
         self._next_liveness = now + LIVENESS
+
+    def _lost(self, db: Any, lost: tuple[WorkItem, str]) -> None:
+        """A run whose worker is gone: run again at the same attempt, or (past
+        ``RERUNS``) failed with ``WorkerLost``, for its retry policy to decide."""
+        item, why = lost
+        times = int(item.body.get("lost", 0)) + 1
+        if times <= RERUNS:
+            Store.requeue(db, item.id, self.clock(), {**item.body, "lost": times})
+            return
+        Store.done(db, item.id)
+        message = (f"attempt {item.body['attempt']} was lost {times} times ({why}); a handler "
+                   "that crashes its process (a segfault, os.abort()) does this")  # fmt: skip
+        self.orchestrator.outcome(db, item, None, {"error": WORKER_LOST, "message": message})
 
     def _leave(self) -> None:
         with self.store.write() as db:
-            db.execute("DELETE FROM workers WHERE id = ?", (self.id,))
+            Store.forget(db, self.id)
 
     # in a handler thread ---------------------------------------------------------------
 
-    def _run(self, item: WorkItem) -> None:
+    def _launch(self) -> None:
+        """Starts a thread for each waiting run while fewer than ``threads`` count."""
+        while True:
+            with self._lock:
+                if not self._pending or self._busy >= self.threads:
+                    return
+                item = self._begin(self._pending.popleft())
+                self._busy += 1
+            name = f"eventual-handler-{item.id}"
+            threading.Thread(target=self._run, args=(item,), name=name, daemon=True).start()
+
+    def _begin(self, item: WorkItem) -> WorkItem:
+        """Records ``item`` as running from now (under the lock)."""
+        timeout = self._timeout(item)
+        self._inflight[item.id] = _Flight(item, timeout, time.monotonic() + timeout)
+        return item
+
+    def _run(self, first: WorkItem) -> None:
+        """Runs ``first``, then waiting runs, until none waits or this thread was
+        abandoned (its run passed its timeout: another thread took its place)."""
+        item: WorkItem | None = first
+        while item is not None:
+            self._finished.put(self._outcome(item))
+            item = self._next(item)
+
+    def _next(self, done: WorkItem) -> WorkItem | None:
+        with self._lock:
+            if done.id in self._abandoned:
+                self._abandoned.discard(done.id)
+                return None
+            flight = self._inflight.get(done.id)
+            if flight is not None:  # reported: no longer to abandon
+                self._inflight[done.id] = replace(flight, deadline=math.inf)
+            if self._pending:
+                return self._begin(self._pending.popleft())
+            self._busy -= 1
+            return None
+
+    def _outcome(self, item: WorkItem) -> _Finished:
         try:
-            self._finished.put(self._call(item))
-        except Exception as exc:  # an engine bug, not a handler's: the step fails visibly
+            return self._call(item)
+        except BaseException as exc:  # an engine bug, not a handler's: the step fails visibly
             log.exception("work item %s could not run", item.id)
-            self._finished.put(_Finished(item, Outcome(error={"error": "EngineError",
-                                                              "message": str(exc)})))  # fmt: skip
+            return _Finished(item, Outcome(error={"error": "EngineError", "message": str(exc)}))
 
     def _call(self, item: WorkItem) -> _Finished:
         body = item.body
         orchestrator = self.orchestrator
         values = orchestrator.values[body["service"]]
-        emitted: list[tuple[str, Any]] = []
+        emitted: list[Routed] = []
 
         def publish(name: str, payload: Any) -> None:
-            emitted.append((name, values.payload(name, payload)))
+            emitted.append(orchestrator.route(body["service"], name, payload))
 
         now = timestamp(self.clock())
         if item.kind == "task":
@@ -279,13 +419,3 @@ class Worker:
         sub_ctx = SubscriptionContext(event.id, event, now, emitter(subscription["emits"], publish))
         error = run_subscription(values, body["subscription"], event.name, body["payload"], sub_ctx)
         return _Finished(item, Outcome(error=error), emitted)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
