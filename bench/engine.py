@@ -105,6 +105,23 @@ def raw_commit_rate(folder: Path, commits: int = 1000) -> float:
     return commits / elapsed
 
 
+def raw_commit_latencies(folder: Path, commits: int = 300) -> list[float]:
+    """Seconds per single-row commit, one at a time (the latency floor of one step)."""
+    db = sqlite3.connect(fresh(folder / "rawlat.db"), isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, value TEXT)")
+    took = []
+    for _ in range(commits):
+        began = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (value) VALUES ('x')")
+        db.execute("COMMIT")
+        took.append(time.perf_counter() - began)
+    db.close()
+    return took
+
+
 def fresh(path: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -153,6 +170,55 @@ def engine_workflows(service: Any, folder: Path, workflows: int) -> tuple[float,
     return steps / elapsed, commits / steps
 
 
+def engine_latency(service: Any, folder: Path, executions: int, warm: int = 10) -> list[float]:
+    """Seconds from ``start`` to the end of each of ``executions`` runs of ``tenSteps``,
+    one at a time, started from a second connection while a worker already runs (the
+    shape of ``eventualc start`` beside ``eventualc worker``, and of an API call)."""
+    import threading
+
+    from eventual.engine import Engine
+
+    path = fresh(folder / "latency.db")
+    worker = Engine(path, [service], durability="full")
+    ended: dict[str, float] = {}
+    done = threading.Event()
+
+    def observe(execution: str, entries: list[dict[str, Any]]) -> None:
+        if any(e["type"] == "ExecutionSucceeded" for e in entries):
+            ended[execution] = time.perf_counter()
+            done.set()
+
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, kwargs={"stop": stop, "observer": observe})
+    thread.start()
+    client = Engine(path, [service], durability="full")
+    took = []
+    for i in range(warm + executions):
+        done.clear()
+        began = time.perf_counter()
+        execution = client.start("tenSteps", i)
+        while execution not in ended:
+            done.wait(5) or expect(False, "an engine execution (latency)")
+            done.clear()
+        if i >= warm:
+            took.append(ended[execution] - began)
+    stop.set()
+    thread.join()
+    client.close()
+    worker.close()
+    return took
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    """p50, p90 and p99 of ``values``."""
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return at(0.5), at(0.9), at(0.99)
+
+
 def none_in_progress(engine: Any) -> bool:
     query = "SELECT 1 FROM executions WHERE status = 'IN_PROGRESS' LIMIT 1"
     return engine.store.db.execute(query).fetchone() is None
@@ -190,7 +256,7 @@ def expect(condition: bool, what: str) -> None:
 # -- DBOS, in a process of its own ----------------------------------------------------------
 
 
-def dbos_child(path: str, workflows: int) -> None:
+def dbos_child(path: str, workflows: int, latency: int) -> None:
     """Runs in ``python bench/engine.py --dbos-child PATH``: prints a JSON result."""
     import sqlalchemy as sa
     from dbos import DBOS
@@ -221,7 +287,12 @@ def dbos_child(path: str, workflows: int) -> None:
     with engine.connect() as connection:
         synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
         journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
-    result = {"synchronous": synchronous, "journal_mode": journal}
+    result: dict[str, Any] = {"synchronous": synchronous, "journal_mode": journal}
+    for i in range(10 + latency):  # the same shape as the engine's: one at a time, warm
+        began = time.perf_counter()
+        DBOS.start_workflow(ten_steps, i).get_result()
+        if i >= 10:
+            result.setdefault("latency", []).append(time.perf_counter() - began)
     for mode, run in (("sequential", sequential), ("started", started_at_once)):
         writes[0] = 0
         began = time.perf_counter()
@@ -235,7 +306,8 @@ def dbos_child(path: str, workflows: int) -> None:
             "SELECT count(*) FROM workflow_status WHERE status = 'SUCCESS'"
         ).scalar()
     DBOS.destroy()
-    expect(outputs == 2 * workflows * STEPS and ended == 2 * workflows, "DBOS workflows")
+    runs = 2 * workflows + 10 + latency
+    expect(outputs == runs * STEPS and ended == runs, "DBOS workflows")
     print(json.dumps(result))
 
 
@@ -267,10 +339,11 @@ def count_write_commits(sa: Any, engine: Any) -> list[int]:
     return writes
 
 
-def run_dbos(folder: Path, workflows: int) -> dict[str, Any]:
+def run_dbos(folder: Path, workflows: int, latency: int) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--dbos-child", str(fresh(folder / "dbos.db")),
-         "--workflows", str(workflows)], capture_output=True, text=True,
+         "--workflows", str(workflows), "--latency", str(latency)], capture_output=True,
+        text=True,
     )  # fmt: skip
     if out.returncode != 0:
         print(out.stderr, file=sys.stderr, end="")
@@ -312,6 +385,27 @@ def report(figures: dict[str, Best], dbos: dict[str, Any], runs: int) -> None:
         print(f"{name:<48} {shown:>10}  {mark}")
 
 
+def report_latency(samples: dict[str, list[float]]) -> None:
+    """p50/p90/p99 per execution and per step (ms), the floor beside, then the targets."""
+    print(f"\nlatency, one execution of {STEPS} sequential no-op steps at a time, warm worker "
+          f"({len(samples['engine'])} executions per contender):")  # fmt: skip
+    print(f"{'':<34} {'p50':>8} {'p90':>8} {'p99':>8}   ms")
+    rows = [("raw SQLite commit (floor)", samples["commit"], 1)]
+    rows += [(f"{who}, per execution", samples[who], 1) for who in ("engine", "dbos")]
+    rows += [(f"{who}, per step", samples[who], STEPS) for who in ("engine", "dbos")]
+    for name, values, per in rows:
+        p50, p90, p99 = (1000 * v / per for v in percentiles(values))
+        print(f"{name:<34} {p50:>8.2f} {p90:>8.2f} {p99:>8.2f}")
+    commit = percentiles(samples["commit"])[0] * 1000
+    step = percentiles(samples["engine"])[0] * 1000 / STEPS
+    dbos = percentiles(samples["dbos"])[0] * 1000 / STEPS
+    bound = 2 * commit + 0.5
+    print(f"{'engine p50 per step <= 2 x commit + 0.5 ms':<48} {step:>7.2f} <= {bound:.2f}  "
+          f"{verdict(step <= bound)}")  # fmt: skip
+    print(f"{'engine p50 per step <= DBOS p50 per step':<48} {step:>7.2f} <= {dbos:.2f}  "
+          f"{verdict(step <= dbos)}")  # fmt: skip
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -321,11 +415,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workflows", type=int, default=200)
     parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--latency", type=int, default=100, help="executions timed one by one")
     parser.add_argument("--dir", type=Path, default=None, help="where the stores go")
     parser.add_argument("--dbos-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dbos_child:
-        dbos_child(args.dbos_child, args.workflows)
+        dbos_child(args.dbos_child, args.workflows, args.latency)
         return
     spec = importlib.util.find_spec("dbos")
     if spec is None or not importlib.metadata.version("dbos").startswith("3."):
@@ -338,7 +433,10 @@ def main() -> None:
                  "fan-out deliveries/s, once published", "dbos steps/s, sequential",
                  "dbos steps/s, started", "dbos write commits/step"]  # fmt: skip
         figures = {name: Best([]) for name in names}
+        samples: dict[str, list[float]] = {"commit": [], "engine": [], "dbos": []}
         for _ in range(args.runs):
+            samples["commit"] += raw_commit_latencies(folder)
+            samples["engine"] += engine_latency(service, folder, args.latency)
             figures["raw commits/s"].add(raw_commit_rate(folder))
             steps, commits = engine_workflows(service, folder, args.workflows)
             figures["engine steps/s"].add(steps)
@@ -346,11 +444,13 @@ def main() -> None:
             total, once = engine_fanout(service, folder, args.events)
             figures["fan-out deliveries/s"].add(total)
             figures["fan-out deliveries/s, once published"].add(once)
-            dbos = run_dbos(folder, args.workflows)
+            dbos = run_dbos(folder, args.workflows, args.latency)
+            samples["dbos"] += dbos["latency"]
             figures["dbos steps/s, sequential"].add(dbos["sequential"])
             figures["dbos steps/s, started"].add(dbos["started"])
             figures["dbos write commits/step"].add(dbos["sequential_commits"])
         report(figures, dbos, args.runs)
+        report_latency(samples)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Names: a workflow is ``name`` or ``service.name``; an event ``Name`` or
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,9 +29,11 @@ from eventual.status import ExecutionStatus
 
 from .orchestrator import Observer, Orchestrator, delivery_kind, timestamp
 from .store import Store, StoreError
+from .wake import notify
 from .worker import Worker
 
 DEFAULT_PATH = Path(".eventual") / "local.db"
+_HOST = socket.gethostname()
 
 __all__ = [
     "DEFAULT_PATH", "DeadLetterView", "Engine", "EngineError", "ExecutionView", "StoreError",
@@ -147,6 +150,7 @@ class Engine:
             raise EngineError(f"input of {bare}: {exc}") from exc
         with self.store.write() as db:
             execution, _ = self.orchestrator.start(db, service, bare, input, name)
+        self._wake_workers()
         return execution
 
     def publish(self, event: str, payload: Any = None) -> str:
@@ -154,9 +158,11 @@ class Engine:
         service, bare = self.event(event)
         try:
             with self.store.write() as db:
-                return self.orchestrator.publish(db, service, bare, payload)
+                event_id = self.orchestrator.publish(db, service, bare, payload)
         except PayloadInvalid as exc:
             raise EngineError(f"payload of {bare}: {exc}") from exc
+        self._wake_workers()
+        return event_id
 
     def signal(self, execution: str, signal: str, payload: Any = None) -> None:
         view = self.execution(execution)
@@ -182,6 +188,13 @@ class Engine:
             raise EngineError(f"execution {view.id} has ended ({view.status.value})")
         with self.store.write() as db:
             Store.add_work(db, "wf", view.id, self.orchestrator.clock(), event)
+        self._wake_workers()
+
+    def _wake_workers(self) -> None:
+        """Tells the live workers of this host that work was committed (a hint: see
+        ``wake``)."""
+        rows = self.store.db.execute("SELECT id FROM workers WHERE host = ?", (_HOST,))
+        notify(row[0] for row in rows)
 
     def _definition(self, execution: str) -> dict[str, Any]:
         row = self.store.db.execute(
@@ -275,6 +288,7 @@ class Engine:
                 kind = delivery_kind(self.services[service], subscription)
                 Store.add_work(db, kind, None, self.orchestrator.clock(), body)
                 db.execute("DELETE FROM dead_letters WHERE id = ?", (dead,))
+        self._wake_workers()
         return len(rows)
 
     # work --------------------------------------------------------------------------------

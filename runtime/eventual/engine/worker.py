@@ -33,12 +33,17 @@ from eventual.invoke import Outcome, emitter, run_subscription, run_task
 
 from .orchestrator import Observer, Orchestrator, meta, timestamp
 from .store import Store, WorkItem
+from .wake import Wakeup
 
 log = logging.getLogger("eventual.engine")
 
 STALE = 15.0  # seconds without a sign of life before a worker's leases are taken over
 LIVENESS = 2.0  # how often a worker says it is alive and looks for dead ones
 GRACE = 60.0  # lease beyond a handler's own timeout
+# An idle worker's fallback look at the store, for work whose wake-up was lost (or on a
+# platform without wake-ups): from BUSY_POLL after work, doubling to IDLE_POLL.
+BUSY_POLL = 0.002
+IDLE_POLL = 0.25
 
 
 @dataclass
@@ -56,7 +61,7 @@ class _Beat:
 class Worker:
     def __init__(
         self, store: Store, orchestrator: Orchestrator, threads: int = 8, batch: int = 512,
-        observer: Observer | None = None, poll: float = 0.05,
+        observer: Observer | None = None, poll: float = IDLE_POLL,
     ) -> None:  # fmt: skip
         self.store = store
         self.orchestrator = orchestrator
@@ -71,8 +76,9 @@ class Worker:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="eventual-handler")
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
         self._running = 0
-        self._early: list[_Finished | _Beat] = []
         self._next_liveness = 0.0
+        self._wake = Wakeup(self.id)
+        self._idle = BUSY_POLL
 
     # the loop ----------------------------------------------------------------------------
 
@@ -87,14 +93,17 @@ class Worker:
                 did = self.round(claim=True)
                 if until is not None and until():
                     break
-                if not did:
-                    self._wait(stop)
+                if did:
+                    self._idle = BUSY_POLL
+                else:
+                    self._wait()
             while self._running:
-                self._wait(stop, forever=True)
+                self._wait(forever=True)
                 self.round(claim=False)
             self._leave()
         finally:
             self._pool.shutdown(wait=True)
+            self._wake.close()
 
     def round(self, claim: bool) -> bool:
         """One transaction, when there is something to do; whether it did work."""
@@ -113,7 +122,8 @@ class Worker:
                     self._liveness(db, now)
                 if claim:
                     applied = self._apply_due(db, now)
-                    leased = self._lease(db, now)
+                    # what this round scheduled is due by now: lease it in this commit
+                    leased = self._lease(db, max(now, self.clock()))
         except BaseException:
             self.orchestrator.observed.clear()
             raise
@@ -132,18 +142,23 @@ class Worker:
     def _free(self) -> int:
         return self.threads * 2 - self._running  # a little queued work keeps threads busy
 
-    def _wait(self, stop: threading.Event, forever: bool = False) -> None:
-        """Until a handler finishes or it is time to look at the store again."""
-        timeout = None if forever else self.poll
-        try:
-            self._early.append(self._finished.get(timeout=timeout))  # the next round's first
-        except queue.Empty:
+    def _wait(self, forever: bool = False) -> None:
+        """Until a handler finishes, another process commits work, the next timer is
+        due, or (a fallback that doubles while nothing happens) the store should be
+        looked at again."""
+        if forever:
+            self._wake.wait(None)
             return
+        timeout = self._idle
+        due = Store.next_due(self.store.db)
+        if due is not None:
+            timeout = min(timeout, max(0.0, due - self.clock()))
+        if not self._wake.wait(timeout):
+            self._idle = min(self._idle * 2, self.poll if self._wake.listening else BUSY_POLL * 25)
 
     def _drain(self) -> list[_Finished | _Beat]:
         """What handlers reported, in the order they reported it."""
-        items, self._early = self._early, []
-        self._running -= sum(isinstance(i, _Finished) for i in items)
+        items: list[_Finished | _Beat] = []
         while True:
             try:
                 item = self._finished.get_nowait()
@@ -248,11 +263,15 @@ class Worker:
 
     def _run(self, item: WorkItem) -> None:
         try:
-            self._finished.put(self._call(item))
+            self._report(self._call(item))
         except Exception as exc:  # an engine bug, not a handler's: the step fails visibly
             log.exception("work item %s could not run", item.id)
-            self._finished.put(_Finished(item, Outcome(error={"error": "EngineError",
-                                                              "message": str(exc)})))  # fmt: skip
+            self._report(_Finished(item, Outcome(error={"error": "EngineError",
+                                                        "message": str(exc)})))  # fmt: skip
+
+    def _report(self, finished: _Finished | _Beat) -> None:
+        self._finished.put(finished)
+        self._wake.poke()
 
     def _call(self, item: WorkItem) -> _Finished:
         body = item.body
@@ -271,7 +290,7 @@ class Worker:
                 execution_id=execution, attempt=attempt,
                 idempotency_key=f"{execution}/{body['handle']}/{attempt}", now=now,
                 emitter=emitter(spec["emits"], publish),
-                beat=lambda: self._finished.put(_Beat(item)) if spec.get("heartbeat") else None,
+                beat=lambda: self._report(_Beat(item)) if spec.get("heartbeat") else None,
             )  # fmt: skip
             return _Finished(item, run_task(values, body["name"], body["input"], ctx), emitted)
         subscription = values.service.subscriptions[body["subscription"]]
