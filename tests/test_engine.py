@@ -399,3 +399,27 @@ def test_two_engines_in_threads_advance_each_execution_once(flows: Service, tmp_
 
 def _kinds(history: list[dict[str, Any]]) -> list[str]:
     return [json.dumps([h["type"], h.get("step")]) for h in history]
+
+
+def test_executions_page_by_cursor_newest_first(flows: Service, tmp_path: Path) -> None:
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    engine = virtual.engine
+    ids = []
+    for i in range(7):
+        virtual.clock.now = float(i // 2)  # pairs share a start time: the id breaks the tie
+        ids.append(engine.start("sum", [i]))
+    everything = [e.id for e in engine.executions()]
+    pages, after = [], None
+    while True:
+        page = engine.executions(limit=3, after=after)
+        if not page:
+            break
+        pages.append([e.id for e in page])
+        after = page[-1].id
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert sum(pages, []) == everything and sorted(everything) == sorted(ids)
+    plan = engine.store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM executions WHERE status = 'IN_PROGRESS' "
+        "ORDER BY started DESC, id DESC LIMIT 3"
+    ).fetchall()
+    assert "executions_by_status" in str(plan) and "TEMP B-TREE" not in str(plan)

@@ -226,20 +226,31 @@ class Engine:
         return _execution(rows[0])
 
     def executions(
-        self, workflow: str | None = None, status: str | None = None
-    ) -> list[ExecutionView]:
-        """Executions, newest first, optionally of one workflow and/or status."""
-        where, args = [], []
+        self, workflow: str | None = None, status: str | None = None,
+        limit: int | None = None, after: str | None = None,
+    ) -> list[ExecutionView]:  # fmt: skip
+        """Executions, newest first, optionally of one workflow and/or status; at most
+        ``limit``, those after execution id ``after`` in that order (the last of the
+        previous page: a cursor on the index, so a page costs the same however large
+        the store is)."""
+        where: list[str] = []
+        args: list[Any] = []
         if workflow is not None:
             where.append("workflow = ?")
             args.append(workflow.rpartition(".")[2])
         if status is not None:
             where.append("status = ?")
             args.append(status.upper())
+        if after is not None:
+            where.append("(started, id) < ((SELECT started FROM executions WHERE id = ?), ?)")
+            args += [after, after]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        rows = self.store.db.execute(
-            f"SELECT {_EXECUTION_COLUMNS} FROM executions{clause} ORDER BY started DESC", args
-        )
+        if limit is not None:
+            clause += " ORDER BY started DESC, id DESC LIMIT ?"
+            args.append(limit)
+        else:
+            clause += " ORDER BY started DESC, id DESC"
+        rows = self.store.db.execute(f"SELECT {_EXECUTION_COLUMNS} FROM executions{clause}", args)
         return [_execution(row) for row in rows]
 
     def history(self, ref: str) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from eventual.state import dumps, loads
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: executions indexed by start time, for lists that page
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS executions (
     history INTEGER NOT NULL DEFAULT 0, UNIQUE (service, workflow, name));
 CREATE INDEX IF NOT EXISTS executions_by_name ON executions (name);
 CREATE INDEX IF NOT EXISTS executions_by_parent ON executions (parent, parent_handle);
+CREATE INDEX IF NOT EXISTS executions_by_started ON executions (started, id);
+CREATE INDEX IF NOT EXISTS executions_by_workflow ON executions (workflow, started, id);
+CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status, started, id);
 CREATE TABLE IF NOT EXISTS history (
     execution TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
     PRIMARY KEY (execution, seq)) WITHOUT ROWID;
@@ -110,6 +113,9 @@ class Store:
                     raise StoreError(
                         f"{self.path} was written by a newer eventual (schema {row[0]})"
                     )
+                elif int(row[0]) < SCHEMA_VERSION:  # what changed was added above
+                    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'",
+                               (str(SCHEMA_VERSION),))  # fmt: skip
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not an eventual store: {exc}") from exc
 
