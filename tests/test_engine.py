@@ -423,3 +423,29 @@ def test_executions_page_by_cursor_newest_first(flows: Service, tmp_path: Path) 
         "ORDER BY started DESC, id DESC LIMIT 3"
     ).fetchall()
     assert "executions_by_status" in str(plan) and "TEMP B-TREE" not in str(plan)
+
+
+def test_a_rolled_back_step_is_applied_again_from_the_stored_state(
+    flows: Service, tmp_path: Path
+) -> None:
+    """The orchestrator keeps the states it wrote parsed in memory; a step whose
+    transaction rolls back must not leave its changes there."""
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    engine = virtual.engine
+    execution = engine.start("saga", 2)
+    virtual.tick(1)  # both tasks done, waiting for the signal
+    waiting = engine.store.db.execute(
+        "SELECT state FROM executions WHERE id = ?", (execution,)
+    ).fetchone()[0]
+    with pytest.raises(RuntimeError), engine.store.write() as db:
+        engine.orchestrator.apply(db, execution, {"op": "signal", "name": "go", "payload": False})
+        raise RuntimeError("the commit never happens")
+    stored = engine.store.db.execute(
+        "SELECT state FROM executions WHERE id = ?", (execution,)
+    ).fetchone()[0]
+    assert stored == waiting
+    engine.signal(execution, "go", True)
+    virtual.tick(1)
+    view = engine.execution(execution)
+    assert (view.status, view.error) == (ExecutionStatus.SUCCEEDED, None)
+    assert [h["type"] for h in engine.history(execution)].count("SignalReceived") == 1
