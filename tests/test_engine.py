@@ -421,7 +421,8 @@ def test_executions_page_by_cursor_newest_first(flows: Service, tmp_path: Path) 
         pages.append([e.id for e in page])
         after = page[-1].id
     assert [len(p) for p in pages] == [3, 3, 1]
-    assert sum(pages, []) == everything and sorted(everything) == sorted(ids)
+    assert [i for page in pages for i in page] == everything
+    assert sorted(everything) == sorted(ids)
     plan = engine.store.db.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM executions WHERE status = 'IN_PROGRESS' "
         "ORDER BY started DESC, id DESC LIMIT 3"
