@@ -246,7 +246,11 @@ def test_subscriptions_dead_letters_and_declarative_starts(flows: Service, tmp_p
         ("onBig", "Big", {"amount": 5000}, {"error": "TooBig", "message": "5000.0 is too big"}, 2)
     ]
     sums = engine.executions(workflow="sum")
-    assert sorted(e.name for e in sums) == ["big-50", "big-500", "big-5000"]  # the payload as published
+    assert sorted(e.name for e in sums) == [
+        "big-50",
+        "big-500",
+        "big-5000",
+    ]  # the payload as published
     assert all(e.status is ExecutionStatus.SUCCEEDED for e in sums)
     on_big = importlib.import_module(f"{flows.package}.handlers.on_big")
     assert sorted(on_big.SEEN) == [500, 500, 5000, 5000]  # filter > 100; 5000 tried twice
@@ -399,3 +403,84 @@ def test_two_engines_in_threads_advance_each_execution_once(flows: Service, tmp_
 
 def _kinds(history: list[dict[str, Any]]) -> list[str]:
     return [json.dumps([h["type"], h.get("step")]) for h in history]
+
+
+def test_executions_page_by_cursor_newest_first(flows: Service, tmp_path: Path) -> None:
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    engine = virtual.engine
+    ids = []
+    for i in range(7):
+        virtual.clock.now = float(i // 2)  # pairs share a start time: the id breaks the tie
+        ids.append(engine.start("sum", [i]))
+    everything = [e.id for e in engine.executions()]
+    pages, after = [], None
+    while True:
+        page = engine.executions(limit=3, after=after)
+        if not page:
+            break
+        pages.append([e.id for e in page])
+        after = page[-1].id
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [i for page in pages for i in page] == everything
+    assert sorted(everything) == sorted(ids)
+    plan = engine.store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM executions WHERE status = 'IN_PROGRESS' "
+        "ORDER BY started DESC, id DESC LIMIT 3"
+    ).fetchall()
+    assert "executions_by_status" in str(plan) and "TEMP B-TREE" not in str(plan)
+
+
+def test_a_rolled_back_step_is_applied_again_from_the_stored_state(
+    flows: Service, tmp_path: Path
+) -> None:
+    """The orchestrator keeps the states it wrote parsed in memory; a step whose
+    transaction rolls back must not leave its changes there."""
+    virtual = VirtualEngine(flows, tmp_path / "e.db")
+    engine = virtual.engine
+    execution = engine.start("saga", 2)
+    virtual.tick(1)  # both tasks done, waiting for the signal
+    waiting = engine.store.db.execute(
+        "SELECT state FROM executions WHERE id = ?", (execution,)
+    ).fetchone()[0]
+    with pytest.raises(RuntimeError), engine.store.write() as db:
+        engine.orchestrator.apply(db, execution, {"op": "signal", "name": "go", "payload": False})
+        raise RuntimeError("the commit never happens")
+    stored = engine.store.db.execute(
+        "SELECT state FROM executions WHERE id = ?", (execution,)
+    ).fetchone()[0]
+    assert stored == waiting
+    engine.signal(execution, "go", True)
+    virtual.tick(1)
+    view = engine.execution(execution)
+    assert (view.status, view.error) == (ExecutionStatus.SUCCEEDED, None)
+    assert [h["type"] for h in engine.history(execution)].count("SignalReceived") == 1
+
+
+def test_a_waiting_worker_is_woken_by_a_start_from_another_connection(
+    flows: Service, tmp_path: Path
+) -> None:
+    """A worker idle in a long wait sees a start committed elsewhere at once: the start
+    wakes it (see ``eventual.engine.wake``), it does not wait for its next look."""
+    from eventual.engine.worker import Worker
+
+    worker_side = Engine(tmp_path / "e.db", [flows])
+    worker = Worker(worker_side.store, worker_side.orchestrator, threads=2, poll=30.0)
+    worker._idle = 30.0  # already idle for long: the next look is 30 s away
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, kwargs={"stop": stop})
+    thread.start()
+    try:
+        client = Engine(tmp_path / "e.db", [flows])
+        deadline = threading.Event()
+        while not client.store.db.execute("SELECT 1 FROM workers").fetchone():
+            deadline.wait(0.01)  # the worker has registered (its first round)
+        deadline.wait(0.2)  # and is waiting
+        execution = client.start("sum", [1, 2])
+        for _ in range(200):  # 10 s at most, a third of the worker's idle wait
+            if client.finished(execution):
+                break
+            deadline.wait(0.05)
+        assert client.execution(execution).status is ExecutionStatus.SUCCEEDED
+    finally:
+        stop.set()
+        thread.join()

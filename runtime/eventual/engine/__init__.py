@@ -13,6 +13,7 @@ Names: a workflow is ``name`` or ``service.name``; an event ``Name`` or
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,9 +29,11 @@ from eventual.status import ExecutionStatus
 
 from .orchestrator import Observer, Orchestrator, delivery_kind, timestamp
 from .store import Store, StoreError
+from .wake import notify
 from .worker import Worker
 
 DEFAULT_PATH = Path(".eventual") / "local.db"
+_HOST = socket.gethostname()
 
 __all__ = [
     "DEFAULT_PATH", "DeadLetterView", "Engine", "EngineError", "ExecutionView", "StoreError",
@@ -152,6 +155,7 @@ class Engine:
             raise EngineError(f"input of {bare}: {exc}") from exc
         with self.store.write() as db:
             execution, _ = self.orchestrator.start(db, service, bare, input, name)
+        self._wake_workers()
         return execution
 
     def publish(self, event: str, payload: Any = None) -> str:
@@ -162,7 +166,9 @@ class Engine:
         except PayloadInvalid as exc:
             raise EngineError(f"payload of {bare}: {exc}") from exc
         with self.store.write() as db:
-            return self.orchestrator.log_event(db, routed)
+            event_id = self.orchestrator.log_event(db, routed)
+        self._wake_workers()
+        return event_id
 
     def signal(self, execution: str, signal: str, payload: Any = None) -> None:
         view = self.execution(execution)
@@ -188,6 +194,16 @@ class Engine:
             raise EngineError(f"execution {view.id} has ended ({view.status.value})")
         with self.store.write() as db:
             Store.add_work(db, "wf", view.id, self.orchestrator.clock(), event)
+        self._wake_workers()
+
+    def _wake_workers(self) -> None:
+        """Tells the live workers of this host that work was committed (a hint: see
+        ``wake``)."""
+        try:
+            rows = self._read("SELECT id FROM workers WHERE host = ?", (_HOST,))
+        except StoreError:  # the request is committed; a worker still finds it by polling
+            return
+        notify(row[0] for row in rows)
 
     def _definition(self, execution: str) -> dict[str, Any]:
         rows = self._read(
@@ -218,20 +234,31 @@ class Engine:
         return _execution(rows[0])
 
     def executions(
-        self, workflow: str | None = None, status: str | None = None
-    ) -> list[ExecutionView]:
-        """Executions, newest first, optionally of one workflow and/or status."""
-        where, args = [], []
+        self, workflow: str | None = None, status: str | None = None,
+        limit: int | None = None, after: str | None = None,
+    ) -> list[ExecutionView]:  # fmt: skip
+        """Executions, newest first, optionally of one workflow and/or status; at most
+        ``limit``, those after execution id ``after`` in that order (the last of the
+        previous page: a cursor on the index, so a page costs the same however large
+        the store is)."""
+        where: list[str] = []
+        args: list[Any] = []
         if workflow is not None:
             where.append("workflow = ?")
             args.append(workflow.rpartition(".")[2])
         if status is not None:
             where.append("status = ?")
             args.append(status.upper())
+        if after is not None:
+            where.append("(started, id) < ((SELECT started FROM executions WHERE id = ?), ?)")
+            args += [after, after]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        rows = self._read(
-            f"SELECT {_EXECUTION_COLUMNS} FROM executions{clause} ORDER BY started DESC", args
-        )
+        if limit is not None:
+            clause += " ORDER BY started DESC, id DESC LIMIT ?"
+            args.append(limit)
+        else:
+            clause += " ORDER BY started DESC, id DESC"
+        rows = self._read(f"SELECT {_EXECUTION_COLUMNS} FROM executions{clause}", args)
         return [_execution(row) for row in rows]
 
     def history(self, ref: str) -> list[dict[str, Any]]:
@@ -280,6 +307,7 @@ class Engine:
                 kind = delivery_kind(self.services[service], subscription)
                 Store.add_work(db, kind, None, self.orchestrator.clock(), body)
                 db.execute("DELETE FROM dead_letters WHERE id = ?", (dead,))
+        self._wake_workers()
         return len(rows)
 
     # work --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import json
 import random
 import sqlite3
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from .store import Store, WorkItem
 Observer = Callable[[str, list[dict[str, Any]]], None]
 
 _IN_PROGRESS = ExecutionStatus.IN_PROGRESS.value
+_KEPT_STATES = 4096  # executions whose state stays parsed in memory between steps
 
 
 def timestamp(seconds: float) -> datetime:
@@ -48,6 +50,10 @@ class Orchestrator:
         self.clock = clock
         self.rng = random.Random()
         self._interpreters: dict[tuple[str, str], Interpreter] = {}
+        # The states this orchestrator wrote last, with their text: an execution whose
+        # stored text is still that one needs no parsing (another worker's write, or a
+        # rolled-back transaction, changes the text, and the state is read again).
+        self._states: OrderedDict[str, tuple[str, ExecutionState]] = OrderedDict()
         self.observed: dict[str, list[dict[str, Any]]] = {}  # new history, this transaction
 
     def registered(self, db: sqlite3.Connection) -> bool:
@@ -150,26 +156,43 @@ class Orchestrator:
             state.depth = self._depth(db, parent)
             commands = interp.begin(state, now)
         else:
-            state = load_state(text)
+            state = self._state(execution, text)
             commands = interp.apply(state, event, now)
         self._record_history(db, execution, seen, state.history)
         for command in commands:
             self._carry_out(db, interp, state, service, command)
+        text = dump_state(state)
         db.execute(
             "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
             "history = ? WHERE id = ?",
-            (dump_state(state), state.status.value, dumps(state.result),
+            (text, state.status.value, dumps(state.result),
              None if state.error is None else dumps(state.error),
              None if state.status is ExecutionStatus.IN_PROGRESS else self.clock(),
              seen + len(state.history), execution),
         )  # fmt: skip
-        if state.status is not ExecutionStatus.IN_PROGRESS:
+        if state.status is ExecutionStatus.IN_PROGRESS:
+            self._keep(execution, text, state)
+        else:
             # Pending timers and queued events of a finished execution can do nothing.
             db.execute("DELETE FROM work WHERE execution = ? AND owner IS NULL", (execution,))
             if parent is not None:
                 body = {"op": "child", "handle": handle, "result": state.result,
                         "error": state.error}  # fmt: skip
                 Store.add_work(db, "wf", parent, self.clock(), body)
+
+    def _state(self, execution: str, text: str) -> ExecutionState:
+        """The state stored as ``text``: the one kept in memory when it is the same
+        (taken out while it is changed: a failure leaves nothing behind), else parsed."""
+        kept = self._states.pop(execution, None)
+        if kept is not None and kept[0] == text:
+            kept[1].history = []
+            return kept[1]
+        return load_state(text)
+
+    def _keep(self, execution: str, text: str, state: ExecutionState) -> None:
+        self._states[execution] = (text, state)
+        if len(self._states) > _KEPT_STATES:
+            self._states.popitem(last=False)
 
     def _record_history(
         self, db: sqlite3.Connection, execution: str, seen: int, entries: list[dict[str, Any]]

@@ -32,7 +32,7 @@ from typing import Any
 
 from eventual.state import dumps, loads
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: executions indexed by start time, for lists that page
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS executions (
     history INTEGER NOT NULL DEFAULT 0, UNIQUE (service, workflow, name));
 CREATE INDEX IF NOT EXISTS executions_by_name ON executions (name);
 CREATE INDEX IF NOT EXISTS executions_by_parent ON executions (parent, parent_handle);
+CREATE INDEX IF NOT EXISTS executions_by_started ON executions (started, id);
+CREATE INDEX IF NOT EXISTS executions_by_workflow ON executions (workflow, started, id);
+CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status, started, id);
 CREATE TABLE IF NOT EXISTS history (
     execution TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
     PRIMARY KEY (execution, seq)) WITHOUT ROWID;
@@ -172,6 +175,8 @@ class Store:
             raise StoreError(f"{self.path} is not an eventual store (no schema version)")
         if int(row[0]) > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer eventual (schema {row[0]})")
+        if int(row[0]) < SCHEMA_VERSION:  # an older store: what is new is added
+            self._migrate()
         if self.unclean():
             problems = self.check(quick=True)
             if problems:
@@ -182,7 +187,7 @@ class Store:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     def unclean(self) -> bool:
         """Whether a worker on this host died without leaving (its pid is gone)."""

@@ -16,6 +16,11 @@ its thread no longer counts (a new one takes its place) and whatever it reports 
 is ignored. A hung handler therefore never starves the worker, and never keeps its
 process alive.
 
+Waiting: between rounds the worker sleeps until a handler reports, another process
+commits work for it (``wake``), a timer or a handler's deadline falls due, or a
+fallback look at the store that backs off from ``BUSY_POLL`` to ``poll`` while nothing
+happens.
+
 Crash safety: leased work belongs to this worker until its lease ends; a worker whose
 process is gone (same host, dead pid) or that has not been seen for ``STALE`` seconds
 loses its leases to the next worker that looks, at once. A lost run is run again at
@@ -51,6 +56,7 @@ from eventual.status import ExecutionStatus
 
 from .orchestrator import Observer, Orchestrator, Routed, meta, timestamp
 from .store import Store, WorkItem, alive
+from .wake import Wakeup
 
 log = logging.getLogger("eventual.engine")
 
@@ -61,6 +67,10 @@ DEFAULT_TIMEOUT = 300.0  # the longest a task without a timeout may run
 RERUNS = 2  # a run lost with its worker runs again at the same attempt this many times
 ROUND_SECONDS = 0.25  # workflow steps one transaction applies before committing
 WORKER_LOST = "WorkerLost"
+# An idle worker's fallback look at the store, for work whose wake-up was lost (or on a
+# platform without wake-ups): from BUSY_POLL after work, doubling to IDLE_POLL.
+BUSY_POLL = 0.002
+IDLE_POLL = 0.25
 
 
 @dataclass
@@ -87,7 +97,7 @@ class _Flight:
 class Worker:
     def __init__(
         self, store: Store, orchestrator: Orchestrator, threads: int = 8, batch: int = 512,
-        observer: Observer | None = None, poll: float = 0.05,
+        observer: Observer | None = None, poll: float = IDLE_POLL,
     ) -> None:  # fmt: skip
         self.store = store
         self.orchestrator = orchestrator
@@ -106,7 +116,8 @@ class Worker:
         self._pending: deque[WorkItem] = deque()  # leased, waiting for a free thread
         self._busy = 0  # handler threads that count against ``threads``
         self._abandoned: set[int] = set()  # runs whose thread no longer counts
-        self._early: list[_Finished | _Beat] = []
+        self._wake = Wakeup(self.id)
+        self._idle = BUSY_POLL
         self._next_liveness = 0.0
 
     # the loop ----------------------------------------------------------------------------
@@ -117,16 +128,21 @@ class Worker:
         """Works until ``stop`` is set or ``until()`` is true after a round, then lets
         in-flight handlers finish (or reach their timeouts) and records their outcomes."""
         stop = stop or threading.Event()
-        while not stop.is_set():
-            did = self.round(claim=True)
-            if until is not None and until():
-                break
-            if not did:
-                self._wait(self.poll)
-        while self._working():
-            self._wait(self._until_deadline())
-            self.round(claim=False, ending=True)
-        self._leave()
+        try:
+            while not stop.is_set():
+                did = self.round(claim=True)
+                if until is not None and until():
+                    break
+                if did:
+                    self._idle = BUSY_POLL
+                else:
+                    self._wait()
+            while self._working():
+                self._wake.wait(self._until_deadline())
+                self.round(claim=False, ending=True)
+            self._leave()
+        finally:
+            self._wake.close()
 
     def round(self, claim: bool, ending: bool = False) -> bool:
         """One transaction, when there is something to do; whether it did work.
@@ -147,7 +163,8 @@ class Worker:
                     self._liveness(db, now)
                 if claim:
                     applied = self._apply_due(db, now)
-                    leased = self._lease(db, now)
+                    # what this round scheduled is due by now: lease it in this commit
+                    leased = self._lease(db, max(now, self.clock()))
         except BaseException:
             self.orchestrator.observed.clear()
             raise
@@ -173,12 +190,19 @@ class Worker:
         with self._lock:
             return bool(self._inflight or self._pending)
 
-    def _wait(self, timeout: float) -> None:
-        """Until a handler reports or ``timeout`` seconds pass."""
-        try:
-            self._early.append(self._finished.get(timeout=timeout))  # the next round's first
-        except queue.Empty:
-            return
+    def _wait(self) -> None:
+        """Until a handler reports, another process commits work, the next timer or
+        handler deadline is due, or (a fallback that doubles while nothing happens) the
+        store should be looked at again."""
+        timeout = self._idle
+        with self.store.errors():
+            due = Store.next_due(self.store.db)
+        if due is not None:
+            timeout = min(timeout, max(0.0, due - self.clock()))
+        if self._working():
+            timeout = min(timeout, self._until_deadline())
+        if not self._wake.wait(timeout):
+            self._idle = min(self._idle * 2, self.poll if self._wake.listening else 0.05)
 
     def _until_deadline(self) -> float:
         with self._lock:
@@ -188,7 +212,7 @@ class Worker:
     def _drain(self) -> list[_Finished | _Beat]:
         """What handlers in flight reported, in order; a report of a run abandoned at
         its timeout is dropped (that run was settled then)."""
-        items, self._early = self._early, []
+        items: list[_Finished | _Beat] = []
         while True:
             try:
                 items.append(self._finished.get_nowait())
@@ -371,7 +395,7 @@ class Worker:
         abandoned (its run passed its timeout: another thread took its place)."""
         item: WorkItem | None = first
         while item is not None:
-            self._finished.put(self._outcome(item))
+            self._report(self._outcome(item))
             item = self._next(item)
 
     def _next(self, done: WorkItem) -> WorkItem | None:
@@ -386,6 +410,10 @@ class Worker:
                 return self._begin(self._pending.popleft())
             self._busy -= 1
             return None
+
+    def _report(self, finished: _Finished | _Beat) -> None:
+        self._finished.put(finished)
+        self._wake.poke()
 
     def _outcome(self, item: WorkItem) -> _Finished:
         try:
@@ -411,7 +439,7 @@ class Worker:
                 execution_id=execution, attempt=attempt,
                 idempotency_key=f"{execution}/{body['handle']}/{attempt}", now=now,
                 emitter=emitter(spec["emits"], publish),
-                beat=lambda: self._finished.put(_Beat(item)) if spec.get("heartbeat") else None,
+                beat=lambda: self._report(_Beat(item)) if spec.get("heartbeat") else None,
             )  # fmt: skip
             return _Finished(item, run_task(values, body["name"], body["input"], ctx), emitted)
         subscription = values.service.subscriptions[body["subscription"]]
