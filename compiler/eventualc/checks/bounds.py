@@ -1,7 +1,9 @@
 """Bounds: timeouts and retry policies that cannot work as written.
 
 E601 a task or subscription timeout over 15m (the AWS Lambda limit), E602 a heartbeat
-not shorter than its timeout, E603 a retry ``max_backoff`` below its ``backoff``.
+not shorter than its timeout, E603 a retry ``max_backoff`` below its ``backoff``, E605
+a subscription whose retries outlast SQS's 14-day retention (on AWS a delivery waits
+for its next attempt in the subscription's queue, which drops it after that).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from eventual.durations import format_duration
 from eventualc import ir
 from eventualc.diagnostics import Diagnostic, error
-from eventualc.symbols import value_span, walk_steps
+from eventualc.quotas import describe, limit
+from eventualc.symbols import key_span, value_span, walk_steps
 
 LAMBDA_LIMIT = 900.0
 
@@ -29,6 +32,8 @@ def check_bounds(build: ir.Build) -> list[Diagnostic]:
                     error("E601", value_span(service, (*function.path, "timeout")), message)
                 )
             diagnostics += _retry(service, function.retry)
+        for subscription in service.subscriptions:
+            diagnostics += _retention(service, subscription)
         for task in service.tasks:
             if task.heartbeat is not None and task.heartbeat >= task.timeout:
                 message = (
@@ -53,3 +58,32 @@ def _retry(service: ir.Service, retry: ir.Retry) -> list[Diagnostic]:
         f"{format_duration(retry.backoff)}"
     )
     return [error("E603", value_span(service, (*retry.path, "max_backoff")), message)]
+
+
+def schedule_length(timeout: float, retry: ir.Retry, most: float) -> float:
+    """How long a delivery can take, every attempt running its whole ``timeout`` and
+    waiting the longest delay between attempts; counting stops once past ``most``."""
+    total = timeout
+    delay = retry.backoff
+    for _ in range(retry.attempts - 1):
+        step = delay if retry.max_backoff is None else min(delay, retry.max_backoff)
+        total += step + timeout
+        if total > most:
+            break
+        delay = min(delay * retry.multiplier, most + 1)
+    return total
+
+
+def _retention(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+    quota = "SQS message retention"
+    most = float(limit(quota))
+    length = schedule_length(subscription.timeout, subscription.retry, most)
+    if length <= most:
+        return []
+    span = key_span(service, subscription.retry.path or subscription.path)
+    message = (
+        f"the retries of subscription '{subscription.name}' can last longer than "
+        f"{format_duration(most)}, {describe(quota)}: on AWS a delivery waits for its "
+        "next attempt in the subscription's queue"
+    )
+    return [error("E605", span, message)]
