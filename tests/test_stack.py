@@ -429,6 +429,7 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
                 "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl",
                 "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
                 "s3:GetObject", "s3:PutObject", "s3:ListBucket", "events:PutEvents",
+                "s3:PutObjectTagging",
             }  # fmt: skip
 
 

@@ -36,7 +36,11 @@ def scale_spec() -> str:
     lines += [f"  {e}: {{schema: {{type: object, properties: {{customerId: {{type: string}}}}}}}}" for e in EVENTS]  # fmt: skip
     lines += ["tasks:"]
     lines += [f"  {t}: {{input: string, emits: [{EVENTS[i]}, {EVENTS[i + 150]}]}}" for i, t in enumerate(TASKS)]  # fmt: skip
-    lines += ["subscriptions:", "  onAnyPreferenceChange:", f"    events: [{', '.join(SUBSCRIBED)}]"]
+    lines += [
+        "subscriptions:",
+        "  onAnyPreferenceChange:",
+        f"    events: [{', '.join(SUBSCRIBED)}]",
+    ]
     lines += ["    filter: {customerId: [{prefix: c-}]}"]
     lines += ["workflows:", "  recalculate:", "    input: string", "    steps:"]
     lines += [f"      - task: {t}\n        input: ${{{{ input }}}}" for t in TASKS]
@@ -121,6 +125,15 @@ def test_every_template_is_within_every_quota(large: Synthesized) -> None:
     ]
     assert template_violations(templates) == []
     assert len(large.nested) >= 2
+    # What `eventualc synth` runs: the stack's template and the nested ones it lists.
+    from eventualc.synth import quota_violations
+
+    (stack,) = large.templates
+    assert quota_violations(large.outdir, stack, stack) == []
+    body = json.loads(json.dumps(large.nested[0]))
+    body["Outputs"] = {f"O{i}": {"Value": "x"} for i in range(201)}
+    found = template_violations([Template(stack, body, 0)])
+    assert len(found) == 1 and "CloudFormation outputs" in found[0]
 
 
 def test_the_quota_measure_catches_what_it_claims(large: Synthesized) -> None:

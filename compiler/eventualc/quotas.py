@@ -33,6 +33,7 @@ class Quota:
     unit: str
     adjustable: bool  # whether Service Quotas can raise it
     source: str  # the AWS page stating it
+    kept: str  # how eventualc stays within it
 
 
 _DOCS = "https://docs.aws.amazon.com"
@@ -44,28 +45,41 @@ _CFN = (
 )
 _SQS = f"Amazon SQS quotas, {_DOCS}/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-limits.html"
 
+_SYNTH = "measured by `eventualc synth`"
 QUOTAS: dict[str, Quota] = {
     q.name: q
     for q in (
-        Quota("Lambda environment variables", 4096, "bytes per function", False, _LAMBDA),
-        Quota("IAM role inline policies", 10_240, "characters per role", False, _IAM),
-        Quota("IAM managed policy", 6_144, "characters per policy", False, _IAM),
-        Quota("IAM managed policies per role", 10, "per role", True, _IAM),
-        Quota("EventBridge event pattern", 2_048, "characters per pattern", False, _EVENTS),
+        Quota("Lambda environment variables", 4096, "bytes per function", False, _LAMBDA,
+              "no maps in the environment (task queues are found by name); " + _SYNTH),
+        Quota("IAM role inline policies", 10_240, "characters per role", False, _IAM,
+              "one statement for all task queues; E607 for too many events; " + _SYNTH),
+        Quota("IAM managed policy", 6_144, "characters per policy", False, _IAM, _SYNTH),
+        Quota("IAM managed policies per role", 10, "per role", True, _IAM, _SYNTH),
+        Quota("EventBridge event pattern", 2_048, "characters per pattern", False, _EVENTS,
+              "a subscription's events are split over several rules; E606 if one event's "
+              "pattern is too large; " + _SYNTH),
         # 100 in af-south-1 and eu-south-1.
-        Quota("EventBridge rules per event bus", 300, "per bus", True, _EVENTS),
-        Quota("EventBridge targets per rule", 5, "per rule", False, _EVENTS),
-        Quota("CloudFormation resources", 500, "per template", False, _CFN),
-        Quota("CloudFormation template size", 1_048_576, "bytes, from S3", False, _CFN),
-        Quota("CloudFormation outputs", 200, "per template", False, _CFN),
-        Quota("CloudFormation parameters", 200, "per template", False, _CFN),
-        Quota("SQS message retention", 1_209_600, "seconds, 14 days", False, _SQS),
-        Quota("SQS message size", 262_144, "bytes, 256 KiB", False, _SQS),
-        Quota("SQS queue name", 80, "characters", False, _SQS),
-        Quota("SQS queue policy", 8_192, "bytes per policy", False, _SQS),
-        Quota("SQS queue policy statements", 20, "per policy", False, _SQS),
+        Quota("EventBridge rules per event bus", 300, "per bus", True, _EVENTS,
+              "W608 (100 in af-south-1 and eu-south-1); " + _SYNTH),
+        Quota("EventBridge targets per rule", 5, "per rule", False, _EVENTS,
+              "one target per rule; " + _SYNTH),
+        Quota("CloudFormation resources", 500, "per template", False, _CFN,
+              "functions move to nested stacks; " + _SYNTH),
+        Quota("CloudFormation template size", 1_048_576, "bytes, from S3", False, _CFN, _SYNTH),
+        Quota("CloudFormation outputs", 200, "per template", False, _CFN,
+              "no output per function; " + _SYNTH),
+        Quota("CloudFormation parameters", 200, "per template", False, _CFN, _SYNTH),
+        Quota("SQS message retention", 1_209_600, "seconds, 14 days", False, _SQS,
+              "every queue keeps 14 days; E605 for subscription retries that last longer"),
+        Quota("SQS message size", 262_144, "bytes, 256 KiB", False, _SQS,
+              "the runtime stores larger payloads in S3 (eventual.aws.payloads)"),
+        Quota("SQS queue name", 80, "characters", False, _SQS,
+              "task queue names are cut with a hash; " + _SYNTH),
+        Quota("SQS queue policy", 8_192, "bytes per policy", False, _SQS, _SYNTH),
+        Quota("SQS queue policy statements", 20, "per policy", False, _SQS,
+              "one statement for all the rules sending to a queue; " + _SYNTH),
     )
-}
+}  # fmt: skip
 
 
 def limit(name: str) -> int:
@@ -81,11 +95,12 @@ def describe(name: str) -> str:
 
 def markdown_table() -> str:
     """The table as README markdown."""
-    lines = ["| quota | limit | adjustable | source |", "|---|---|---|---|"]
+    lines = ["| quota | limit | adjustable | kept by | source |", "|---|---|---|---|---|"]
     for q in QUOTAS.values():
         title, _, url = q.source.partition(", ")
         adjustable = "yes" if q.adjustable else "no"
-        lines.append(f"| {q.name} | {q.limit:,} {q.unit} | {adjustable} | [{title}]({url}) |")
+        cells = [q.name, f"{q.limit:,} {q.unit}", adjustable, q.kept, f"[{title}]({url})"]
+        lines.append(f"| {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -154,6 +154,7 @@ class ServiceConstruct(Construct):
             "only the service's own functions reach the state bucket; access logs would need "
             "another bucket per service (CloudTrail data events can audit it if required)",
         )
+        _acknowledge_checkov(self)
 
     def _add_shared_resources(self, bus_name: str | None) -> None:
         """The bus, the state bucket, the orchestrator's queues and the object policies."""
@@ -185,7 +186,10 @@ class ServiceConstruct(Construct):
         # Who reads and writes which objects, as two policies: every function's payloads,
         # and the orchestrator's state, history, names and definitions besides.
         self.payload_objects = _object_access(self, "PayloadObjects", self.bucket, ["payloads"])
-        self.state_objects = _object_access(self, "StateObjects", self.bucket, KEY_PREFIXES)
+        # The orchestrator tags a finished execution's objects (the lifecycle rule's filter).
+        self.state_objects = _object_access(
+            self, "StateObjects", self.bucket, KEY_PREFIXES, ["s3:PutObjectTagging"]
+        )
         self.environment = {
             "EVENTUAL_SERVICE": self.tables.package,
             "EVENTUAL_BUS": self.bus.event_bus_name,
@@ -627,11 +631,17 @@ def _numbered(construct_id: str, index: int) -> str:
 
 
 def _object_access(
-    scope: Construct, construct_id: str, bucket: s3.Bucket, prefixes: Sequence[str]
+    scope: Construct,
+    construct_id: str,
+    bucket: s3.Bucket,
+    prefixes: Sequence[str],
+    more_actions: Sequence[str] = (),
 ) -> iam.ManagedPolicy:
     """A policy to read and write the objects under ``prefixes`` of ``bucket``."""
     resources = [bucket.arn_for_objects(f"{prefix}/*") for prefix in prefixes]
-    statement = iam.PolicyStatement(actions=["s3:GetObject", "s3:PutObject"], resources=resources)
+    statement = iam.PolicyStatement(
+        actions=["s3:GetObject", "s3:PutObject", *more_actions], resources=resources
+    )
     policy = iam.ManagedPolicy(scope, construct_id, statements=[statement])
     arn = f"<{cdk.Stack.of(scope).get_logical_id(_resource(bucket))}.Arn>"
     for prefix in prefixes:
@@ -663,6 +673,49 @@ def _acknowledge_function(function: lambda_.Function) -> None:
         "the asset's compiled dependencies are built for python3.12 "
         "(eventualc.lambda_asset); another runtime needs another asset",
     )
+
+
+# checkov findings this design accepts, by resource type, each with its reason (written
+# into the template as `Metadata: checkov: skip`, which checkov reads).
+CHECKOV_ACKNOWLEDGED: dict[str, tuple[tuple[str, str], ...]] = {
+    "AWS::SQS::Queue": (
+        ("CKV_AWS_27", "encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which "
+         "this check does not recognize; a KMS key would add a key policy per consumer"),
+    ),
+    "AWS::Logs::LogGroup": (
+        ("CKV_AWS_158", "CloudWatch Logs encrypts every log group; the logs hold no more "
+         "than the functions print, so a customer KMS key is left to the deployer"),
+    ),
+    "AWS::Lambda::Function": (
+        ("CKV_AWS_116", "a function DLQ is for asynchronous invokes; these functions are "
+         "fed by SQS event source mappings whose queues have redrive dead-letter queues"),
+        ("CKV_AWS_117", "the functions reach only AWS service endpoints (S3, SQS, "
+         "EventBridge); a VPC would add NAT or endpoints and no protection here"),
+        ("CKV_AWS_115", "concurrency is capped per event source mapping "
+         "(MaximumConcurrency); reserved concurrency would take from the account's pool "
+         "and fail deploys in accounts with a low concurrency quota"),
+        ("CKV_AWS_173", "the environment holds resource names and URLs only, no secret; "
+         "Lambda encrypts it at rest with its own key"),
+    ),
+    "AWS::S3::Bucket": (
+        ("CKV_AWS_18", "only the service's own functions reach the state bucket; access "
+         "logs would need another bucket per service (CloudTrail data events can audit it)"),
+        ("CKV_AWS_21", "state objects are rewritten with conditional writes at every step "
+         "and history is append-only: versions would multiply storage for no recovery "
+         "the runtime uses"),
+    ),
+}  # fmt: skip
+
+
+def _acknowledge_checkov(service: Construct) -> None:
+    for construct in service.node.find_all():
+        if not isinstance(construct, cdk.CfnResource):
+            continue
+        skips = CHECKOV_ACKNOWLEDGED.get(construct.cfn_resource_type, ())
+        if skips:
+            construct.add_metadata(
+                "checkov", {"skip": [{"id": i, "comment": reason} for i, reason in skips]}
+            )
 
 
 def _resource(construct: IConstruct) -> cdk.CfnResource:
