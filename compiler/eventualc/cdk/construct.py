@@ -132,6 +132,7 @@ class ServiceConstruct(Construct):
         self.architecture = architecture or lambda_.Architecture.ARM_64
         self.asset = asset or str(_asset(out, self.architecture))
         self._code: dict[str, lambda_.Code] = {}
+        self._rule_senders: dict[str, tuple[sqs.IQueue, list[str]]] = {}
         self._add_shared_resources(bus_name)
         self.functions: dict[str, lambda_.Function] = {}
         self.task_queues: dict[str, sqs.IQueue] = {}
@@ -145,6 +146,7 @@ class ServiceConstruct(Construct):
             self._rules(self, start.construct_id, start.patterns, self.inbox)
         for forward in tables.forwards:
             self._add_forward(forward, peer_buses or {})
+        self._allow_rules_to_send()
         self.orchestrator = self._add_orchestrator()
         for function in (*self.functions.values(), self.orchestrator):
             _acknowledge_function(function)
@@ -335,8 +337,8 @@ class ServiceConstruct(Construct):
 
         The L1 rule takes each pattern exactly as ``eventual.patterns`` built it, which
         the L2 ``EventPattern`` cannot hold (``$or`` across services, a JSON string with
-        null). The queue accepts EventBridge's messages from these rules only, in one
-        statement (SQS allows a policy 20 statements).
+        null). The queue accepts EventBridge's messages from its rules only, all in one
+        statement (``_allow_rules_to_send``: SQS allows a policy 20 statements).
         """
         rules = [
             events.CfnRule(
@@ -348,15 +350,21 @@ class ServiceConstruct(Construct):
             )
             for index, pattern in enumerate(patterns)
         ]
-        arns = [rule.attr_arn for rule in rules]
-        queue.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["sqs:SendMessage"],
-                resources=[queue.queue_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": arns[0] if len(arns) == 1 else arns}},
+        senders = self._rule_senders.setdefault(queue.node.path, (queue, []))[1]
+        senders += [rule.attr_arn for rule in rules]
+
+    def _allow_rules_to_send(self) -> None:
+        for queue, arns in self._rule_senders.values():
+            queue.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    actions=["sqs:SendMessage"],
+                    resources=[queue.queue_arn],
+                    conditions={
+                        "ArnEquals": {"aws:SourceArn": arns[0] if len(arns) == 1 else arns}
+                    },
+                )
             )
-        )
 
     def _target(
         self, target_id: str, arn: str, role_arn: str | None = None
