@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "E606": "a rule pattern over EventBridge's 2,048 characters even for one event",
     "E607": "a function whose permissions pass IAM's role policy size",
     "W608": "more rules on a service's bus than EventBridge allows by default",
+    "W609": "a subscription retry delay over SQS's 12-hour visibility timeout",
     "W701": "an event that nothing emits or consumes",
     "W702": "subscriptions that can trigger each other forever",
 }

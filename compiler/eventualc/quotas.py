@@ -71,6 +71,8 @@ QUOTAS: dict[str, Quota] = {
         Quota("CloudFormation parameters", 200, "per template", False, _CFN, _SYNTH),
         Quota("SQS message retention", 1_209_600, "seconds, 14 days", False, _SQS,
               "every queue keeps 14 days; E605 for subscription retries that last longer"),
+        Quota("SQS visibility timeout", 43_200, "seconds, 12 hours", False, _SQS,
+              "W609 for a subscription retry delay longer than that"),
         Quota("SQS message size", 262_144, "bytes, 256 KiB", False, _SQS,
               "the runtime stores larger payloads in S3 (eventual.aws.payloads)"),
         Quota("SQS queue name", 80, "characters", False, _SQS,
