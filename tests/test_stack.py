@@ -35,6 +35,7 @@ from cdk_apps import (
     statements,
     synthesize,
 )
+from eventual.aws.config import task_queue_name
 from eventual.patterns import cloudformation_event_pattern, matches_envelope, rule_pattern
 
 GOLDEN = REPO / "tests" / "golden" / "every_feature" / "generated"
@@ -137,6 +138,10 @@ def test_orchestrator_is_fed_by_a_fifo_queue_and_the_inbox(
         assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     fifo = properties(template, "OrchestratorQueue")
     assert fifo["FifoQueue"] is True
+    # High throughput mode: deduplication and throughput per message group (execution).
+    assert (fifo["DeduplicationScope"], fifo["FifoThroughputLimit"]) == (
+        "messageGroup", "perMessageGroupId"
+    )  # fmt: skip
     assert fifo["ContentBasedDeduplication"] is False  # senders set the deduplication id
     dead_letters = ref_id(fifo["RedrivePolicy"]["deadLetterTargetArn"])
     assert dead_letters == "OrchestratorDeadLetters"
@@ -145,11 +150,12 @@ def test_orchestrator_is_fed_by_a_fifo_queue_and_the_inbox(
     assert ref_id(properties(template, "Inbox")["RedrivePolicy"]["deadLetterTargetArn"]) == (
         "InboxDeadLetters"
     )
-    task_queues = orchestrator["Environment"]["Variables"]["EVENTUAL_TASK_QUEUES"]
-    rendered = json.dumps(task_queues)
+    # The orchestrator finds each task queue by its name, made as the runtime makes it.
+    prefix = orchestrator["Environment"]["Variables"]["EVENTUAL_QUEUE_PREFIX"]
+    assert prefix == service
     for task in definition_["tasks"]:
-        assert f'\\"{task}\\":' in rendered
-        assert f'"Ref": "Task{task[:1].upper()}{task[1:]}Queue"' in rendered
+        queue = properties(template, f"Task{task[:1].upper()}{task[1:]}Queue")
+        assert queue["QueueName"] == task_queue_name(prefix, task) == f"{service}-task-{task}"
 
 
 @pytest.mark.parametrize(("app", "service"), SERVICES)
@@ -321,7 +327,12 @@ def test_functions_put_on_the_bus_only_the_events_they_declare(
         if not declared[name]:
             assert puts == [], f"{name or 'orchestrator'} declares no events"
             continue
-        (put,) = puts
+        # One statement per source: the owning service, as the runtime puts the event.
+        sources = {e.rpartition(".")[0] or service for e in declared_qualified(definition_, name)}
+        assert sorted(p["Condition"]["StringEquals"]["events:source"] for p in puts) == [
+            [source] for source in sorted(sources)
+        ]
+        put = puts[0]
         Template.from_json(template).has_resource_properties(
             "AWS::IAM::Policy",
             {
@@ -339,8 +350,29 @@ def test_functions_put_on_the_bus_only_the_events_they_declare(
         )
         assert actions(put) == ["events:PutEvents"]
         assert [ref_id(r) for r in resources(put)] == ["Bus"]
-        assert set(put["Condition"]["StringEquals"]["events:detail-type"]) == declared[name]
+        types = {t for p in puts for t in p["Condition"]["StringEquals"]["events:detail-type"]}
+        assert types == declared[name]
     assert declared[""] == ({"OrderCancelled", "Ping"} if service == "shop" else set())
+
+
+def declared_qualified(definition_: Json, name: str) -> set[str]:
+    if name == "":
+        return set(emitted_by_workflows_qualified(definition_))
+    spec = definition_["tasks"].get(name) or definition_["subscriptions"][name]
+    return set(spec["emits"])
+
+
+def emitted_by_workflows_qualified(definition_: Json) -> list[str]:
+    found: list[str] = []
+    pending = [s for w in definition_["workflows"].values() for s in w["steps"]]
+    while pending:
+        step = pending.pop()
+        if step["kind"] == "emit":
+            found.append(step["target"])
+        pending += [s for block in step.get("blocks", {}).values() for s in block]
+        pending += [s for c in step.get("catch", []) for s in c["steps"]]
+        pending += step.get("compensate", [])
+    return found
 
 
 def object_prefixes(statement: Json) -> set[str]:
@@ -376,7 +408,14 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
         assert consumed == set(event_sources(template, function["LogicalId"]))
         if name == "":
             assert consumed == {"OrchestratorQueue", "Inbox"}
-            assert sent == {"OrchestratorQueue", "Inbox", *task_queues}
+            assert sent - {None} == {"OrchestratorQueue", "Inbox"}
+            by_name = [r for s in granted if "sqs:SendMessage" in actions(s) for r in resources(s)]
+            by_name = [r for r in by_name if ref_id(r) is None]  # task queues, by their names
+            assert len(by_name) == (1 if task_queues else 0)
+            named = {str(properties(template, q)["QueueName"]) for q in task_queues}
+            queues = of_type(template, "AWS::SQS::Queue")
+            for arn in by_name:
+                assert_arn_pattern_selects(arn, named, queues)
             assert objects == KEY_PREFIXES
             assert [ref_id(r) for s in lists for r in resources(s)] == ["State"]
         elif name in definition_["tasks"]:
@@ -390,6 +429,7 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
                 "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl",
                 "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
                 "s3:GetObject", "s3:PutObject", "s3:ListBucket", "events:PutEvents",
+                "s3:PutObjectTagging",
             }  # fmt: skip
 
 
@@ -408,7 +448,7 @@ def test_functions_are_told_where_everything_is(apps: Apps, app: str, service: s
         expected = {"EVENTUAL_SERVICE", "EVENTUAL_BUS", "EVENTUAL_BUCKET"}
         expected |= {"EVENTUAL_ORCHESTRATOR_QUEUE", "EVENTUAL_INBOX_QUEUE"}
         if name == "":
-            expected.add("EVENTUAL_TASK_QUEUES")
+            expected.add("EVENTUAL_QUEUE_PREFIX")
         else:
             assert variables["EVENTUAL_FUNCTION"] == name
             expected.add("EVENTUAL_FUNCTION")
@@ -435,8 +475,24 @@ def test_outputs_and_names_left_to_cloudformation(apps: Apps, app: str, service:
         "AWS::Lambda::Function": "FunctionName", "AWS::IAM::Role": "RoleName",
         "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::Events::Rule": "Name",
     }  # fmt: skip
-    for resource in template["Resources"].values():
+    named_queues = {f"Task{t[:1].upper()}{t[1:]}Queue" for t in definition_["tasks"]}
+    for logical_id, resource in template["Resources"].items():
+        if logical_id in named_queues:  # the orchestrator derives their URLs from their names
+            continue
         assert physical_names.get(resource["Type"]) not in resource.get("Properties", {})
+
+
+def assert_arn_pattern_selects(arn: Json, names: set[str], queues: dict[str, Json]) -> None:
+    """``arn`` (an SQS ARN with a wildcard, as ``Fn::Join``) covers exactly ``names``
+    among the stack's queues (the others: CloudFormation names them after their
+    logical IDs)."""
+    parts = arn["Fn::Join"][1]
+    assert parts[0] == "arn:" and parts[-1].startswith(":")
+    pattern = parts[-1][1:]
+    assert pattern.endswith("*") and "*" not in pattern[:-1]
+    assert all(name.startswith(pattern[:-1]) for name in names)
+    others = [f"{pattern.split('-')[0]}-{logical_id}-1A2B3C" for logical_id in queues]
+    assert not [n for n in others if n.startswith(pattern[:-1]) and n not in names]
 
 
 def test_logical_ids_are_named_after_the_spec(apps: Apps) -> None:
@@ -452,8 +508,10 @@ def test_logical_ids_are_named_after_the_spec(apps: Apps) -> None:
 
 ACKNOWLEDGED = {
     "AWS::S3::Bucket": {"AwsSolutions-S1"},
+    "AWS::SQS::Queue": {"AwsSolutions-SQS3"},
     "AWS::Lambda::Function": {"AwsSolutions-L1"},
-    "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"},
+    "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"}
+    | {f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:{s}-task-*]" for s in ("orders", "shop", "billing")},
     "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES},
 }  # fmt: skip
 
@@ -530,3 +588,62 @@ def test_the_construct_embeds_in_any_stack_and_still_passes_cdk_nag(
     assert {f["Architectures"][0] for f in found.values()} == {"x86_64"}
     assert [b["Properties"]["Name"] for b in of_type(template, "AWS::Events::EventBus").values()] == ["orders-staging"]  # fmt: skip
     assert all(logical_id.startswith("Orders") for logical_id in template["Resources"])
+
+
+@pytest.mark.parametrize(("app", "service"), SERVICES)
+def test_nothing_is_lost_silently(apps: Apps, app: str, service: str) -> None:
+    """Rule targets dead-letter what they cannot deliver; every queue keeps messages
+    14 days; an alarm watches every dead-letter queue; logs and finished executions
+    expire."""
+    template, _, _ = service_of(apps, app, service)
+    for rule in of_type(template, "AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            assert ref_id(target["DeadLetterConfig"]["Arn"]) == "RuleDeadLetters"
+            assert target["RetryPolicy"] == {
+                "MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185
+            }  # fmt: skip
+    queues = of_type(template, "AWS::SQS::Queue")
+    for queue in queues.values():
+        assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 86400
+    dead_letters = {
+        ref_id(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for q in queues.values()
+        if "RedrivePolicy" in q["Properties"]
+    } | {"RuleDeadLetters"}
+    watched = {}
+    for alarm in of_type(template, "AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+        (dimension,) = props["Dimensions"]
+        watched[ref_id(dimension["Value"])] = props
+    assert set(watched) == dead_letters
+    groups = of_type(template, "AWS::Logs::LogGroup")
+    logged = {ref_id(f["LoggingConfig"]["LogGroup"]) for f in functions(template).values()}
+    assert logged == set(groups)
+    assert {g["Properties"]["RetentionInDays"] for g in groups.values()} == {30}
+    (rule,) = [
+        r for r in properties(template, "State")["LifecycleConfiguration"]["Rules"]
+        if r["Id"] == "ExpireFinishedExecutions"
+    ]  # fmt: skip
+    assert rule["ExpirationInDays"] == 90 and rule["Status"] == "Enabled"
+    assert rule["TagFilters"] == [{"Key": "eventual-finished", "Value": "true"}]
+
+
+@pytest.mark.parametrize(("app", "service"), SERVICES)
+def test_every_event_source_mapping_caps_its_concurrency(
+    apps: Apps, app: str, service: str
+) -> None:
+    template, _, _ = service_of(apps, app, service)
+    mappings = of_type(template, "AWS::Lambda::EventSourceMapping").values()
+    assert mappings
+    assert {m["Properties"]["ScalingConfig"]["MaximumConcurrency"] for m in mappings} == {50}
+
+
+def test_the_orchestrator_lists_only_under_its_prefixes(apps: Apps) -> None:
+    template, _, _ = service_of(apps, "orders", "orders")
+    orchestrator = functions(template)[""]
+    (listing,) = [s for s in statements(template, orchestrator) if "s3:ListBucket" in actions(s)]
+    assert listing["Condition"] == {
+        "StringLikeIfExists": {"s3:prefix": [f"{p}/*" for p in ("executions", "names", "definitions", "payloads")]}
+    }  # fmt: skip

@@ -52,6 +52,11 @@ CODES: dict[str, str] = {
     "E602": "a heartbeat not shorter than its timeout",
     "E603": "a retry max_backoff below its backoff",
     "E604": "an event example that does not match its schema",
+    "E605": "a subscription whose retries outlast SQS's 14-day message retention",
+    "E606": "a rule pattern over EventBridge's 2,048 characters even for one event",
+    "E607": "a function whose permissions pass IAM's role policy size",
+    "W608": "more rules on a service's bus than EventBridge allows by default",
+    "W609": "a subscription retry delay over SQS's 12-hour visibility timeout",
     "W701": "an event that nothing emits or consumes",
     "W702": "subscriptions that can trigger each other forever",
 }

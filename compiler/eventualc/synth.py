@@ -7,6 +7,8 @@ every service's generated stack (``<out>/<svc>/infra/stack.py``) in one CDK app,
 child Python process (``python -m eventualc.synth``) so that CDK, its Node process and
 the generated modules stay out of the caller, and returns the templates written into
 ``cdk_out``. Building the Lambda asset (``eventualc.lambda_asset``) happens there too.
+Then every template is measured against the AWS quotas (``eventualc.quotas``): a
+template that would fail at deploy time fails synthesis, naming the quota.
 """
 
 from __future__ import annotations
@@ -80,7 +82,33 @@ def _run(cdk_out: Path, out: Path, services: Sequence[str]) -> list[str]:
         stack = importlib.import_module(f"{out.name}.{service}.infra.stack")
         stack.add_stack(app)
     assembly = app.synth()
+    problems: list[str] = []
+    for artifact in assembly.stacks:
+        problems += quota_violations(cdk_out, artifact.stack_name, artifact.id)
+    if problems:
+        raise QuotaExceeded("\n".join(problems))
     return sorted(str(cdk_out / s.template_file) for s in assembly.stacks)
+
+
+class QuotaExceeded(Exception):
+    """A synthesized template would break an AWS quota when deployed."""
+
+
+def quota_violations(cdk_out: Path, stack: str, artifact: str) -> list[str]:
+    """What breaks a quota in one stack's template and the nested stacks it holds (the
+    nested templates are file assets of the stack: its ``.assets.json`` lists them)."""
+    from eventualc.quotas import Template, template_violations
+
+    paths = [cdk_out / f"{artifact}.template.json"]
+    assets = cdk_out / f"{artifact}.assets.json"
+    if assets.exists():
+        files = json.loads(assets.read_text()).get("files", {}).values()
+        sources = sorted(str(f["source"].get("path", "")) for f in files)
+        paths += [cdk_out / s for s in sources if s.endswith(".nested.template.json")]
+    templates = [
+        Template(stack, json.loads(path.read_text()), path.stat().st_size) for path in paths
+    ]
+    return template_violations(templates)
 
 
 if __name__ == "__main__":
@@ -90,5 +118,8 @@ if __name__ == "__main__":
         written = _run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
     except AssetError as exc:
         print(f"cannot build the Lambda asset: {exc}", file=sys.stderr)
+        sys.exit(_KNOWN_FAILURE)
+    except QuotaExceeded as exc:
+        print(f"the templates would break AWS quotas at deploy time:\n{exc}", file=sys.stderr)
         sys.exit(_KNOWN_FAILURE)
     print(json.dumps(written))

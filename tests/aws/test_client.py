@@ -72,10 +72,10 @@ def test_functions_read_their_configuration_from_the_environment(
         "EVENTUAL_SERVICE": "generated.orders", "EVENTUAL_BUS": "orders",
         "EVENTUAL_BUCKET": "state", "EVENTUAL_ORCHESTRATOR_QUEUE": "https://q/o.fifo",
         "EVENTUAL_INBOX_QUEUE": "https://q/inbox", "EVENTUAL_FUNCTION": "shipOrder",
-        "EVENTUAL_TASK_QUEUES": '{"shipOrder": "https://q/ship"}',
+        "EVENTUAL_QUEUE_PREFIX": "orders",
     }  # fmt: skip
     config = Config.from_environment(variables)
-    assert (config.function, config.task_queues) == ("shipOrder", {"shipOrder": "https://q/ship"})
+    assert (config.function, config.queue_prefix) == ("shipOrder", "orders")
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
     assert entry.task({"Records": []}, None) == {"batchItemFailures": []}

@@ -1,8 +1,9 @@
 """What a service deploys, as data: the rows its generated ``functions.py`` lists.
 
 Names are the spec's; ``construct_id`` names a row's resources (and so their logical
-IDs); ``emits`` lists the detail types a function may put on the bus; a ``pattern``
-is the EventBridge rule pattern built by ``eventual.patterns.rule_pattern``; ``group``
+IDs); ``emits`` lists the detail types a function may put on the bus; ``patterns`` are
+the EventBridge patterns of a row's rules (``eventual.patterns.rule_pattern``; more
+than one when the events do not fit one pattern, ``eventualc.quotas``); ``group``
 0 keeps a function in the service's stack, n puts it in nested stack ``Functions<n>``.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+Pattern = dict[str, Any] | str  # a string when the pattern holds null (CloudFormation's rule)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class SubscriptionFunction:
     memory: int  # MB
     emits: tuple[str, ...]
     attempts: int  # deliveries before the function dead-letters an event
-    pattern: dict[str, Any] | str  # a string when the pattern holds null
+    patterns: tuple[Pattern, ...]
     group: int
 
 
@@ -44,7 +47,7 @@ class WorkflowStart:
 
     name: str
     construct_id: str
-    pattern: dict[str, Any] | str
+    patterns: tuple[Pattern, ...]
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Forward:
 
     service: str
     construct_id: str
-    pattern: dict[str, Any]
+    patterns: tuple[Pattern, ...]
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,22 @@ reference checks found no error.
 from __future__ import annotations
 
 from eventualc import ir
-from eventualc.checks import bounds, examples, expressions, filters, flow, names, references
+from eventualc.checks import (
+    bounds,
+    examples,
+    expressions,
+    filters,
+    flow,
+    names,
+    quotas,
+    references,
+)
 from eventualc.diagnostics import Diagnostic
 
 _INDEPENDENT = (names.check_names, references.check_references, bounds.check_bounds,
                 examples.check_examples)  # fmt: skip
-_DEPENDENT = (expressions.check_expressions, filters.check_filters, flow.check_flow)
+_DEPENDENT = (expressions.check_expressions, filters.check_filters, flow.check_flow,
+              quotas.check_quotas)  # fmt: skip
 
 
 def run_checks(build: ir.Build) -> list[Diagnostic]:

@@ -1,15 +1,23 @@
 """Bounds: timeouts and retry policies that cannot work as written.
 
 E601 a task or subscription timeout over 15m (the AWS Lambda limit), E602 a heartbeat
-not shorter than its timeout, E603 a retry ``max_backoff`` below its ``backoff``.
+not shorter than its timeout, E603 a retry ``max_backoff`` below its ``backoff``, E605
+a subscription whose retries outlast SQS's 14-day retention (on AWS a delivery waits
+for its next attempt in the subscription's queue, which drops it after that), W609 a
+subscription retry delay over SQS's 12-hour visibility timeout (on AWS the delivery
+comes back after 12 hours instead).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
+
 from eventual.durations import format_duration
 from eventualc import ir
-from eventualc.diagnostics import Diagnostic, error
-from eventualc.symbols import value_span, walk_steps
+from eventualc.diagnostics import Diagnostic, error, warning
+from eventualc.quotas import describe, limit
+from eventualc.symbols import key_span, value_span, walk_steps
 
 LAMBDA_LIMIT = 900.0
 
@@ -29,6 +37,9 @@ def check_bounds(build: ir.Build) -> list[Diagnostic]:
                     error("E601", value_span(service, (*function.path, "timeout")), message)
                 )
             diagnostics += _retry(service, function.retry)
+        for subscription in service.subscriptions:
+            diagnostics += _retention(service, subscription)
+            diagnostics += _visibility(service, subscription)
         for task in service.tasks:
             if task.heartbeat is not None and task.heartbeat >= task.timeout:
                 message = (
@@ -53,3 +64,53 @@ def _retry(service: ir.Service, retry: ir.Retry) -> list[Diagnostic]:
         f"{format_duration(retry.backoff)}"
     )
     return [error("E603", value_span(service, (*retry.path, "max_backoff")), message)]
+
+
+def retry_delays(retry: ir.Retry, most: float) -> Iterator[float]:
+    """The delays between attempts, in order; each capped at ``most + 1`` so that
+    long schedules stay finite numbers (callers stop once past ``most``)."""
+    delay = retry.backoff
+    for _ in range(retry.attempts - 1):
+        yield delay if retry.max_backoff is None else min(delay, retry.max_backoff)
+        delay = min(delay * retry.multiplier, most + 1)
+
+
+def schedule_length(timeout: float, retry: ir.Retry, most: float) -> float:
+    """How long a delivery can take, every attempt running its whole ``timeout`` and
+    waiting the longest delay between attempts; counting stops once past ``most``."""
+    total = timeout
+    for delay in retry_delays(retry, most):
+        total += delay + timeout
+        if total > most:
+            break
+    return total
+
+
+def _retention(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+    quota = "SQS message retention"
+    most = float(limit(quota))
+    length = schedule_length(subscription.timeout, subscription.retry, most)
+    if length <= most:
+        return []
+    span = key_span(service, subscription.retry.path or subscription.path)
+    message = (
+        f"the retries of subscription '{subscription.name}' can last longer than "
+        f"{format_duration(most)}, {describe(quota)}: on AWS a delivery waits for its "
+        "next attempt in the subscription's queue"
+    )
+    return [error("E605", span, message)]
+
+
+def _visibility(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+    most = float(limit("SQS visibility timeout"))
+    # Delays grow or shrink monotonically: the first ten thousand show the longest.
+    if all(delay <= most for delay in islice(retry_delays(subscription.retry, most), 10_000)):
+        return []
+    message = (
+        f"a retry delay of subscription '{subscription.name}' passes "
+        f"{describe('SQS visibility timeout')}: on AWS that attempt comes after "
+        f"{format_duration(most)} instead"
+    )
+    return [
+        warning("W609", key_span(service, subscription.retry.path or subscription.path), message)
+    ]

@@ -55,7 +55,8 @@ FUNCTIONS_HEAD = '''{header}
 
 The row types are ``eventualc.cdk.tables``'s: ``construct_id`` names a row's resources
 (and so their logical IDs), ``emits`` lists the detail types a function may put on the
-bus, a ``pattern`` is the EventBridge rule pattern of ``eventual.patterns``, ``group``
+bus, ``patterns`` are the EventBridge patterns of a row's rules (``eventual.patterns``;
+more than one when the events do not fit one pattern), ``group``
 0 keeps a function in the service's stack and n puts it in nested stack ``Functions<n>``.
 """
 
@@ -90,6 +91,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
@@ -101,7 +103,8 @@ from .functions import TABLES
 
 
 class {name}Service(ServiceConstruct):
-    """Every AWS resource of the {service} service (see ``ServiceConstruct``)."""
+    """Every AWS resource of the {service} service (see ``ServiceConstruct``, whose
+    other options ``options`` passes on: alarm topic, retentions, concurrency)."""
 
     def __init__(
         self,
@@ -112,6 +115,8 @@ class {name}Service(ServiceConstruct):
         asset: str | None = None,
         bus_name: str | None = None,
         peer_buses: Mapping[str, events.IEventBus] | None = None,
+        queue_prefix: str | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(
             scope,
@@ -122,6 +127,8 @@ class {name}Service(ServiceConstruct):
             asset=asset,
             bus_name=bus_name,
             peer_buses=peer_buses,
+            queue_prefix=queue_prefix,
+            **options,
         )
 '''
 
@@ -130,7 +137,8 @@ STACK = '''{header}
 """The {service} service as a stack: the construct, its outputs, readable logical IDs.
 
 The bus is named after the stack, so that the services it forwards events to are
-found by their stack names alone: no exports, no deployment order. Outputs:
+found by their stack names alone: no exports, no deployment order; the task queues'
+names start with it too. Outputs:
 ``BusName``, ``BucketName``, ``OrchestratorQueueUrl``, ``InboxQueueUrl`` and
 ``DeadLetterQueues`` (JSON: subscription -> queue URL).
 """
@@ -175,7 +183,11 @@ class {name}Stack(cdk.Stack):
             for row in FORWARDS
         }}
         self.service = {name}Service(
-            self, "Service", bus_name=self.stack_name, peer_buses=peers
+            self,
+            "Service",
+            bus_name=self.stack_name,
+            peer_buses=peers,
+            queue_prefix=self.stack_name,
         )
         service = self.service
         cdk.CfnOutput(self, "BusName", value=service.bus.event_bus_name)

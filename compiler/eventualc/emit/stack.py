@@ -10,8 +10,10 @@ Decided here, once: construct ids (``Task<Task>``, ``<Sub>``, ``<Sub>Rule``, uni
 the service, which makes the logical IDs), the rule patterns (``eventual.patterns``, so
 the deployed rule and every local runtime match the same events), the events each
 function may put on the bus, which other services of the build get which of the
-events put on this service's bus, and, when the estimated resource count passes
-CloudFormation's 500, which functions go to which nested stack.
+events put on this service's bus, how many rules a subscription needs (one unless
+its pattern would pass EventBridge's 2,048 characters, ``eventualc.quotas``), and,
+when the estimated resource count passes CloudFormation's 500, which functions go to
+which nested stack.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from eventual.patterns import cloudformation_event_pattern, rule_pattern
 from eventualc import ir
 from eventualc.emit.infra_text import (
     APP,
@@ -33,23 +34,25 @@ from eventualc.emit.infra_text import (
 from eventualc.emit.models import HEADER
 from eventualc.emit.text import docstring
 from eventualc.emit.types import pascal, pascal_words
+from eventualc.quotas import split_patterns
 from eventualc.symbols import emitted_events
 
 Forwards = dict[str, list[tuple[str, str]]]  # service -> (service, event) pairs forwarded to it
 STACK_LIMIT = 500  # CloudFormation's resources per template
 GROUP_BUDGET = 450  # resources per nested stack, leaving room for what CDK adds
-# Resources each row makes (function, role, policy, queue and dead-letter queue with
-# their TLS policies, event source mapping; a subscription adds its rule), and those
-# of the service itself (bus, bucket and policy, orchestrator with two queues, two
-# dead-letter queues, their policies, two mappings, CDK metadata).
-TASK_RESOURCES = 8
-SUBSCRIPTION_RESOURCES = 9
+# Resources each row makes (function, its log group, role, policy, queue and
+# dead-letter queue with their TLS policies, the dead letters' alarm, event source
+# mapping; a subscription adds its rule), and those of the service itself (bus, bucket
+# and policy, orchestrator with its log group, two queues, two dead-letter queues and
+# the rules' dead-letter queue, their policies and alarms, two mappings, CDK metadata).
+TASK_RESOURCES = 10
+SUBSCRIPTION_RESOURCES = 11
 START_RESOURCES = 1
 FORWARD_RESOURCES = 3
-SERVICE_RESOURCES = 19
+SERVICE_RESOURCES = 25
 _RESERVED_IDS = frozenset(
     {"Bus", "State", "Orchestrator", "OrchestratorQueue", "OrchestratorDeadLetters"}
-    | {"Inbox", "InboxDeadLetters"}
+    | {"Inbox", "InboxDeadLetters", "RuleDeadLetters"}
 )
 
 
@@ -80,12 +83,16 @@ def estimated_resources(service: ir.Service, build: ir.Build) -> int:
 
 def _estimate(service: ir.Service, forwards: Forwards) -> int:
     handlers = sum(s.workflow is None for s in service.subscriptions)
+    # A subscription or forward whose events need more than one rule: one more each.
+    more_rules = sum(len(_patterns(s)) - 1 for s in service.subscriptions)
+    more_rules += sum(len(split_patterns(pairs)) - 1 for pairs in forwards.values())
     return (
         SERVICE_RESOURCES
         + TASK_RESOURCES * len(service.tasks)
         + SUBSCRIPTION_RESOURCES * handlers
         + START_RESOURCES * (len(service.subscriptions) - handlers)
         + FORWARD_RESOURCES * len(forwards)
+        + more_rules
     )
 
 
@@ -95,19 +102,27 @@ def _functions_module(service: ir.Service, forwards: Forwards) -> str:
     groups = _groups(service, forwards)
     tasks, subscriptions, starts = [], [], []
     for task in service.tasks:
-        fields = _function_fields(ids[task.name], task)
+        fields = _function_fields(service.name, ids[task.name], task)
         tasks.append({**fields, "group": groups[task.name]})
     for sub in service.subscriptions:
         if sub.workflow is not None:
             starts.append(
-                {"name": sub.name, "construct_id": ids[sub.name], "pattern": _pattern(sub)}
+                {"name": sub.name, "construct_id": ids[sub.name], "patterns": _patterns(sub)}
             )
             continue
-        fields = _function_fields(ids[sub.name], sub)
-        more = {"attempts": sub.retry.attempts, "pattern": _pattern(sub), "group": groups[sub.name]}
+        fields = _function_fields(service.name, ids[sub.name], sub)
+        more = {
+            "attempts": sub.retry.attempts,
+            "patterns": _patterns(sub),
+            "group": groups[sub.name],
+        }
         subscriptions.append({**fields, **more})
     rules = [
-        {"service": to, "construct_id": f"To{pascal_words(to)}", "pattern": rule_pattern(pairs)}
+        {
+            "service": to,
+            "construct_id": f"To{pascal_words(to)}",
+            "patterns": tuple(split_patterns(pairs)),
+        }
         for to, pairs in forwards.items()
     ]
     emits = literal(_orchestrator_emits(service), 0, 38)
@@ -125,23 +140,29 @@ def _functions_module(service: ir.Service, forwards: Forwards) -> str:
     )
 
 
-def _function_fields(construct_id: str, function: ir.Task | ir.Subscription) -> dict[str, Any]:
+def _function_fields(
+    service: str, construct_id: str, function: ir.Task | ir.Subscription
+) -> dict[str, Any]:
     return {
         "name": function.name,
         "construct_id": construct_id,
         "timeout": max(1, math.ceil(function.timeout)),
         "memory": function.memory,
-        "emits": _detail_types(function.emits),
+        "emits": _detail_types(service, function.emits),
     }
 
 
-def _detail_types(refs: tuple[ir.EventRef, ...]) -> tuple[str, ...]:
-    return tuple(sorted({ref.name for ref in refs}))
+def _detail_types(service: str, refs: tuple[ir.EventRef, ...]) -> tuple[str, ...]:
+    """The events as the bus sees them: the detail type, qualified by its source (the
+    owning service) when that is another service (``billing.InvoicePaid``)."""
+    return tuple(sorted({r.name if r.service == service else r.qualified for r in refs}))
 
 
-def _pattern(sub: ir.Subscription) -> dict[str, Any] | str:
+def _patterns(sub: ir.Subscription) -> tuple[dict[str, Any] | str, ...]:
+    """The patterns of a subscription's rules: one, unless its events do not fit
+    EventBridge's pattern size in one (``eventualc.quotas.split_patterns``)."""
     pairs = [(ref.service, ref.name) for ref in sub.events]
-    return cloudformation_event_pattern(rule_pattern(pairs, sub.filter))
+    return tuple(split_patterns(pairs, sub.filter))
 
 
 def _workflow_emits(service: ir.Service) -> list[ir.EventRef]:
@@ -149,7 +170,7 @@ def _workflow_emits(service: ir.Service) -> list[ir.EventRef]:
 
 
 def _orchestrator_emits(service: ir.Service) -> tuple[str, ...]:
-    return _detail_types(tuple(_workflow_emits(service)))
+    return _detail_types(service.name, tuple(_workflow_emits(service)))
 
 
 def _construct_ids(service: ir.Service) -> dict[str, str]:
@@ -195,7 +216,11 @@ def _groups(service: ir.Service, forwards: Forwards) -> dict[str, int]:
     """Group 0 (the service construct itself) for everything, unless the service is
     too large for one stack: then consecutive functions fill nested stacks 1, 2, ..."""
     sized = [(t.name, TASK_RESOURCES) for t in service.tasks]
-    sized += [(s.name, SUBSCRIPTION_RESOURCES) for s in service.subscriptions if s.workflow is None]
+    sized += [
+        (s.name, SUBSCRIPTION_RESOURCES + len(_patterns(s)) - 1)
+        for s in service.subscriptions
+        if s.workflow is None
+    ]
     if _estimate(service, forwards) <= STACK_LIMIT:
         return dict.fromkeys((name for name, _ in sized), 0)
     groups: dict[str, int] = {}

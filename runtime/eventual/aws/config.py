@@ -6,8 +6,12 @@ function: ``EVENTUAL_SERVICE`` (the service package, e.g. ``generated.orders``),
 ``EVENTUAL_BUS``, ``EVENTUAL_BUCKET``, ``EVENTUAL_ORCHESTRATOR_QUEUE`` (FIFO queue URL),
 ``EVENTUAL_INBOX_QUEUE``; task and subscription functions also ``EVENTUAL_FUNCTION``,
 subscription functions ``EVENTUAL_DEAD_LETTER_QUEUE``, the orchestrator
-``EVENTUAL_TASK_QUEUES`` (JSON: task name -> queue URL). A missing variable raises
-``ConfigError`` naming it.
+``EVENTUAL_QUEUE_PREFIX``. A missing variable raises ``ConfigError`` naming it.
+
+No variable maps names to resources (Lambda caps a function's environment at 4 KB):
+task queues have predictable names, ``task_queue_name(prefix, task)``, in the account
+and region of the orchestrator's queue, so ``task_queue_url`` derives their URLs from
+it. The stack names the queues with the same function.
 
 ``Clients`` makes each boto3 client on first use through a factory, so tests and the
 operator client point them wherever they need (a moto server, another region) without
@@ -16,9 +20,10 @@ patching; boto3 itself is imported only then.
 
 from __future__ import annotations
 
-import json
+import hashlib
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 ClientFactory = Callable[[str], Any]  # AWS service name ("s3", "sqs", ...) -> boto3 client
@@ -45,25 +50,57 @@ class Config:
     inbox_queue: str
     function: str | None = None  # the task or subscription this function runs
     dead_letter_queue: str | None = None
-    task_queues: Mapping[str, str] = field(default_factory=dict)
+    queue_prefix: str | None = None  # of the task queues' names (see task_queue_name)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Config:
         missing = sorted(name for name in _REQUIRED.values() if not environ.get(name))
         if missing:
             raise ConfigError(f"missing environment variables: {', '.join(missing)}")
-        queues = environ.get("EVENTUAL_TASK_QUEUES")
         return cls(
             **{key: environ[name] for key, name in _REQUIRED.items()},
             function=environ.get("EVENTUAL_FUNCTION") or None,
             dead_letter_queue=environ.get("EVENTUAL_DEAD_LETTER_QUEUE") or None,
-            task_queues=json.loads(queues) if queues else {},
+            queue_prefix=environ.get("EVENTUAL_QUEUE_PREFIX") or None,
         )
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity, for caching what is built from this configuration."""
         return (*(getattr(self, name) for name in _REQUIRED), self.function,
-                self.dead_letter_queue, tuple(sorted(self.task_queues.items())))  # fmt: skip
+                self.dead_letter_queue, self.queue_prefix)  # fmt: skip
+
+
+QUEUE_NAME_LIMIT = 80  # characters of an SQS queue name
+PREFIX_LIMIT = 40  # leaves a task name at least 34 characters of a queue name
+
+
+def queue_prefix(raw: str) -> str:
+    """``raw`` (e.g. a stack name) as a prefix of queue names: only the characters SQS
+    allows, and at most ``PREFIX_LIMIT`` of them (a longer one keeps its start and a
+    hash of the whole, so prefixes stay distinct)."""
+    prefix = re.sub("[^A-Za-z0-9_-]", "-", raw)
+    if len(prefix) <= PREFIX_LIMIT:
+        return prefix
+    return f"{prefix[: PREFIX_LIMIT - 9]}-{_digest(prefix)}"
+
+
+def task_queue_name(prefix: str, task: str) -> str:
+    """The name of the queue of ``task``: ``<prefix>-task-<task>``, its task part
+    shortened with a hash when the whole would pass SQS's 80 characters."""
+    name = f"{prefix}-task-{task}"
+    if len(name) <= QUEUE_NAME_LIMIT:
+        return name
+    return f"{name[: QUEUE_NAME_LIMIT - 9]}-{_digest(name)}"
+
+
+def task_queue_url(sibling: str, prefix: str, task: str) -> str:
+    """The URL of ``task``'s queue, from the URL of a queue in the same account and
+    region (``https://sqs.<region>.amazonaws.com/<account>/<name>``)."""
+    return f"{sibling.rsplit('/', 1)[0]}/{task_queue_name(prefix, task)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def boto3_clients(

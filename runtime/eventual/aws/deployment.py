@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from eventual.aws.config import Clients, Config
+from eventual.aws.config import Clients, Config, task_queue_url
 from eventual.aws.events import Bus
 from eventual.aws.payloads import Payloads
 from eventual.aws.queues import Queues
@@ -73,7 +73,9 @@ class Deployment:
         return StateStore(self.clients.s3, self.config.bucket)
 
     def task_queue(self, task: str) -> str:
-        queue = self.config.task_queues.get(task)
-        if queue is None:
-            raise LookupError(f"no queue for task {task!r} in EVENTUAL_TASK_QUEUES")
-        return queue
+        """The URL of ``task``'s queue, derived from its name (no map in the environment)."""
+        if self.config.queue_prefix is None:
+            raise LookupError("EVENTUAL_QUEUE_PREFIX is not set: only the orchestrator sends tasks")
+        if task not in self.service.tasks:
+            raise LookupError(f"task {task!r} is not deployed")
+        return task_queue_url(self.config.orchestrator_queue, self.config.queue_prefix, task)

@@ -10,17 +10,24 @@ hash, created once) and ``payloads/<sha256>`` (see ``payloads``).
 ``write`` raises ``Conflict`` when the object changed since it was read (or exists
 already): the caller reads again and redoes its change, so two writers never lose
 each other's updates. ``read`` answers ``None`` for a key that does not exist.
+
+Retention: the stack's lifecycle rule expires objects tagged ``FINISHED`` some days
+(90 by default) after they were last written. Writes of a finished execution's
+objects pass ``tags=FINISHED`` (the tag travels with the ``PutObject``, no extra
+request); ``tag_finished`` tags objects written before it finished.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+# The tag of a finished execution's objects: the stack's lifecycle rule filters on it.
+FINISHED: Mapping[str, str] = {"eventual-finished": "true"}
 
 
 class Conflict(Exception):
@@ -63,14 +70,16 @@ class StateStore:
             raise
         return Versioned(answer["Body"].read().decode("utf-8"), answer["ETag"])
 
-    def write(self, key: str, text: str, etag: str | None) -> str:
+    def write(
+        self, key: str, text: str, etag: str | None, tags: Mapping[str, str] | None = None
+    ) -> str:
         """Writes ``key`` if it is still at ``etag`` (``None``: if it does not exist);
         the new ETag. Raises ``Conflict`` otherwise."""
         condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
         try:
             answer = self.s3.put_object(
                 Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
-                ContentType="application/json", **condition,
+                ContentType="application/json", **condition, **_tagging(tags),
             )  # fmt: skip
         except Exception as exc:
             if _code(exc) in _CONFLICT_CODES:
@@ -78,11 +87,18 @@ class StateStore:
             raise
         return str(answer["ETag"])
 
-    def put(self, key: str, text: str) -> None:
+    def put(self, key: str, text: str, tags: Mapping[str, str] | None = None) -> None:
         """Writes ``key`` unconditionally (for objects whose content never differs)."""
         self.s3.put_object(
-            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json"
-        )
+            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
+            ContentType="application/json", **_tagging(tags),
+        )  # fmt: skip
+
+    def tag_finished(self, keys: Iterable[str]) -> None:
+        """Tags ``keys`` (objects written before their execution finished) ``FINISHED``."""
+        tag_set = [{"Key": k, "Value": v} for k, v in FINISHED.items()]
+        for key in keys:
+            self.s3.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tag_set})
 
     def create(self, key: str, text: str) -> bool:
         """Writes ``key`` unless it exists; whether it wrote."""
@@ -126,3 +142,7 @@ def _code(exc: Exception) -> str | None:
         return None
     error = response.get("Error", {})
     return str(error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+
+
+def _tagging(tags: Mapping[str, str] | None) -> dict[str, str]:
+    return {"Tagging": urlencode(dict(tags))} if tags else {}

@@ -3,7 +3,8 @@
 
 The row types are ``eventualc.cdk.tables``'s: ``construct_id`` names a row's resources
 (and so their logical IDs), ``emits`` lists the detail types a function may put on the
-bus, a ``pattern`` is the EventBridge rule pattern of ``eventual.patterns``, ``group``
+bus, ``patterns`` are the EventBridge patterns of a row's rules (``eventual.patterns``;
+more than one when the events do not fit one pattern), ``group``
 0 keeps a function in the service's stack and n puts it in nested stack ``Functions<n>``.
 """
 

@@ -3,7 +3,8 @@
 
 The row types are ``eventualc.cdk.tables``'s: ``construct_id`` names a row's resources
 (and so their logical IDs), ``emits`` lists the detail types a function may put on the
-bus, a ``pattern`` is the EventBridge rule pattern of ``eventual.patterns``, ``group``
+bus, ``patterns`` are the EventBridge patterns of a row's rules (``eventual.patterns``;
+more than one when the events do not fit one pattern), ``group``
 0 keeps a function in the service's stack and n puts it in nested stack ``Functions<n>``.
 """
 
@@ -28,7 +29,7 @@ TASKS: tuple[TaskFunction, ...] = (
         construct_id="TaskCharge",
         timeout=300,
         memory=512,
-        emits=("InvoicePaid",),
+        emits=("billing.InvoicePaid",),
         group=0,
     ),
     TaskFunction(
@@ -65,7 +66,7 @@ SUBSCRIPTIONS: tuple[SubscriptionFunction, ...] = (
         memory=512,
         emits=(),
         attempts=3,
-        pattern={"source": ["billing"], "detail-type": ["InvoicePaid"]},
+        patterns=({"source": ["billing"], "detail-type": ["InvoicePaid"]},),
         group=0,
     ),
     SubscriptionFunction(
@@ -75,11 +76,13 @@ SUBSCRIPTIONS: tuple[SubscriptionFunction, ...] = (
         memory=512,
         emits=("Ping",),
         attempts=3,
-        pattern={
-            "source": ["shop"],
-            "detail-type": ["OrderPlaced", "OrderCancelled"],
-            "detail": {"orderId": [{"prefix": "o-"}]},
-        },
+        patterns=(
+            {
+                "source": ["shop"],
+                "detail-type": ["OrderPlaced", "OrderCancelled"],
+                "detail": {"orderId": [{"prefix": "o-"}]},
+            },
+        ),
         group=0,
     ),
 )
@@ -88,11 +91,13 @@ STARTS: tuple[WorkflowStart, ...] = (
     WorkflowStart(
         name="startFulfil",
         construct_id="StartFulfilRule",
-        pattern={
-            "source": ["shop"],
-            "detail-type": ["OrderPlaced"],
-            "detail": {"total": {"amount": [{"numeric": [">", 100]}]}},
-        },
+        patterns=(
+            {
+                "source": ["shop"],
+                "detail-type": ["OrderPlaced"],
+                "detail": {"total": {"amount": [{"numeric": [">", 100]}]}},
+            },
+        ),
     ),
 )
 
@@ -100,7 +105,7 @@ FORWARDS: tuple[Forward, ...] = (
     Forward(
         service="billing",
         construct_id="ToBilling",
-        pattern={"source": ["shop"], "detail-type": ["Ping"]},
+        patterns=({"source": ["shop"], "detail-type": ["Ping"]},),
     ),
 )
 

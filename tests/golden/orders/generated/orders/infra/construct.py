@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
@@ -22,7 +23,8 @@ from .functions import TABLES
 
 
 class OrdersService(ServiceConstruct):
-    """Every AWS resource of the orders service (see ``ServiceConstruct``)."""
+    """Every AWS resource of the orders service (see ``ServiceConstruct``, whose
+    other options ``options`` passes on: alarm topic, retentions, concurrency)."""
 
     def __init__(
         self,
@@ -33,6 +35,8 @@ class OrdersService(ServiceConstruct):
         asset: str | None = None,
         bus_name: str | None = None,
         peer_buses: Mapping[str, events.IEventBus] | None = None,
+        queue_prefix: str | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(
             scope,
@@ -43,4 +47,6 @@ class OrdersService(ServiceConstruct):
             asset=asset,
             bus_name=bus_name,
             peer_buses=peer_buses,
+            queue_prefix=queue_prefix,
+            **options,
         )

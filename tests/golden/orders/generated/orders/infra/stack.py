@@ -2,7 +2,8 @@
 """The orders service as a stack: the construct, its outputs, readable logical IDs.
 
 The bus is named after the stack, so that the services it forwards events to are
-found by their stack names alone: no exports, no deployment order. Outputs:
+found by their stack names alone: no exports, no deployment order; the task queues'
+names start with it too. Outputs:
 ``BusName``, ``BucketName``, ``OrchestratorQueueUrl``, ``InboxQueueUrl`` and
 ``DeadLetterQueues`` (JSON: subscription -> queue URL).
 """
@@ -47,7 +48,11 @@ class OrdersStack(cdk.Stack):
             for row in FORWARDS
         }
         self.service = OrdersService(
-            self, "Service", bus_name=self.stack_name, peer_buses=peers
+            self,
+            "Service",
+            bus_name=self.stack_name,
+            peer_buses=peers,
+            queue_prefix=self.stack_name,
         )
         service = self.service
         cdk.CfnOutput(self, "BusName", value=service.bus.event_bus_name)
