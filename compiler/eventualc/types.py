@@ -91,22 +91,34 @@ STRING = Scalar("string")
 BYTES = Scalar("bytes")
 TIMESTAMP = Scalar("timestamp")
 DURATION = Scalar("duration")
+# What a block that cannot complete (it ends in `fail` or `return`) gives: no value at
+# all. It fits every type and disappears from unions.
+NEVER = Scalar("never")
 NUMERIC = frozenset({"int", "double"})
 _JSON_TYPES = {"null": NULL, "boolean": BOOL, "integer": INT, "number": DOUBLE, "string": STRING}
 
 
 def union(*types: Type) -> Type:
-    """The union of ``types``, flattened, without duplicates; ``DYN`` absorbs all."""
+    """The union of ``types``, flattened, without duplicates; ``DYN`` absorbs all and
+    ``NEVER`` adds nothing (the union of no types is ``NULL``)."""
     flat: list[Type] = []
     for t in types:
         for option in t.options if isinstance(t, Union) else (t,):
             if option == DYN:
                 return DYN
-            if option not in flat:
+            if option not in flat and option != NEVER:
                 flat.append(option)
     if not flat:
-        return NULL
+        return NEVER if types else NULL
     return flat[0] if len(flat) == 1 else Union(tuple(flat))
+
+
+def without_null(t: Type, env: TypeEnv) -> Type:
+    """``t`` once a value of it is known not to be null."""
+    t = env.expand(t)
+    if t == NULL:
+        return NEVER
+    return union(*(o for o in t.options if o != NULL)) if isinstance(t, Union) else t
 
 
 def of_value(value: Any) -> Type:
@@ -215,7 +227,7 @@ class TypeEnv:
     ) -> str | None:
         """Why a ``src`` value may not fit ``dst``, or ``None`` when it always does."""
         src, dst = self.expand(src), self.expand(dst)
-        if src == DYN or dst == DYN or (src, dst) in seen:
+        if src in (DYN, NEVER) or dst == DYN or (src, dst) in seen:
             return None
         seen = seen | {(src, dst)}
         if isinstance(src, Union):

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eventual.cel import CelSyntaxError, Placeholder, parse_template
+from eventual.cel.nodes import Node
 from eventualc import ir
 from eventualc.celtypes import Namespace, infer
 from eventualc.diagnostics import Diagnostic, Span, error
+from eventualc.narrowing import Path, non_null
 from eventualc.source import PathKey
 from eventualc.symbols import Symbols, walk_steps
 from eventualc.types import (
@@ -25,6 +27,7 @@ from eventualc.types import (
     DOUBLE,
     DYN,
     INT,
+    NEVER,
     NULL,
     STRING,
     TIMESTAMP,
@@ -53,11 +56,18 @@ META_TYPE = Object(
 
 @dataclass(frozen=True)
 class Flow:
-    """What an expression may read at one point of a workflow."""
+    """What an expression may read at one point of a workflow.
+
+    ``non_null`` holds the paths that conditions proved are not null here (see
+    ``narrowing``); ``ended`` says no path reaches this point (after ``fail`` or
+    ``return``), so it adds nothing where paths join.
+    """
 
     steps: dict[str, Type] = field(default_factory=dict)
     vars: dict[str, Type] = field(default_factory=dict)
     locals: dict[str, Type] = field(default_factory=dict)
+    non_null: frozenset[Path] = frozenset()
+    ended: bool = False
 
     def with_step(self, step_id: str | None, output: Type) -> Flow:
         return self if step_id is None else replace(self, steps={**self.steps, step_id: output})
@@ -65,15 +75,27 @@ class Flow:
     def with_locals(self, **names: Type) -> Flow:
         return replace(self, locals={**self.locals, **names})
 
+    def knowing(self, proved: frozenset[Path]) -> Flow:
+        return replace(self, non_null=self.non_null | proved)
+
 
 def merge(flows: list[Flow], base: Flow) -> Flow:
-    """After alternative paths: what every path completed, with the union of types."""
+    """After alternative paths: what every path that goes on completed, with the union
+    of types; an ended flow when none goes on."""
+    going = [f for f in flows if not f.ended]
+    if not going:
+        return replace(flows[0], ended=True)
 
     def common(maps: list[dict[str, Type]]) -> dict[str, Type]:
         keys = set(maps[0]).intersection(*maps[1:])
         return {k: union(*(m[k] for m in maps)) for k in keys}
 
-    return Flow(common([f.steps for f in flows]), common([f.vars for f in flows]), base.locals)
+    return Flow(
+        common([f.steps for f in going]),
+        common([f.vars for f in going]),
+        base.locals,
+        frozenset.intersection(*(f.non_null for f in going)),
+    )
 
 
 def check_expressions(build: ir.Build) -> list[Diagnostic]:
@@ -98,6 +120,7 @@ class _Checker:
     step_ids: frozenset[str] = field(init=False)
     template_root: PathKey = field(init=False, default=())
     var_names: frozenset[str] = field(init=False)
+    non_null: frozenset[Path] = frozenset()  # of the flow whose templates are being typed
 
     # -- scopes -------------------------------------------------------------------------
 
@@ -107,6 +130,7 @@ class _Checker:
     def check_subscription(self, subscription: ir.Subscription) -> None:
         if subscription.workflow is None:
             return
+        self.non_null = frozenset()
         event_type = union(*(self.event_type(ref) for ref in subscription.events))
         scope = {"event": event_type, "meta": META_TYPE}
         target = self.symbols.workflows.get((self.service.name, subscription.workflow))
@@ -223,9 +247,25 @@ class _Checker:
 
     def step_if(self, step: ir.Step, flow: Flow) -> Flow:
         self.expr(step, flow, BOOL, "an 'if' condition")
+        then, otherwise = flow, flow
+        condition = self.condition(step)
+        if condition is not None:
+            then, otherwise = (
+                flow.knowing(non_null(condition, True)),
+                flow.knowing(non_null(condition, False)),
+            )
         return merge(
-            [self.block(step.block("then"), flow), self.block(step.block("else"), flow)], flow
+            [self.block(step.block("then"), then), self.block(step.block("else"), otherwise)], flow
         )
+
+    def condition(self, step: ir.Step) -> Node | None:
+        """The expression of an ``if`` written as exactly one ``${{ }}``."""
+        text = step.expr.value if step.expr is not None else None
+        try:
+            parsed = parse_template(text) if isinstance(text, str) else None
+        except CelSyntaxError:
+            return None  # reported where the condition is typed
+        return parsed.expr if isinstance(parsed, Placeholder) else None
 
     def step_parallel(self, step: ir.Step, flow: Flow) -> Flow:
         branches = [self.block(steps, flow) for _, steps in step.blocks]
@@ -235,7 +275,8 @@ class _Checker:
             for b in branches
             for k in b.vars
         }
-        return Flow(steps, variables, flow.locals)
+        ended = any(b.ended for b in branches)  # the join waits for every branch
+        return Flow(steps, variables, flow.locals, flow.non_null, ended)
 
     def step_for_each(self, step: ir.Step, flow: Flow) -> Flow:
         items = self.expr(step, flow, ListOf(DYN), "a for_each list")
@@ -248,8 +289,12 @@ class _Checker:
         """Assignments run in written order: each value sees the ones before it."""
         variables = dict(flow.vars)
         for var, template in step.assignments:
+            self.non_null = flow.non_null
             scope = self.scope(replace(flow, vars=variables))
             variables[var] = self.template(template, scope, DYN, "")
+            flow = replace(
+                flow, non_null=frozenset(p for p in flow.non_null if p[:2] != ("vars", var))
+            )
         return replace(flow, vars=variables)
 
     def step_try(self, step: ir.Step, flow: Flow) -> Flow:
@@ -257,13 +302,13 @@ class _Checker:
 
     def step_fail(self, step: ir.Step, flow: Flow) -> Flow:
         self.expr(step, flow, DYN, "an error message")
-        return flow
+        return replace(flow, ended=True)
 
     def step_return(self, step: ir.Step, flow: Flow) -> Flow:
         declared = self.workflow.output
         what = f"the output of workflow '{self.workflow.name}'"
         self.expr(step, flow, self.schema_type(declared) if declared is not None else DYN, what)
-        return flow
+        return replace(flow, ended=True)
 
     # -- step outputs -------------------------------------------------------------------
 
@@ -273,6 +318,9 @@ class _Checker:
         return union(own, *catches) if catches else own
 
     def last(self, steps: tuple[ir.Step, ...]) -> Type:
+        """A block's output: its last step's, ``NEVER`` when some step cannot complete."""
+        if any(self.output(s) == NEVER for s in steps[:-1]):
+            return NEVER
         return self.output(steps[-1]) if steps else NULL
 
     def _own_output(self, step: ir.Step) -> Type:
@@ -289,18 +337,21 @@ class _Checker:
             return union(self.last(step.block("then")), self.last(step.block("else")))
         if step.kind == "parallel":
             fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
+            if any(t == NEVER for _, t in fields):
+                return NEVER
             return Object(fields, frozenset(name for name, _ in fields))
         if step.kind == "for_each":
             return ListOf(self.last(step.block("steps")))
         if step.kind == "try":
             return self.last(step.block("try"))
-        return NULL
+        return NEVER if step.kind in ("fail", "return") else NULL
 
     # -- templates ----------------------------------------------------------------------
 
     def expr(self, step: ir.Step, flow: Flow, wanted: Type, what: str) -> Type:
         if step.expr is None:
             return DYN
+        self.non_null = flow.non_null
         return self.template(step.expr, self.scope(flow), wanted, what)
 
     def template(
@@ -388,7 +439,7 @@ class _Checker:
         )
         types = []
         for placeholder in placeholders:
-            found, problems = infer(placeholder.expr, scope, self.env)
+            found, problems = infer(placeholder.expr, scope, self.env, self.non_null)
             types.append(found)
             for problem in problems:
                 span = self.service.locations.text(
