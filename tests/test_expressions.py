@@ -89,7 +89,7 @@ def test_well_typed_workflow_is_clean(check_spec: CheckSpec) -> None:
         (["- {for_each: '${{ input }}', steps: []}"],
          "E405 a for_each list does not fit: expected list(any), got {orderId}"),
         (["- {emit: Paid, payload: {orderId: x, total: {amount: '1', currency: EUR}}}"],
-         "E405 the payload of event 'Paid' does not fit: field 'total.amount': expected double, got string"),
+         "E405 the payload of event 'Paid' does not fit: field 'total.amount': expected number, got string"),
     ],
 )  # fmt: skip
 def test_errors(check_spec: CheckSpec, lines: list[str], expected: str) -> None:
@@ -216,4 +216,22 @@ def test_conditions_narrow_away_null(check_spec: CheckSpec) -> None:
 def test_what_does_not_narrow(check_spec: CheckSpec, lines: list[str]) -> None:
     assert messages(check_spec(steps(*lines))) == [
         "E405 the input of task 'charge' does not fit: expected Money, got null"
+    ]
+
+
+def test_a_null_step_output_points_at_where_the_null_comes_from(check_spec: CheckSpec) -> None:
+    result = check_spec(steps(
+        "- {id: maybe, if: '${{ input.orderId == \"\" }}', then: [{task: price, input: x}]}",
+        "- {task: charge, input: '${{ steps.maybe.output }}'}",
+        "- id: t",
+        "  try: [{task: price, input: x}]",
+        "  catch: [{steps: [{task: note, input: x}]}]",
+        "- {task: charge, input: '${{ steps.t.output }}'}",
+        "- {task: charge, input: {amount: 1, currency: '${{ steps.maybe.output }}'}}",
+    ))  # fmt: skip
+    notes = [[(n.message, n.span and n.span.line) for n in d.notes] for d in result.diagnostics]
+    assert notes == [
+        [("steps.maybe.output may be null: its 'if' has no 'else' steps", 23)],
+        [("steps.t.output may be null: task 'note' declares no output", 27)],
+        [],  # a Money is no string, null or not: no note
     ]

@@ -22,13 +22,17 @@ class Type:
         raise NotImplementedError
 
 
+_SHOWN = {"dyn": "any", "double": "number"}
+
+
 @dataclass(frozen=True, slots=True)
 class Scalar(Type):
     kind: str  # dyn null bool int double string bytes timestamp duration
     enum: tuple[Any, ...] | None = None
 
     def describe(self) -> str:
-        return "any" if self.kind == "dyn" else self.kind
+        """The name users read: JSON Schema's ``number`` for CEL's ``double``."""
+        return _SHOWN.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ from eventual.cel import CelSyntaxError, Placeholder, parse_template
 from eventual.cel.nodes import Node
 from eventualc import ir
 from eventualc.celtypes import Namespace, infer
-from eventualc.diagnostics import Diagnostic, Span, error
-from eventualc.narrowing import Path, non_null
+from eventualc.checks.nulls import null_source
+from eventualc.diagnostics import Diagnostic, Note, Span, error
+from eventualc.narrowing import Path, non_null, path_of
 from eventualc.source import PathKey
 from eventualc.symbols import Symbols, walk_steps
 from eventualc.types import (
@@ -39,6 +40,7 @@ from eventualc.types import (
     build_env,
     of_value,
     union,
+    without_null,
 )  # fmt: skip
 
 ERROR_TYPE = Object(
@@ -121,6 +123,7 @@ class _Checker:
     template_root: PathKey = field(init=False, default=())
     var_names: frozenset[str] = field(init=False)
     non_null: frozenset[Path] = frozenset()  # of the flow whose templates are being typed
+    null_notes: dict[PathKey, Note] = field(default_factory=dict)  # by template path
 
     # -- scopes -------------------------------------------------------------------------
 
@@ -231,7 +234,7 @@ class _Checker:
         self.expr(
             step,
             flow,
-            union(INT, DOUBLE, STRING),
+            union(DOUBLE, STRING),
             "a sleep duration (seconds or a duration string)",
         )
         return flow
@@ -313,7 +316,7 @@ class _Checker:
     # -- step outputs -------------------------------------------------------------------
 
     def output(self, step: ir.Step) -> Type:
-        own = self._own_output(step)
+        own = self.own_output(step)
         catches = [self.last(c.steps) for c in step.catch]
         return union(own, *catches) if catches else own
 
@@ -323,7 +326,7 @@ class _Checker:
             return NEVER
         return self.output(steps[-1]) if steps else NULL
 
-    def _own_output(self, step: ir.Step) -> Type:
+    def own_output(self, step: ir.Step) -> Type:
         if step.kind == "task":
             task = self.symbols.tasks.get((self.service.name, str(step.target)))
             return self.schema_type(task.output) if task else DYN
@@ -418,7 +421,12 @@ class _Checker:
             inner = ".".join(map(str, path[len(self.template_root) :]))
             where = f"field '{inner}': " if inner else ""
             message = f"{what} does not fit: {where}{reason}"
-            self.report("E405", self.service.locations.value(path), message)
+            notes = []
+            if path in self.null_notes and not self.env.mismatch(
+                without_null(found, self.env), target
+            ):
+                notes.append(self.null_notes[path])
+            self.report("E405", self.service.locations.value(path), message, *notes)
 
     def string(self, text: str, path: PathKey, scope: dict[str, Type]) -> Type:
         try:
@@ -446,7 +454,22 @@ class _Checker:
                     path, placeholder.offset + problem.start, problem.end - problem.start
                 )
                 self.report(problem.code, span, problem.message)
-        return types[0] if isinstance(parsed, Placeholder) else STRING
+        if isinstance(parsed, Placeholder):
+            self.note_null_source(parsed.expr, path)
+            return types[0]
+        return STRING
 
-    def report(self, code: str, span: Span | None, message: str) -> None:
-        self.diagnostics.append(error(code, span, message))
+    def note_null_source(self, expr: Node, path: PathKey) -> None:
+        """For ``steps.<id>.output``: where a null it may give comes from."""
+        read = path_of(expr)
+        if read is None or len(read) != 3 or read[0] != "steps" or read[2] != "output":
+            return
+        step = next((s for s in walk_steps(self.workflow.steps) if s.id == read[1]), None)
+        found = null_source(step, self) if step is not None else None
+        if found is not None:
+            message, where = found
+            span = self.service.locations.key(where)
+            self.null_notes[path] = Note(f"steps.{read[1]}.output may be null: {message}", span)
+
+    def report(self, code: str, span: Span | None, message: str, *notes: Note) -> None:
+        self.diagnostics.append(error(code, span, message, *notes))
