@@ -26,6 +26,7 @@ from eventualc.symbols import Symbols, walk_steps
 from eventualc.types import (
     BOOL,
     DOUBLE,
+    DURATION,
     DYN,
     INT,
     NEVER,
@@ -37,6 +38,7 @@ from eventualc.types import (
     Ref,
     Type,
     TypeEnv,
+    Union,
     build_env,
     of_value,
     union,
@@ -123,7 +125,7 @@ class _Checker:
     template_root: PathKey = field(init=False, default=())
     var_names: frozenset[str] = field(init=False)
     non_null: frozenset[Path] = frozenset()  # of the flow whose templates are being typed
-    null_notes: dict[PathKey, Note] = field(default_factory=dict)  # by template path
+    wholes: dict[PathKey, Placeholder] = field(default_factory=dict)  # "${{ x }}" by path
 
     # -- scopes -------------------------------------------------------------------------
 
@@ -420,13 +422,22 @@ class _Checker:
         if reason is not None:
             inner = ".".join(map(str, path[len(self.template_root) :]))
             where = f"field '{inner}': " if inner else ""
-            message = f"{what} does not fit: {where}{reason}"
+            message = f"{what} does not fit: {where}{reason}{self.hint(found, target, path)}"
             notes = []
-            if path in self.null_notes and not self.env.mismatch(
-                without_null(found, self.env), target
-            ):
-                notes.append(self.null_notes[path])
+            if not self.env.mismatch(without_null(found, self.env), target):
+                notes = self.null_source(path)
             self.report("E405", self.service.locations.value(path), message, *notes)
+
+    def hint(self, found: Type, target: Type, path: PathKey) -> str:
+        """How to turn a timestamp or duration into the string expected."""
+        expanded = self.env.expand(found)
+        options = expanded.options if isinstance(expanded, Union) else (expanded,)
+        temporal = [t for t in (TIMESTAMP, DURATION) if t in options]
+        if not temporal or self.env.mismatch(STRING, target):
+            return ""
+        shown = self.wholes[path].source if path in self.wholes else "..."
+        form = "an RFC 3339 string" if temporal[0] == TIMESTAMP else "a duration string"
+        return f"; write ${{{{ string({shown}) }}}} for {form}"
 
     def string(self, text: str, path: PathKey, scope: dict[str, Type]) -> Type:
         try:
@@ -455,21 +466,22 @@ class _Checker:
                 )
                 self.report(problem.code, span, problem.message)
         if isinstance(parsed, Placeholder):
-            self.note_null_source(parsed.expr, path)
+            self.wholes[path] = parsed
             return types[0]
         return STRING
 
-    def note_null_source(self, expr: Node, path: PathKey) -> None:
-        """For ``steps.<id>.output``: where a null it may give comes from."""
-        read = path_of(expr)
+    def null_source(self, path: PathKey) -> list[Note]:
+        """For a template ``${{ steps.<id>.output }}``: where a null it gives comes from."""
+        read = path_of(self.wholes[path].expr) if path in self.wholes else None
         if read is None or len(read) != 3 or read[0] != "steps" or read[2] != "output":
-            return
+            return []
         step = next((s for s in walk_steps(self.workflow.steps) if s.id == read[1]), None)
         found = null_source(step, self) if step is not None else None
-        if found is not None:
-            message, where = found
-            span = self.service.locations.key(where)
-            self.null_notes[path] = Note(f"steps.{read[1]}.output may be null: {message}", span)
+        if found is None:
+            return []
+        message, where = found
+        span = self.service.locations.key(where)
+        return [Note(f"steps.{read[1]}.output may be null: {message}", span)]
 
     def report(self, code: str, span: Span | None, message: str, *notes: Note) -> None:
         self.diagnostics.append(error(code, span, message, *notes))
