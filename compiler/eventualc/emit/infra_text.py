@@ -61,7 +61,13 @@ bus, a ``pattern`` is the EventBridge rule pattern of ``eventual.patterns``, ``g
 
 from __future__ import annotations
 
-from eventualc.cdk import Forward, ServiceTables, SubscriptionFunction, TaskFunction, WorkflowStart
+from eventualc.cdk import (
+    Forward,
+    ServiceTables,
+    SubscriptionFunction,
+    TaskFunction,
+    WorkflowStart,
+)
 
 '''
 
@@ -94,7 +100,6 @@ from pathlib import Path
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-
 from eventualc.cdk import ServiceConstruct
 
 from .functions import TABLES
@@ -143,7 +148,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from constructs import Construct
-
 from eventualc.cdk import LogicalIds
 
 from .construct import {name}Service

@@ -15,7 +15,6 @@ from pathlib import Path
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-
 from eventualc.cdk import ServiceConstruct
 
 from .functions import TABLES

@@ -9,7 +9,13 @@ bus, a ``pattern`` is the EventBridge rule pattern of ``eventual.patterns``, ``g
 
 from __future__ import annotations
 
-from eventualc.cdk import Forward, ServiceTables, SubscriptionFunction, TaskFunction, WorkflowStart
+from eventualc.cdk import (
+    Forward,
+    ServiceTables,
+    SubscriptionFunction,
+    TaskFunction,
+    WorkflowStart,
+)
 
 SERVICE = "orders"
 ORCHESTRATOR_EMITS: tuple[str, ...] = ()
