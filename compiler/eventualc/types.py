@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventualc.diagnostics import did_you_mean
+
 
 @dataclass(frozen=True, slots=True)
 class Type:
@@ -279,7 +281,10 @@ def _scalar_mismatch(src: Scalar, dst: Scalar) -> str | None:
         outside = [v for v in src.enum if v not in dst.enum]
         if outside:
             allowed = ", ".join(map(repr, dst.enum))
-            return f"{outside[0]!r} is not one of {allowed}"
+            hint = (
+                did_you_mean(outside[0], map(str, dst.enum)) if isinstance(outside[0], str) else ""
+            )
+            return f"{outside[0]!r} is not one of {allowed}{hint}"
     return None
 
 
