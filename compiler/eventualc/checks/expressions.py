@@ -1,8 +1,9 @@
 """Expressions and templates: every ``${{ }}`` parsed as CEL and type-checked.
 
 Walks each workflow in execution order, keeping which steps have surely completed
-and which variables are surely set (``Flow``), so that reading a step that may not
-have run is an error (E403). Each template is typed and checked against its target:
+and which variables are surely set (``scope.Flow``), so that reading a step that may
+not have run is an error (E403); conditions narrow away ``null`` (``narrowing``) and
+step outputs are typed by ``outputs``. Each template is typed and checked against its target:
 task input, child workflow input, event payload, declared workflow output, and the
 boolean, list, duration and timestamp positions (E405). Syntax errors are E406;
 type errors come from ``celtypes``.
@@ -18,7 +19,8 @@ from eventual.cel import CelSyntaxError, Placeholder, parse_template
 from eventual.cel.nodes import Node
 from eventualc import ir
 from eventualc.celtypes import Namespace, infer
-from eventualc.checks.nulls import null_source
+from eventualc.checks.outputs import StepOutputs, null_source
+from eventualc.checks.scope import ERROR_TYPE, EXECUTION_TYPE, META_TYPE, Flow, merge
 from eventualc.diagnostics import Diagnostic, Note, Span, error
 from eventualc.narrowing import Path, non_null, path_of
 from eventualc.source import PathKey
@@ -29,7 +31,6 @@ from eventualc.types import (
     DURATION,
     DYN,
     INT,
-    NEVER,
     NULL,
     STRING,
     TIMESTAMP,
@@ -44,62 +45,6 @@ from eventualc.types import (
     union,
     without_null,
 )  # fmt: skip
-
-ERROR_TYPE = Object(
-    (("error", STRING), ("message", STRING)), frozenset({"error", "message"}), name="error"
-)
-EXECUTION_TYPE = Object(
-    (("id", STRING), ("name", STRING), ("workflow", STRING), ("start_time", TIMESTAMP)),
-    frozenset({"id", "name", "workflow", "start_time"}), name="execution",
-)  # fmt: skip
-META_TYPE = Object(
-    (("id", STRING), ("name", STRING), ("source", STRING), ("time", TIMESTAMP)),
-    frozenset({"id", "name", "source", "time"}), name="meta",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Flow:
-    """What an expression may read at one point of a workflow.
-
-    ``non_null`` holds the paths that conditions proved are not null here (see
-    ``narrowing``); ``ended`` says no path reaches this point (after ``fail`` or
-    ``return``), so it adds nothing where paths join.
-    """
-
-    steps: dict[str, Type] = field(default_factory=dict)
-    vars: dict[str, Type] = field(default_factory=dict)
-    locals: dict[str, Type] = field(default_factory=dict)
-    non_null: frozenset[Path] = frozenset()
-    ended: bool = False
-
-    def with_step(self, step_id: str | None, output: Type) -> Flow:
-        return self if step_id is None else replace(self, steps={**self.steps, step_id: output})
-
-    def with_locals(self, **names: Type) -> Flow:
-        return replace(self, locals={**self.locals, **names})
-
-    def knowing(self, proved: frozenset[Path]) -> Flow:
-        return replace(self, non_null=self.non_null | proved)
-
-
-def merge(flows: list[Flow], base: Flow) -> Flow:
-    """After alternative paths: what every path that goes on completed, with the union
-    of types; an ended flow when none goes on."""
-    going = [f for f in flows if not f.ended]
-    if not going:
-        return replace(flows[0], ended=True)
-
-    def common(maps: list[dict[str, Type]]) -> dict[str, Type]:
-        keys = set(maps[0]).intersection(*maps[1:])
-        return {k: union(*(m[k] for m in maps)) for k in keys}
-
-    return Flow(
-        common([f.steps for f in going]),
-        common([f.vars for f in going]),
-        base.locals,
-        frozenset.intersection(*(f.non_null for f in going)),
-    )
 
 
 def check_expressions(build: ir.Build) -> list[Diagnostic]:
@@ -120,6 +65,7 @@ class _Checker:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     service: ir.Service = field(init=False)
     workflow: ir.Workflow = field(init=False)
+    outputs: StepOutputs = field(init=False)
     base_scope: dict[str, Type] = field(init=False)
     step_ids: frozenset[str] = field(init=False)
     template_root: PathKey = field(init=False, default=())
@@ -158,6 +104,7 @@ class _Checker:
 
     def check_workflow(self, workflow: ir.Workflow) -> None:
         self.workflow = workflow
+        self.outputs = StepOutputs(self.symbols, self.env, self.service, workflow)
         everything = walk_steps(workflow.steps)
         self.step_ids = frozenset(s.id for s in everything if s.id)
         self.var_names = frozenset(var for s in everything for var, _ in s.assignments)
@@ -198,8 +145,8 @@ class _Checker:
             ]
             after = merge([after, *catches], flow)
         if step.compensate:
-            self.block(step.compensate, flow.with_step(step.id, self.output(step)))
-        return after.with_step(step.id, self.output(step))
+            self.block(step.compensate, flow.with_step(step.id, self.outputs.output(step)))
+        return after.with_step(step.id, self.outputs.output(step))
 
     def step_task(self, step: ir.Step, flow: Flow) -> Flow:
         task = self.symbols.tasks.get((self.service.name, str(step.target)))
@@ -314,42 +261,6 @@ class _Checker:
         what = f"the output of workflow '{self.workflow.name}'"
         self.expr(step, flow, self.schema_type(declared) if declared is not None else DYN, what)
         return replace(flow, ended=True)
-
-    # -- step outputs -------------------------------------------------------------------
-
-    def output(self, step: ir.Step) -> Type:
-        own = self.own_output(step)
-        catches = [self.last(c.steps) for c in step.catch]
-        return union(own, *catches) if catches else own
-
-    def last(self, steps: tuple[ir.Step, ...]) -> Type:
-        """A block's output: its last step's, ``NEVER`` when some step cannot complete."""
-        if any(self.output(s) == NEVER for s in steps[:-1]):
-            return NEVER
-        return self.output(steps[-1]) if steps else NULL
-
-    def own_output(self, step: ir.Step) -> Type:
-        if step.kind == "task":
-            task = self.symbols.tasks.get((self.service.name, str(step.target)))
-            return self.schema_type(task.output) if task else DYN
-        if step.kind == "workflow":
-            child = self.symbols.workflows.get((self.service.name, str(step.target)))
-            return self.schema_type(child.output) if child else DYN
-        if step.kind == "wait_for_signal":
-            signal = next((s for s in self.workflow.signals if s.name == step.target), None)
-            return self.schema_type(signal.schema) if signal else DYN
-        if step.kind == "if":
-            return union(self.last(step.block("then")), self.last(step.block("else")))
-        if step.kind == "parallel":
-            fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
-            if any(t == NEVER for _, t in fields):
-                return NEVER
-            return Object(fields, frozenset(name for name, _ in fields))
-        if step.kind == "for_each":
-            return ListOf(self.last(step.block("steps")))
-        if step.kind == "try":
-            return self.last(step.block("try"))
-        return NEVER if step.kind in ("fail", "return") else NULL
 
     # -- templates ----------------------------------------------------------------------
 
@@ -476,7 +387,7 @@ class _Checker:
         if read is None or len(read) != 3 or read[0] != "steps" or read[2] != "output":
             return []
         step = next((s for s in walk_steps(self.workflow.steps) if s.id == read[1]), None)
-        found = null_source(step, self) if step is not None else None
+        found = null_source(step, self.outputs) if step is not None else None
         if found is None:
             return []
         message, where = found
