@@ -112,7 +112,7 @@ def union(*types: Type) -> Type:
         for option in t.options if isinstance(t, Union) else (t,):
             if option == DYN:
                 return DYN
-            if option not in flat and option != NEVER:
+            if option is not NEVER and option not in flat:
                 flat.append(option)
     if not flat:
         return NEVER if types else NULL
@@ -233,7 +233,7 @@ class TypeEnv:
     ) -> str | None:
         """Why a ``src`` value may not fit ``dst``, or ``None`` when it always does."""
         src, dst = self.expand(src), self.expand(dst)
-        if src in (DYN, NEVER) or dst == DYN or (src, dst) in seen:
+        if src is NEVER or src == DYN or dst == DYN or (src, dst) in seen:
             return None
         seen = seen | {(src, dst)}
         if isinstance(src, Union):
