@@ -17,11 +17,14 @@ from typing import Any
 
 from eventual.cel import CelSyntaxError, Placeholder, parse_template
 from eventual.cel.nodes import Node
+from eventual.cel.template import Interpolation
+from eventual.durations import parse_duration
 from eventualc import ir
 from eventualc.celtypes import Namespace, infer
 from eventualc.checks.outputs import StepOutputs, null_source
 from eventualc.checks.scope import ERROR_TYPE, EXECUTION_TYPE, META_TYPE, Flow, merge
 from eventualc.diagnostics import Diagnostic, Note, Span, error
+from eventualc.durations import suggest_duration
 from eventualc.narrowing import Path, non_null, path_of
 from eventualc.source import PathKey
 from eventualc.symbols import Symbols, walk_steps
@@ -180,12 +183,22 @@ class _Checker:
         return flow
 
     def step_sleep(self, step: ir.Step, flow: Flow) -> Flow:
-        self.expr(
-            step,
-            flow,
-            union(DOUBLE, STRING),
-            "a sleep duration (seconds or a duration string)",
-        )
+        what = "a sleep duration (seconds or a duration string)"
+        self.expr(step, flow, union(DOUBLE, STRING), what)
+        parsed = self.parsed(step)
+        if isinstance(parsed, Interpolation) and step.expr is not None:
+            # Each ${{ }} stands for a number: the text around them must make a duration.
+            shape = "".join(p if isinstance(p, str) else "1" for p in parsed.parts)
+            try:
+                parse_duration(shape)
+            except ValueError:
+                hint = suggest_duration(shape)
+                fix = f"write it like '{hint}'" if hint else "units are ms, s, m, h, d"
+                message = (
+                    f"{what} does not fit: with a number in each ${{{{ }}}} it reads "
+                    f"'{shape}'; {fix}"
+                )
+                self.report("E405", self.service.locations.value(step.expr.path), message)
         return flow
 
     def step_sleep_until(self, step: ir.Step, flow: Flow) -> Flow:
@@ -212,12 +225,17 @@ class _Checker:
 
     def condition(self, step: ir.Step) -> Node | None:
         """The expression of an ``if`` written as exactly one ``${{ }}``."""
+        parsed = self.parsed(step)
+        return parsed.expr if isinstance(parsed, Placeholder) else None
+
+    def parsed(self, step: ir.Step) -> str | Placeholder | Interpolation | None:
+        """A step's template when it is a string; ``None`` for a syntax error (reported
+        where the template is typed)."""
         text = step.expr.value if step.expr is not None else None
         try:
-            parsed = parse_template(text) if isinstance(text, str) else None
+            return parse_template(text) if isinstance(text, str) else None
         except CelSyntaxError:
-            return None  # reported where the condition is typed
-        return parsed.expr if isinstance(parsed, Placeholder) else None
+            return None
 
     def step_parallel(self, step: ir.Step, flow: Flow) -> Flow:
         branches = [self.block(steps, flow) for _, steps in step.blocks]
