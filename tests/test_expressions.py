@@ -194,6 +194,8 @@ def test_conditions_narrow_away_null(check_spec: CheckSpec) -> None:
         "  input: '${{ steps.maybe.output != null ? steps.maybe.output : {\"amount\": 0, \"currency\": \"EUR\"} }}'",
         "- task: note",
         "  input: '${{ has(steps.maybe.output.currency) && steps.maybe.output.currency.size() > 0 ? \"a\" : \"b\" }}'",
+        "- if: '${{ has(steps.maybe.output.currency) }}'",
+        "  then: [{task: charge, input: '${{ steps.maybe.output }}'}]",
         "- if: '${{ steps.maybe.output == null || input.orderId == \"\" }}'",
         "  then: [{fail: {error: NoPrice}}]",
         "- {task: charge, input: '${{ steps.maybe.output }}'}",

@@ -2,8 +2,8 @@
 
 ``non_null(node, holds)`` returns the paths (``("steps", "pay", "output")``,
 ``("input", "card")``) whose values cannot be null where ``node`` evaluated to
-``holds``: ``x != null`` and ``has(x.f)`` when true, ``x == null`` when false, through
-``!``, ``&&`` (when true) and ``||`` (when false). The type checker reads such a path
+``holds``: ``x != null`` and ``has(x.f)`` (for ``x``) when true, ``x == null`` when
+false, through ``!``, ``&&`` (when true) and ``||`` (when false). The type checker reads such a path
 without ``null`` in its type: in the ``then`` of ``?:`` and of an ``if`` step, after an
 ``if`` whose other branch cannot complete, and on the right of ``&&`` and ``||``.
 """
@@ -42,7 +42,10 @@ def non_null(node: n.Node, holds: bool) -> frozenset[Path]:
         if node.op in ("==", "!=") and holds == (node.op == "!="):
             return _compared_with_null(node)
     if isinstance(node, n.Macro) and node.name == "has" and holds:
-        return _prefixes(path_of(node.args[0]))
+        # `has(x.f)` says the key is present, which it may be with a null value: only `x`
+        # (which `has` would have failed on) is surely not null.
+        path = path_of(node.args[0])
+        return _prefixes(path[:-1] if path else None)
     return frozenset()
 
 
