@@ -109,24 +109,28 @@ def _diagnose(err: SchemaError, document: Document) -> Iterator[Diagnostic]:
 
 
 def _invalid_value(err: SchemaError) -> str:
-    shown, expected, kind = _show(err.instance), err.value, err.keyword
-    if "x-message" in err.schema and kind in ("pattern", "anyOf"):
-        return f"invalid value {shown}: {_constant_only(err.instance)}{err.schema['x-message']}" + (
-            _suggestion(err.instance, err.schema)
-        )
-    if kind == "enum":
-        hint = did_you_mean(str(err.instance), map(str, expected))
-        return f"invalid value {shown}: expected one of {', '.join(map(str, expected))}{hint}"
-    if kind in ("minimum", "maximum"):
-        bound = "at least" if kind == "minimum" else "at most"
-        return f"invalid value {shown}: must be {bound} {expected}"
+    kind = err.keyword
     if kind in ("minItems", "minProperties"):
         return "must not be empty"
     if kind == "uniqueItems":
         return "entries must be unique"
-    if kind == "pattern":
-        return f"invalid value {shown}: must match {expected}"
-    return f"invalid value {shown}"
+    reason = _reason(err)
+    return f"invalid value {_show(err.instance)}" + (
+        f": {_constant_only(err.instance)}{reason}" if reason else ""
+    )
+
+
+def _reason(err: SchemaError) -> str:
+    expected, kind = err.value, err.keyword
+    if "x-message" in err.schema and kind in ("pattern", "anyOf"):
+        return str(err.schema["x-message"]) + _suggestion(err.instance, err.schema)
+    if kind == "enum":
+        hint = did_you_mean(str(err.instance), map(str, expected))
+        return f"expected one of {', '.join(map(str, expected))}{hint}"
+    if kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        return f"must be {bound} {expected}"
+    return f"must match {expected}" if kind == "pattern" else ""
 
 
 def _constant_only(instance: Any) -> str:
