@@ -3,10 +3,11 @@
 Walks each workflow in execution order, keeping which steps have surely completed
 and which variables are surely set (``scope.Flow``), so that reading a step that may
 not have run is an error (E403); conditions narrow away ``null`` (``narrowing``) and
-step outputs are typed by ``outputs``. Each template is typed and checked against its target:
-task input, child workflow input, event payload, declared workflow output, and the
-boolean, list, duration and timestamp positions (E405). Syntax errors are E406;
-type errors come from ``celtypes``.
+step outputs are typed by ``outputs``. Each template is typed and checked against its
+target: task input, child workflow input, event payload, declared workflow output, and
+the boolean, list, duration and timestamp positions (E405), with a hint or a note where
+it helps (``string(now)`` for a timestamp, where a null comes from). Syntax errors are
+E406; type errors come from ``celtypes``.
 """
 
 from __future__ import annotations
