@@ -175,7 +175,8 @@ def _unknown_kind(step: dict[str, Any]) -> str | None:
     among those no step kind knows, else the first such key."""
     unknown = [k for k in step if k not in _step_keys()]
     close = [k for k in unknown if did_you_mean(k, step_kinds())]
-    return (close or unknown or [None])[0]
+    found = close or unknown
+    return found[0] if found else None
 
 
 @cache
