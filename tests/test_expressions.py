@@ -89,7 +89,7 @@ def test_well_typed_workflow_is_clean(check_spec: CheckSpec) -> None:
         (["- {for_each: '${{ input }}', steps: []}"],
          "E405 a for_each list does not fit: expected list(any), got {orderId}"),
         (["- {emit: Paid, payload: {orderId: x, total: {amount: '1', currency: EUR}}}"],
-         "E405 the payload of event 'Paid' does not fit: field 'total.amount': expected double, got string"),
+         "E405 the payload of event 'Paid' does not fit: field 'total.amount': expected number, got string"),
     ],
 )  # fmt: skip
 def test_errors(check_spec: CheckSpec, lines: list[str], expected: str) -> None:
@@ -146,3 +146,94 @@ def test_expression_errors_point_inside_the_string(check_spec: CheckSpec) -> Non
     ]
     assert line[diagnostic.span.column - 1 : diagnostic.span.end_column - 1] == "input.nope"
     assert codes(result) == ["E402"]
+
+
+def test_a_block_that_cannot_complete_gives_no_type(check_spec: CheckSpec) -> None:
+    result = check_spec(steps(
+        "- id: t",
+        "  try: [{id: inner, task: price, input: z}]",
+        "  catch:",
+        "    - {errors: [Timeout], steps: [{fail: {error: Late}}]}",
+        "    - {steps: [{task: note, input: x}, {return: {id: gave-up}}]}",
+        "- {task: charge, input: '${{ steps.t.output }}'}",
+        "- {task: charge, input: '${{ steps.inner.output }}'}",
+        "- id: p",
+        "  task: price",
+        "  input: y",
+        "  catch: [{steps: [{if: '${{ true }}', then: [{fail: {error: A}}], else: [{fail: {error: B}}]}]}]",
+        "- {task: charge, input: '${{ steps.p.output }}'}",
+    ))  # fmt: skip
+    # Every catch ends the execution, so after `t` and `p` their blocks surely completed.
+    assert messages(result) == []
+
+
+def test_a_catch_that_completes_still_contributes_its_null(check_spec: CheckSpec) -> None:
+    result = check_spec(steps(
+        "- id: t",
+        "  try: [{task: price, input: z}]",
+        "  catch: [{steps: [{fail: {error: Late}}]}, {steps: [{task: note, input: x}]}]",
+        "- {task: charge, input: '${{ steps.t.output }}'}",
+    ))  # fmt: skip
+    assert messages(result) == [
+        "E405 the input of task 'charge' does not fit: expected Money, got null"
+    ]
+
+
+MAYBE = "- {id: maybe, if: '${{ input.orderId == \"\" }}', then: [{task: price, input: x}]}"
+
+
+def test_conditions_narrow_away_null(check_spec: CheckSpec) -> None:
+    result = check_spec(steps(
+        MAYBE,
+        "- if: '${{ steps.maybe.output != null }}'",
+        "  then: [{task: charge, input: '${{ steps.maybe.output }}'}]",
+        "  else: [{task: note, input: x}]",
+        "- if: '${{ !(null == steps.maybe.output) && input.orderId != \"\" }}'",
+        "  then: [{task: charge, input: '${{ steps.maybe.output }}'}]",
+        "- task: charge",
+        "  input: '${{ steps.maybe.output != null ? steps.maybe.output : {\"amount\": 0, \"currency\": \"EUR\"} }}'",
+        "- task: note",
+        "  input: '${{ has(steps.maybe.output.currency) && steps.maybe.output.currency.size() > 0 ? \"a\" : \"b\" }}'",
+        "- if: '${{ has(steps.maybe.output.currency) }}'",
+        "  then: [{task: charge, input: '${{ steps.maybe.output }}'}]",
+        "- if: '${{ steps.maybe.output == null || input.orderId == \"\" }}'",
+        "  then: [{fail: {error: NoPrice}}]",
+        "- {task: charge, input: '${{ steps.maybe.output }}'}",
+    ))  # fmt: skip
+    assert messages(result) == []
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [MAYBE, "- {task: charge, input: '${{ steps.maybe.output }}'}"],
+        [MAYBE, "- if: '${{ steps.maybe.output == null }}'",
+         "  then: [{task: charge, input: '${{ steps.maybe.output }}'}]"],
+        [MAYBE, "- if: '${{ steps.maybe.output != null || true }}'",
+         "  then: [{task: charge, input: '${{ steps.maybe.output }}'}]"],
+        [MAYBE, "- if: '${{ steps.maybe.output == null }}'", "  then: [{task: note, input: x}]",
+         "- {task: charge, input: '${{ steps.maybe.output }}'}"],
+    ],
+)  # fmt: skip
+def test_what_does_not_narrow(check_spec: CheckSpec, lines: list[str]) -> None:
+    assert messages(check_spec(steps(*lines))) == [
+        "E405 the input of task 'charge' does not fit: expected Money, got null"
+    ]
+
+
+def test_a_null_step_output_points_at_where_the_null_comes_from(check_spec: CheckSpec) -> None:
+    result = check_spec(steps(
+        "- {id: maybe, if: '${{ input.orderId == \"\" }}', then: [{task: price, input: x}]}",
+        "- {task: charge, input: '${{ steps.maybe.output }}'}",
+        "- id: t",
+        "  try: [{task: price, input: x}]",
+        "  catch: [{steps: [{task: note, input: x}]}]",
+        "- {task: charge, input: '${{ steps.t.output }}'}",
+        "- {task: charge, input: {amount: 1, currency: '${{ steps.maybe.output }}'}}",
+    ))  # fmt: skip
+    notes = [[(n.message, n.span and n.span.line) for n in d.notes] for d in result.diagnostics]
+    assert notes == [
+        [("steps.maybe.output may be null: its 'if' has no 'else' steps", 23)],
+        [("steps.t.output may be null: task 'note' declares no output", 27)],
+        [],  # a Money is no string, null or not: no note
+    ]

@@ -84,3 +84,17 @@ def test_golden_outputs_pass_ruff_and_mypy_strict(tmp_path: Path) -> None:
             cwd=folder, capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert mypy.returncode == 0, f"{folder.name}: {mypy.stdout}{mypy.stderr}"
+
+
+def test_golden_outputs_pass_ruff_in_a_users_project(tmp_path: Path) -> None:
+    """In a user's project `eventual` and `eventualc` are installed (third-party) packages,
+    while this repository's ruff settings make them first-party; the generated imports
+    must sort right there, under ruff's default rules and its default isort settings."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\nversion = '0'\n")
+    for case in CASES:
+        shutil.copytree(GOLDEN / case / "generated", tmp_path / case / "generated")
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--extend-select", "I", "."],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr

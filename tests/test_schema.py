@@ -84,7 +84,7 @@ def test_corpus_shape_cases_fail_and_others_pass() -> None:
         valid = all(
             not list(validator.iter_errors(doc))
             for path, doc in _documents(case)
-            if isinstance(doc, dict) and set(doc) & set(spec_schema()["properties"])
+            if isinstance(doc, dict) and "service" in doc  # others are skipped (W007)
         )
         assert valid != shape_error, case.name
         checked += 1

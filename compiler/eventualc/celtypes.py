@@ -23,6 +23,7 @@ from eventual.cel import nodes as n
 from eventual.cel.regex import regex_problem
 from eventual.cel.values import TYPE_NAMES
 from eventualc.diagnostics import did_you_mean
+from eventualc.narrowing import Path, non_null, path_of
 from eventualc.types import (
     BOOL,
     BYTES,
@@ -42,6 +43,7 @@ from eventualc.types import (
     TypeEnv,
     Union,
     union,
+    without_null,
 )  # fmt: skip
 
 # CEL types JSON has no form for: ``1u``/``uint(x)`` and type values (``type(x)``, ``int``).
@@ -75,6 +77,7 @@ class Inference:
     scope: dict[str, Type]
     env: TypeEnv
     problems: list[Problem] = field(default_factory=list)
+    non_null: frozenset[Path] = frozenset()  # paths a condition proved are not null
 
     def fail(self, code: str, node: n.Node, message: str) -> Type:
         self.problems.append(Problem(code, node.start, node.end, message))
@@ -84,14 +87,29 @@ class Inference:
         handler = _HANDLERS.get(type(node))
         if handler is None:
             return self.fail("E408", node, "message construction is not supported here")
-        return handler(self, node)
+        found = handler(self, node)
+        narrowed = self.non_null and isinstance(node, n.Ident | n.Select | n.Index)
+        if narrowed and path_of(node) in self.non_null:
+            return without_null(found, self.env)
+        return found
+
+    def infer_knowing(self, node: n.Node, proved: frozenset[Path]) -> Type:
+        """The type of ``node`` where the ``proved`` paths are not null."""
+        outer = self.non_null
+        self.non_null = outer | proved
+        try:
+            return self.infer(node)
+        finally:
+            self.non_null = outer
 
     def expanded(self, node: n.Node) -> Type:
         return self.env.expand(self.infer(node))
 
 
-def infer(node: n.Node, scope: dict[str, Type], env: TypeEnv) -> tuple[Type, list[Problem]]:
-    inference = Inference(scope, env)
+def infer(
+    node: n.Node, scope: dict[str, Type], env: TypeEnv, non_null: frozenset[Path] = frozenset()
+) -> tuple[Type, list[Problem]]:
+    inference = Inference(scope, env, non_null=non_null)
     result = inference.infer(node)
     return result, inference.problems
 
@@ -228,8 +246,12 @@ def _unary(inf: Inference, node: n.Unary) -> Type:
 
 
 def _binary(inf: Inference, node: n.Binary) -> Type:
-    left, right = inf.expanded(node.left), inf.expanded(node.right)
     op = node.op
+    left = inf.expanded(node.left)
+    if op in ("&&", "||"):  # the right side is evaluated knowing what the left proved
+        right = inf.env.expand(inf.infer_knowing(node.right, non_null(node.left, op == "&&")))
+    else:
+        right = inf.expanded(node.right)
     if op in ("&&", "||"):
         _expect(inf, node.left, left, "bool", f"the left side of '{op}'")
         _expect(inf, node.right, right, "bool", f"the right side of '{op}'")
@@ -298,7 +320,10 @@ _TEMPORAL: dict[tuple[str, str | None, str | None], Type] = {
 
 def _conditional(inf: Inference, node: n.Conditional) -> Type:
     _expect(inf, node.cond, inf.expanded(node.cond), "bool", "a condition")
-    return union(inf.infer(node.then), inf.infer(node.otherwise))
+    return union(
+        inf.infer_knowing(node.then, non_null(node.cond, True)),
+        inf.infer_knowing(node.otherwise, non_null(node.cond, False)),
+    )
 
 
 def _list(inf: Inference, node: n.ListLit) -> Type:
@@ -333,7 +358,8 @@ def _macro(inf: Inference, node: n.Macro) -> Type:
         return inf.fail(
             "E404", node.target, f"'{node.name}' needs a list or map, not {target.describe()}"
         )
-    inner = Inference({**inf.scope, node.var: item}, inf.env, inf.problems)
+    known = frozenset(p for p in inf.non_null if p[0] != node.var)  # the variable hides them
+    inner = Inference({**inf.scope, node.var: item}, inf.env, inf.problems, known)
     results = [inner.infer(a) for a in node.args]
     if node.name in ("all", "exists", "exists_one", "filter"):
         _expect(

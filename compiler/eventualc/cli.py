@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from eventualc import __version__
-from eventualc.diagnostics import render_json, render_text
+from eventualc.diagnostics import plural, render_json, render_text
 from eventualc.project import Project, find_project
 from eventualc.source import display_path
 
@@ -80,9 +80,6 @@ def _show_diagnostics(result: FrontEnd, err: bool) -> None:
 
 
 def _summary(errors: int, warnings: int) -> str:
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
     return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
@@ -125,7 +122,8 @@ def _report_plan(plan: Plan, target: Path, check_only: bool, force: bool) -> int
         return 1 if plan.changes else 0
     written, stubs, deleted = len(plan.write), len(plan.stubs), len(plan.delete)
     click.echo(
-        f"eventualc: {written} files written, {stubs} handler stubs created, {deleted} deleted",
+        f"eventualc: {plural(written, 'file')} written, {plural(stubs, 'handler stub')} "
+        f"created, {deleted} deleted",
         err=True,
     )
     return 0

@@ -12,6 +12,8 @@ CODES: dict[str, str] = {
     "E004": "a YAML tag outside the core schema, or a value that does not fit its tag",
     "E005": "a mapping key that is not a plain value",
     "E006": "a spec document that is not a mapping",
+    "W007": "a spec file that is empty or has no 'service' key (skipped)",
+    "W008": "no spec file found, or none that defines a service",
     "E101": "an unknown key",
     "E102": "a required key is missing",
     "E103": "a value of the wrong type",

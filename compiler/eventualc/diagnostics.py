@@ -81,6 +81,11 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files``; ``many`` for irregular plurals (``1 entry``, ``2 entries``)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     unique = dict.fromkeys(diagnostics)
     return sorted(unique, key=Diagnostic.sort_key)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from eventualc import ir
 from eventualc.checks import run_checks
-from eventualc.diagnostics import Diagnostic, error, sorted_diagnostics
+from eventualc.diagnostics import Diagnostic, Span, error, sorted_diagnostics, warning
 from eventualc.lower import lower
 from eventualc.shape import check_shape
-from eventualc.source import read_sources
+from eventualc.source import Document, SourceSet, display_path, read_sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +59,13 @@ def _load(paths: Sequence[Path], root: Path) -> FrontEnd:
     # A file that a spec's `$ref` names is a schema, not a spec, even below a spec folder.
     referenced = set(sources.externals)
     specs = [d for d in sources.documents if d.file.path not in referenced]
-    good = [d for d in specs if isinstance(d.data, dict)]
     diagnostics += [
         error("E006", d.locations.value(()), "a spec file must be a mapping with a 'service' key")
         for d in specs
         if not isinstance(d.data, dict)
     ]
+    good, skipped = _services(sources, [d for d in specs if isinstance(d.data, dict)])
+    diagnostics += skipped
     for document in good:
         diagnostics.extend(check_shape(document))
     if _has_errors(diagnostics):
@@ -74,7 +75,41 @@ def _load(paths: Sequence[Path], root: Path) -> FrontEnd:
     if _has_errors(diagnostics):
         return FrontEnd(build, sorted_diagnostics(diagnostics), texts)
     diagnostics.extend(run_checks(build))
+    if not build.services:
+        diagnostics.append(_nothing_found(paths, sources))
     return FrontEnd(build, sorted_diagnostics(diagnostics), texts)
+
+
+def _services(
+    sources: SourceSet, documents: list[Document]
+) -> tuple[list[Document], list[Diagnostic]]:
+    """The documents that define a service, and a warning for each spec file that is
+    empty or has no ``service:`` key (skipped: such a file is not a spec)."""
+    good = [d for d in documents if "service" in d.data]
+    warnings = [
+        warning(
+            "W007",
+            d.locations.value(()),
+            f"{d.file.display} has no 'service:' key, so it is not a spec; skipped",
+        )
+        for d in documents
+        if "service" not in d.data
+    ]
+    with_documents = {d.file.display for d in sources.documents}
+    referenced = {d.file.display for d in sources.externals.values()}
+    warnings += [
+        warning("W007", Span(name, 1, 1, 1), f"{name} is empty; skipped")
+        for name in sources.files
+        if name not in with_documents and name not in referenced
+    ]
+    return good, warnings
+
+
+def _nothing_found(paths: Sequence[Path], sources: SourceSet) -> Diagnostic:
+    where = ", ".join(display_path(p) for p in paths)
+    if not sources.files:
+        return warning("W008", None, f"nothing to check: no spec files (*.yaml, *.yml) in {where}")
+    return warning("W008", None, f"nothing to check: no spec file in {where} defines a service")
 
 
 def _has_errors(diagnostics: list[Diagnostic]) -> bool:

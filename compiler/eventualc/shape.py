@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eventualc.diagnostics import Diagnostic, Span, did_you_mean, error
+from eventualc.durations import suggest_duration
 from eventualc.source import Document, PathKey
 from eventualc.validator import CompiledSchema, SchemaError
 
@@ -100,35 +101,59 @@ def _diagnose(err: SchemaError, document: Document) -> Iterator[Diagnostic]:
                 yield error("E106", where.key((*path, key)), message)
     elif kind == "type":
         message = f"expected {_types(err.value)}, got {_describe(instance)}"
+        if _constant_only(instance):
+            message = f"an expression is not allowed here; expected {_types(err.value)}"
         yield error("E103", where.value(path), message)
     else:
         yield error("E104", where.value(path), _invalid_value(err))
 
 
 def _invalid_value(err: SchemaError) -> str:
-    shown, expected, kind = _show(err.instance), err.value, err.keyword
-    if "x-message" in err.schema and kind in ("pattern", "anyOf"):
-        return f"invalid value {shown}: {err.schema['x-message']}"
-    if kind == "enum":
-        return f"invalid value {shown}: expected one of {', '.join(map(str, expected))}"
-    if kind in ("minimum", "maximum"):
-        bound = "at least" if kind == "minimum" else "at most"
-        return f"invalid value {shown}: must be {bound} {expected}"
+    kind = err.keyword
     if kind in ("minItems", "minProperties"):
         return "must not be empty"
     if kind == "uniqueItems":
         return "entries must be unique"
-    if kind == "pattern":
-        return f"invalid value {shown}: must match {expected}"
-    return f"invalid value {shown}"
+    reason = _reason(err)
+    return f"invalid value {_show(err.instance)}" + (
+        f": {_constant_only(err.instance)}{reason}" if reason else ""
+    )
+
+
+def _reason(err: SchemaError) -> str:
+    expected, kind = err.value, err.keyword
+    if "x-message" in err.schema and kind in ("pattern", "anyOf"):
+        return str(err.schema["x-message"]) + _suggestion(err.instance, err.schema)
+    if kind == "enum":
+        hint = did_you_mean(str(err.instance), map(str, expected))
+        return f"expected one of {', '.join(map(str, expected))}{hint}"
+    if kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        return f"must be {bound} {expected}"
+    return f"must match {expected}" if kind == "pattern" else ""
+
+
+def _constant_only(instance: Any) -> str:
+    """Says so when a template stands where only a constant is allowed."""
+    if isinstance(instance, str) and "${{" in instance:
+        return "an expression is not allowed here, only a constant; "
+    return ""
+
+
+def _suggestion(instance: Any, schema: dict[str, Any]) -> str:
+    """``; did you mean ...?`` for a value the schema knows a replacement of."""
+    if not isinstance(instance, str):
+        return ""
+    suggested = schema.get("x-suggest", {}).get(instance)
+    if suggested is None and schema.get("x-duration"):
+        suggested = suggest_duration(instance)
+    return f"; did you mean '{suggested}'?" if suggested else ""
 
 
 def _step_kind_span(document: Document, path: PathKey, step: dict[str, Any]) -> Span | None:
-    """The second kind key of a step with several, else its first unknown key."""
-    kinds = step_kinds()
-    present = [k for k in step if k in kinds]
-    unknown = [k for k in step if k not in kinds and k not in ("id", "description")]
-    key = present[1] if len(present) > 1 else unknown[0] if unknown else None
+    """The second kind key of a step with several, else its unknown key."""
+    present = [k for k in step if k in step_kinds()]
+    key = present[1] if len(present) > 1 else _unknown_kind(step)
     return document.locations.key((*path, key)) if key else document.locations.value(path)
 
 
@@ -137,9 +162,28 @@ def _step_kind_message(step: dict[str, Any]) -> str:
     present = [k for k in step if k in kinds]
     if len(present) > 1:
         return f"a step has more than one kind key: {', '.join(present)}"
-    unknown = [k for k in step if k not in ("id", "description")]
-    hint = did_you_mean(unknown[0], kinds) if unknown else ""
-    return f"a step needs one kind key ({', '.join(kinds)}){hint}"
+    needs = f"a step needs one kind key ({', '.join(kinds)})"
+    unknown = _unknown_kind(step)
+    if unknown is None:
+        return needs
+    hint = did_you_mean(unknown, kinds)
+    return f"unknown step kind '{unknown}'" + (hint or f": {needs}")
+
+
+def _unknown_kind(step: dict[str, Any]) -> str | None:
+    """The key of a kindless step that was meant as its kind: the one closest to a kind
+    among those no step kind knows, else the first such key."""
+    unknown = [k for k in step if k not in _step_keys()]
+    close = [k for k in unknown if did_you_mean(k, step_kinds())]
+    found = close or unknown
+    return found[0] if found else None
+
+
+@cache
+def _step_keys() -> frozenset[str]:
+    """Every key some kind of step accepts."""
+    steps = [d for d in spec_schema()["$defs"].values() if "x-kind" in d]
+    return frozenset(key for d in steps for key in d.get("properties", {}))
 
 
 _TYPE_WORDS = {

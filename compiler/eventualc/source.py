@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from yaml.resolver import BaseResolver
 
-from eventualc.diagnostics import Diagnostic, Note, Span, error
+from eventualc.diagnostics import Diagnostic, Note, Span, error, plural
 
 PathKey = tuple[str | int, ...]
 
@@ -259,10 +259,7 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
             if data is not None:  # an empty document (a trailing `---`) holds nothing
                 documents.append(Document(source, data, builder.locations))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        span = _span(source.display, mark) if mark else Span(source.display, 1, 1, 2)
-        problem = exc.problem or exc.context or "invalid YAML"
-        builder.diagnostics.append(error("E002", span, f"invalid YAML: {problem}"))
+        builder.diagnostics.append(_yaml_error(source, exc))
     except yaml.YAMLError as exc:
         builder.diagnostics.append(
             error("E002", Span(source.display, 1, 1, 2), f"invalid YAML: {exc}")
@@ -278,6 +275,62 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
 
 class _TooLarge(Exception):
     pass
+
+
+def _yaml_error(source: SourceFile, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    """E002 for a YAML syntax error, naming the cause when it is a tab or an indent."""
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if mark is None:
+        return error("E002", Span(source.display, 1, 1, 2), f"invalid YAML: {problem}")
+    span = _span(source.display, mark)
+    lines = source.text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if line[mark.column : mark.column + 1] == "\t" or "tab" in problem:
+        tab = line.find("\t")
+        at = Span(source.display, mark.line + 1, tab + 1, tab + 2) if tab >= 0 else span
+        return error("E002", at, "invalid YAML: tabs are not allowed for indentation; use spaces")
+    indent = _key_indent(line)
+    start = Span(source.display, mark.line + 1, indent + 1, len(line.rstrip()) + 1)
+    above = _keys_above(lines, mark.line)
+    if problem.startswith("mapping values are not allowed"):
+        if above and indent > above[-1][1]:
+            number, _ = above[-1]
+            message = (
+                f"this line is indented more than the key above (line {number}), "
+                "which already has a value"
+            )
+            return error("E002", start, f"invalid YAML: {message}")
+        message = "': ' inside an unquoted value starts a mapping; quote the whole value"
+        return error("E002", span, f"invalid YAML: {message}")
+    if problem == "did not find expected key" and above and indent not in {i for _, i in above}:
+        levels = ", ".join(str(i) for i in sorted({i for _, i in above}, reverse=True))
+        message = (
+            f"this line is indented by {plural(indent, 'space')}, which lines up with no key above "
+            f"(those are indented by {levels})"
+        )
+        return error("E002", start, f"invalid YAML: {message}")
+    return error("E002", span, f"invalid YAML: {problem}")
+
+
+def _key_indent(line: str) -> int:
+    """The column where a line's key starts, after indentation and ``- `` item marks."""
+    return len(line) - len(line.lstrip(" -")) if line.lstrip(" -") else len(line)
+
+
+def _keys_above(lines: list[str], before: int) -> list[tuple[int, int]]:
+    """(line number, indent) of the keys enclosing line ``before``, outermost first."""
+    found: list[tuple[int, int]] = []
+    for number in range(before - 1, -1, -1):
+        text = lines[number]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        indent = _key_indent(text)
+        if not found or indent < found[-1][1]:
+            found.append((number + 1, indent))
+        if indent == 0:
+            break
+    return found[::-1]
 
 
 def _node_span(file: str, node: yaml.Node) -> Span:

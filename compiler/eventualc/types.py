@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eventualc.diagnostics import did_you_mean
+
 
 @dataclass(frozen=True, slots=True)
 class Type:
@@ -22,13 +24,17 @@ class Type:
         raise NotImplementedError
 
 
+_SHOWN = {"dyn": "any", "double": "number"}
+
+
 @dataclass(frozen=True, slots=True)
 class Scalar(Type):
     kind: str  # dyn null bool int double string bytes timestamp duration
     enum: tuple[Any, ...] | None = None
 
     def describe(self) -> str:
-        return "any" if self.kind == "dyn" else self.kind
+        """The name users read: JSON Schema's ``number`` for CEL's ``double``."""
+        return _SHOWN.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,22 +97,34 @@ STRING = Scalar("string")
 BYTES = Scalar("bytes")
 TIMESTAMP = Scalar("timestamp")
 DURATION = Scalar("duration")
+# What a block that cannot complete (it ends in `fail` or `return`) gives: no value at
+# all. It fits every type and disappears from unions.
+NEVER = Scalar("never")
 NUMERIC = frozenset({"int", "double"})
 _JSON_TYPES = {"null": NULL, "boolean": BOOL, "integer": INT, "number": DOUBLE, "string": STRING}
 
 
 def union(*types: Type) -> Type:
-    """The union of ``types``, flattened, without duplicates; ``DYN`` absorbs all."""
+    """The union of ``types``, flattened, without duplicates; ``DYN`` absorbs all and
+    ``NEVER`` adds nothing (the union of no types is ``NULL``)."""
     flat: list[Type] = []
     for t in types:
         for option in t.options if isinstance(t, Union) else (t,):
             if option == DYN:
                 return DYN
-            if option not in flat:
+            if option is not NEVER and option not in flat:
                 flat.append(option)
     if not flat:
-        return NULL
+        return NEVER if types else NULL
     return flat[0] if len(flat) == 1 else Union(tuple(flat))
+
+
+def without_null(t: Type, env: TypeEnv) -> Type:
+    """``t`` once a value of it is known not to be null."""
+    t = env.expand(t)
+    if t == NULL:
+        return NEVER
+    return union(*(o for o in t.options if o != NULL)) if isinstance(t, Union) else t
 
 
 def of_value(value: Any) -> Type:
@@ -215,7 +233,7 @@ class TypeEnv:
     ) -> str | None:
         """Why a ``src`` value may not fit ``dst``, or ``None`` when it always does."""
         src, dst = self.expand(src), self.expand(dst)
-        if src == DYN or dst == DYN or (src, dst) in seen:
+        if src is NEVER or src == DYN or dst == DYN or (src, dst) in seen:
             return None
         seen = seen | {(src, dst)}
         if isinstance(src, Union):
@@ -263,7 +281,10 @@ def _scalar_mismatch(src: Scalar, dst: Scalar) -> str | None:
         outside = [v for v in src.enum if v not in dst.enum]
         if outside:
             allowed = ", ".join(map(repr, dst.enum))
-            return f"{outside[0]!r} is not one of {allowed}"
+            hint = (
+                did_you_mean(outside[0], map(str, dst.enum)) if isinstance(outside[0], str) else ""
+            )
+            return f"{outside[0]!r} is not one of {allowed}{hint}"
     return None
 
 

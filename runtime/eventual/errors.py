@@ -5,6 +5,7 @@ from __future__ import annotations
 TIMEOUT = "Timeout"
 VALIDATION_ERROR = "ValidationError"
 CANCELLED = "Cancelled"
+ANY_ERROR = "*"
 
 
 class TaskError(Exception):
@@ -30,3 +31,9 @@ class UndeclaredEmit(Exception):
 def error_name(exc: BaseException) -> str:
     """The error name an exception becomes: ``TaskError.name`` or its class name."""
     return exc.name if isinstance(exc, TaskError) else type(exc).__name__
+
+
+def names_error(names: tuple[str, ...], error: str) -> bool:
+    """Whether a ``catch``'s or ``retry``'s list of error names covers ``error``:
+    the name itself, or ``"*"`` for any error."""
+    return ANY_ERROR in names or error in names

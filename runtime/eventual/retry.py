@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eventual.errors import VALIDATION_ERROR
+from eventual.errors import VALIDATION_ERROR, names_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,9 @@ class RetryPolicy:
         """Whether attempt ``attempt`` failing with ``error`` is tried again."""
         if attempt >= self.attempts:
             return False
-        return error != VALIDATION_ERROR if self.errors is None else error in self.errors
+        if self.errors is None:
+            return error != VALIDATION_ERROR
+        return names_error(self.errors, error)
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait after failed attempt ``attempt`` (1-based)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventual.cel.render import compile_template
+from eventual.errors import names_error
 from eventual.retry import RetryPolicy
 
 Path = tuple[str | int, ...]
@@ -32,7 +33,7 @@ class Catch:
     block: Path
 
     def handles(self, error: str) -> bool:
-        return "*" in self.errors or error in self.errors
+        return names_error(self.errors, error)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,13 @@
 """Expressions and templates: every ``${{ }}`` parsed as CEL and type-checked.
 
 Walks each workflow in execution order, keeping which steps have surely completed
-and which variables are surely set (``Flow``), so that reading a step that may not
-have run is an error (E403). Each template is typed and checked against its target:
-task input, child workflow input, event payload, declared workflow output, and the
-boolean, list, duration and timestamp positions (E405). Syntax errors are E406;
-type errors come from ``celtypes``.
+and which variables are surely set (``scope.Flow``), so that reading a step that may
+not have run is an error (E403); conditions narrow away ``null`` (``narrowing``) and
+step outputs are typed by ``outputs``. Each template is typed and checked against its
+target: task input, child workflow input, event payload, declared workflow output, and
+the boolean, list, duration and timestamp positions (E405), with a hint or a note where
+it helps (``string(now)`` for a timestamp, where a null comes from). Syntax errors are
+E406; type errors come from ``celtypes``.
 """
 
 from __future__ import annotations
@@ -15,14 +17,22 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eventual.cel import CelSyntaxError, Placeholder, parse_template
+from eventual.cel.nodes import Node
+from eventual.cel.template import Interpolation
+from eventual.durations import parse_duration
 from eventualc import ir
 from eventualc.celtypes import Namespace, infer
-from eventualc.diagnostics import Diagnostic, Span, error
+from eventualc.checks.outputs import StepOutputs, null_source
+from eventualc.checks.scope import ERROR_TYPE, EXECUTION_TYPE, META_TYPE, Flow, merge
+from eventualc.diagnostics import Diagnostic, Note, Span, error
+from eventualc.durations import suggest_duration
+from eventualc.narrowing import Path, non_null, path_of
 from eventualc.source import PathKey
 from eventualc.symbols import Symbols, walk_steps
 from eventualc.types import (
     BOOL,
     DOUBLE,
+    DURATION,
     DYN,
     INT,
     NULL,
@@ -33,47 +43,12 @@ from eventualc.types import (
     Ref,
     Type,
     TypeEnv,
+    Union,
     build_env,
     of_value,
     union,
+    without_null,
 )  # fmt: skip
-
-ERROR_TYPE = Object(
-    (("error", STRING), ("message", STRING)), frozenset({"error", "message"}), name="error"
-)
-EXECUTION_TYPE = Object(
-    (("id", STRING), ("name", STRING), ("workflow", STRING), ("start_time", TIMESTAMP)),
-    frozenset({"id", "name", "workflow", "start_time"}), name="execution",
-)  # fmt: skip
-META_TYPE = Object(
-    (("id", STRING), ("name", STRING), ("source", STRING), ("time", TIMESTAMP)),
-    frozenset({"id", "name", "source", "time"}), name="meta",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Flow:
-    """What an expression may read at one point of a workflow."""
-
-    steps: dict[str, Type] = field(default_factory=dict)
-    vars: dict[str, Type] = field(default_factory=dict)
-    locals: dict[str, Type] = field(default_factory=dict)
-
-    def with_step(self, step_id: str | None, output: Type) -> Flow:
-        return self if step_id is None else replace(self, steps={**self.steps, step_id: output})
-
-    def with_locals(self, **names: Type) -> Flow:
-        return replace(self, locals={**self.locals, **names})
-
-
-def merge(flows: list[Flow], base: Flow) -> Flow:
-    """After alternative paths: what every path completed, with the union of types."""
-
-    def common(maps: list[dict[str, Type]]) -> dict[str, Type]:
-        keys = set(maps[0]).intersection(*maps[1:])
-        return {k: union(*(m[k] for m in maps)) for k in keys}
-
-    return Flow(common([f.steps for f in flows]), common([f.vars for f in flows]), base.locals)
 
 
 def check_expressions(build: ir.Build) -> list[Diagnostic]:
@@ -94,10 +69,13 @@ class _Checker:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     service: ir.Service = field(init=False)
     workflow: ir.Workflow = field(init=False)
+    outputs: StepOutputs = field(init=False)
     base_scope: dict[str, Type] = field(init=False)
     step_ids: frozenset[str] = field(init=False)
     template_root: PathKey = field(init=False, default=())
     var_names: frozenset[str] = field(init=False)
+    non_null: frozenset[Path] = frozenset()  # of the flow whose templates are being typed
+    wholes: dict[PathKey, Placeholder] = field(default_factory=dict)  # "${{ x }}" by path
 
     # -- scopes -------------------------------------------------------------------------
 
@@ -107,6 +85,7 @@ class _Checker:
     def check_subscription(self, subscription: ir.Subscription) -> None:
         if subscription.workflow is None:
             return
+        self.non_null = frozenset()
         event_type = union(*(self.event_type(ref) for ref in subscription.events))
         scope = {"event": event_type, "meta": META_TYPE}
         target = self.symbols.workflows.get((self.service.name, subscription.workflow))
@@ -129,6 +108,7 @@ class _Checker:
 
     def check_workflow(self, workflow: ir.Workflow) -> None:
         self.workflow = workflow
+        self.outputs = StepOutputs(self.symbols, self.env, self.service, workflow)
         everything = walk_steps(workflow.steps)
         self.step_ids = frozenset(s.id for s in everything if s.id)
         self.var_names = frozenset(var for s in everything for var, _ in s.assignments)
@@ -169,8 +149,8 @@ class _Checker:
             ]
             after = merge([after, *catches], flow)
         if step.compensate:
-            self.block(step.compensate, flow.with_step(step.id, self.output(step)))
-        return after.with_step(step.id, self.output(step))
+            self.block(step.compensate, flow.with_step(step.id, self.outputs.output(step)))
+        return after.with_step(step.id, self.outputs.output(step))
 
     def step_task(self, step: ir.Step, flow: Flow) -> Flow:
         task = self.symbols.tasks.get((self.service.name, str(step.target)))
@@ -204,12 +184,22 @@ class _Checker:
         return flow
 
     def step_sleep(self, step: ir.Step, flow: Flow) -> Flow:
-        self.expr(
-            step,
-            flow,
-            union(INT, DOUBLE, STRING),
-            "a sleep duration (seconds or a duration string)",
-        )
+        what = "a sleep duration (seconds or a duration string)"
+        self.expr(step, flow, union(DOUBLE, STRING), what)
+        parsed = self.parsed(step)
+        if isinstance(parsed, Interpolation) and step.expr is not None:
+            # Each ${{ }} stands for a number: the text around them must make a duration.
+            shape = "".join(p if isinstance(p, str) else "1" for p in parsed.parts)
+            try:
+                parse_duration(shape)
+            except ValueError:
+                hint = suggest_duration(shape)
+                fix = f"write it like '{hint}'" if hint else "units are ms, s, m, h, d"
+                message = (
+                    f"{what} does not fit: with a number in each ${{{{ }}}} it reads "
+                    f"'{shape}'; {fix}"
+                )
+                self.report("E405", self.service.locations.value(step.expr.path), message)
         return flow
 
     def step_sleep_until(self, step: ir.Step, flow: Flow) -> Flow:
@@ -223,9 +213,30 @@ class _Checker:
 
     def step_if(self, step: ir.Step, flow: Flow) -> Flow:
         self.expr(step, flow, BOOL, "an 'if' condition")
+        then, otherwise = flow, flow
+        condition = self.condition(step)
+        if condition is not None:
+            then, otherwise = (
+                flow.knowing(non_null(condition, True)),
+                flow.knowing(non_null(condition, False)),
+            )
         return merge(
-            [self.block(step.block("then"), flow), self.block(step.block("else"), flow)], flow
+            [self.block(step.block("then"), then), self.block(step.block("else"), otherwise)], flow
         )
+
+    def condition(self, step: ir.Step) -> Node | None:
+        """The expression of an ``if`` written as exactly one ``${{ }}``."""
+        parsed = self.parsed(step)
+        return parsed.expr if isinstance(parsed, Placeholder) else None
+
+    def parsed(self, step: ir.Step) -> str | Placeholder | Interpolation | None:
+        """A step's template when it is a string; ``None`` for a syntax error (reported
+        where the template is typed)."""
+        text = step.expr.value if step.expr is not None else None
+        try:
+            return parse_template(text) if isinstance(text, str) else None
+        except CelSyntaxError:
+            return None
 
     def step_parallel(self, step: ir.Step, flow: Flow) -> Flow:
         branches = [self.block(steps, flow) for _, steps in step.blocks]
@@ -235,7 +246,8 @@ class _Checker:
             for b in branches
             for k in b.vars
         }
-        return Flow(steps, variables, flow.locals)
+        ended = any(b.ended for b in branches)  # the join waits for every branch
+        return Flow(steps, variables, flow.locals, flow.non_null, ended)
 
     def step_for_each(self, step: ir.Step, flow: Flow) -> Flow:
         items = self.expr(step, flow, ListOf(DYN), "a for_each list")
@@ -248,8 +260,12 @@ class _Checker:
         """Assignments run in written order: each value sees the ones before it."""
         variables = dict(flow.vars)
         for var, template in step.assignments:
+            self.non_null = flow.non_null
             scope = self.scope(replace(flow, vars=variables))
             variables[var] = self.template(template, scope, DYN, "")
+            flow = replace(
+                flow, non_null=frozenset(p for p in flow.non_null if p[:2] != ("vars", var))
+            )
         return replace(flow, vars=variables)
 
     def step_try(self, step: ir.Step, flow: Flow) -> Flow:
@@ -257,50 +273,20 @@ class _Checker:
 
     def step_fail(self, step: ir.Step, flow: Flow) -> Flow:
         self.expr(step, flow, DYN, "an error message")
-        return flow
+        return replace(flow, ended=True)
 
     def step_return(self, step: ir.Step, flow: Flow) -> Flow:
         declared = self.workflow.output
         what = f"the output of workflow '{self.workflow.name}'"
         self.expr(step, flow, self.schema_type(declared) if declared is not None else DYN, what)
-        return flow
-
-    # -- step outputs -------------------------------------------------------------------
-
-    def output(self, step: ir.Step) -> Type:
-        own = self._own_output(step)
-        catches = [self.last(c.steps) for c in step.catch]
-        return union(own, *catches) if catches else own
-
-    def last(self, steps: tuple[ir.Step, ...]) -> Type:
-        return self.output(steps[-1]) if steps else NULL
-
-    def _own_output(self, step: ir.Step) -> Type:
-        if step.kind == "task":
-            task = self.symbols.tasks.get((self.service.name, str(step.target)))
-            return self.schema_type(task.output) if task else DYN
-        if step.kind == "workflow":
-            child = self.symbols.workflows.get((self.service.name, str(step.target)))
-            return self.schema_type(child.output) if child else DYN
-        if step.kind == "wait_for_signal":
-            signal = next((s for s in self.workflow.signals if s.name == step.target), None)
-            return self.schema_type(signal.schema) if signal else DYN
-        if step.kind == "if":
-            return union(self.last(step.block("then")), self.last(step.block("else")))
-        if step.kind == "parallel":
-            fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
-            return Object(fields, frozenset(name for name, _ in fields))
-        if step.kind == "for_each":
-            return ListOf(self.last(step.block("steps")))
-        if step.kind == "try":
-            return self.last(step.block("try"))
-        return NULL
+        return replace(flow, ended=True)
 
     # -- templates ----------------------------------------------------------------------
 
     def expr(self, step: ir.Step, flow: Flow, wanted: Type, what: str) -> Type:
         if step.expr is None:
             return DYN
+        self.non_null = flow.non_null
         return self.template(step.expr, self.scope(flow), wanted, what)
 
     def template(
@@ -366,8 +352,22 @@ class _Checker:
         if reason is not None:
             inner = ".".join(map(str, path[len(self.template_root) :]))
             where = f"field '{inner}': " if inner else ""
-            message = f"{what} does not fit: {where}{reason}"
-            self.report("E405", self.service.locations.value(path), message)
+            message = f"{what} does not fit: {where}{reason}{self.hint(found, target, path)}"
+            notes = []
+            if not self.env.mismatch(without_null(found, self.env), target):
+                notes = self.null_source(path)
+            self.report("E405", self.service.locations.value(path), message, *notes)
+
+    def hint(self, found: Type, target: Type, path: PathKey) -> str:
+        """How to turn a timestamp or duration into the string expected."""
+        expanded = self.env.expand(found)
+        options = expanded.options if isinstance(expanded, Union) else (expanded,)
+        temporal = [t for t in (TIMESTAMP, DURATION) if t in options]
+        if not temporal or self.env.mismatch(STRING, target):
+            return ""
+        shown = self.wholes[path].source if path in self.wholes else "..."
+        form = "an RFC 3339 string" if temporal[0] == TIMESTAMP else "a duration string"
+        return f"; write ${{{{ string({shown}) }}}} for {form}"
 
     def string(self, text: str, path: PathKey, scope: dict[str, Type]) -> Type:
         try:
@@ -388,14 +388,30 @@ class _Checker:
         )
         types = []
         for placeholder in placeholders:
-            found, problems = infer(placeholder.expr, scope, self.env)
+            found, problems = infer(placeholder.expr, scope, self.env, self.non_null)
             types.append(found)
             for problem in problems:
                 span = self.service.locations.text(
                     path, placeholder.offset + problem.start, problem.end - problem.start
                 )
                 self.report(problem.code, span, problem.message)
-        return types[0] if isinstance(parsed, Placeholder) else STRING
+        if isinstance(parsed, Placeholder):
+            self.wholes[path] = parsed
+            return types[0]
+        return STRING
 
-    def report(self, code: str, span: Span | None, message: str) -> None:
-        self.diagnostics.append(error(code, span, message))
+    def null_source(self, path: PathKey) -> list[Note]:
+        """For a template ``${{ steps.<id>.output }}``: where a null it gives comes from."""
+        read = path_of(self.wholes[path].expr) if path in self.wholes else None
+        if read is None or len(read) != 3 or read[0] != "steps" or read[2] != "output":
+            return []
+        step = next((s for s in walk_steps(self.workflow.steps) if s.id == read[1]), None)
+        found = null_source(step, self.outputs) if step is not None else None
+        if found is None:
+            return []
+        message, where = found
+        span = self.service.locations.key(where)
+        return [Note(f"steps.{read[1]}.output may be null: {message}", span)]
+
+    def report(self, code: str, span: Span | None, message: str, *notes: Note) -> None:
+        self.diagnostics.append(error(code, span, message, *notes))

@@ -62,7 +62,13 @@ more than one when the events do not fit one pattern), ``group``
 
 from __future__ import annotations
 
-from eventualc.cdk import Forward, ServiceTables, SubscriptionFunction, TaskFunction, WorkflowStart
+from eventualc.cdk import (
+    Forward,
+    ServiceTables,
+    SubscriptionFunction,
+    TaskFunction,
+    WorkflowStart,
+)
 
 '''
 
@@ -96,7 +102,6 @@ from typing import Any
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-
 from eventualc.cdk import ServiceConstruct
 
 from .functions import TABLES
@@ -151,7 +156,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from constructs import Construct
-
 from eventualc.cdk import LogicalIds
 
 from .construct import {name}Service

@@ -16,7 +16,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from constructs import Construct
-
 from eventualc.cdk import LogicalIds
 
 from .construct import OrdersService

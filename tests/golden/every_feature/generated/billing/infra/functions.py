@@ -10,7 +10,13 @@ more than one when the events do not fit one pattern), ``group``
 
 from __future__ import annotations
 
-from eventualc.cdk import Forward, ServiceTables, SubscriptionFunction, TaskFunction, WorkflowStart
+from eventualc.cdk import (
+    Forward,
+    ServiceTables,
+    SubscriptionFunction,
+    TaskFunction,
+    WorkflowStart,
+)
 
 SERVICE = "billing"
 ORCHESTRATOR_EMITS: tuple[str, ...] = ()

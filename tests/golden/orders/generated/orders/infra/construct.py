@@ -16,7 +16,6 @@ from typing import Any
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-
 from eventualc.cdk import ServiceConstruct
 
 from .functions import TABLES

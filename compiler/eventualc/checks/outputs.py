@@ -1,0 +1,118 @@
+"""Step outputs: the type each step of a workflow gives, and where a ``null`` comes from.
+
+``StepOutputs(symbols, env, service, workflow)`` types step outputs from the task,
+child workflow and signal schemas and from the shape of nested blocks. A block that
+cannot complete (it ends in ``fail`` or ``return`` on every path) gives ``NEVER``, which
+adds nothing to a union: a ``try`` whose every catch fails has its block's type.
+``null_source(step, outputs)`` follows a step whose output may be ``null`` to the
+step or block that gives it (a catch ending in an ``emit``, an ``if`` without
+``else``, a task that declares no output), for a note under a type error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventualc import ir
+from eventualc.source import PathKey
+from eventualc.symbols import Symbols
+from eventualc.types import DYN, NEVER, NULL, ListOf, Object, Type, TypeEnv, Union, union
+
+Source = tuple[str, PathKey]
+
+
+@dataclass
+class StepOutputs:
+    """The output types of one workflow's steps, each computed once."""
+
+    symbols: Symbols
+    env: TypeEnv
+    service: ir.Service
+    workflow: ir.Workflow
+    _known: dict[int, Type] = field(default_factory=dict)  # by id() of the step
+
+    def schema_type(self, schema: dict[str, Any] | None) -> Type:
+        return DYN if schema is None else self.env.of_schema(schema, self.service.name)
+
+    def output(self, step: ir.Step) -> Type:
+        """What a step gives: its own output, or a catch's."""
+        if id(step) not in self._known:
+            own = self.own_output(step)
+            catches = [self.last(c.steps) for c in step.catch]
+            self._known[id(step)] = union(own, *catches) if catches else own
+        return self._known[id(step)]
+
+    def last(self, steps: tuple[ir.Step, ...]) -> Type:
+        """A block's output: its last step's, ``NEVER`` when some step cannot complete."""
+        if any(self.output(s) == NEVER for s in steps[:-1]):
+            return NEVER
+        return self.output(steps[-1]) if steps else NULL
+
+    def own_output(self, step: ir.Step) -> Type:
+        """What a step gives when it completes itself (not through its catch)."""
+        if step.kind in ("task", "workflow", "wait_for_signal"):
+            return self._declared(step)
+        if step.kind == "if":
+            return union(self.last(step.block("then")), self.last(step.block("else")))
+        if step.kind == "parallel":
+            fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
+            if any(t == NEVER for _, t in fields):
+                return NEVER
+            return Object(fields, frozenset(name for name, _ in fields))
+        if step.kind == "for_each":
+            return ListOf(self.last(step.block("steps")))
+        if step.kind == "try":
+            return self.last(step.block("try"))
+        return NEVER if step.kind in ("fail", "return") else NULL
+
+    def _declared(self, step: ir.Step) -> Type:
+        if step.kind == "task":
+            task = self.symbols.tasks.get((self.service.name, str(step.target)))
+            return self.schema_type(task.output) if task else DYN
+        if step.kind == "workflow":
+            child = self.symbols.workflows.get((self.service.name, str(step.target)))
+            return self.schema_type(child.output) if child else DYN
+        signal = next((s for s in self.workflow.signals if s.name == step.target), None)
+        return self.schema_type(signal.schema) if signal else DYN
+
+
+def null_source(step: ir.Step, outputs: StepOutputs) -> Source | None:
+    for catch in step.catch:
+        if _nullable(outputs.last(catch.steps), outputs):
+            return _block_source(catch.steps, (*catch.path, "steps"), "its catch", outputs)
+    if not _nullable(outputs.own_output(step), outputs):
+        return None
+    where = (*step.path, step.kind)
+    if step.kind == "if":
+        for name in ("then", "else"):
+            block = step.block(name)
+            if _nullable(outputs.last(block), outputs):
+                if not block:
+                    return f"its 'if' has no '{name}' steps", where
+                return _block_source(block, (*step.path, name), f"its '{name}'", outputs)
+    if step.kind == "try":
+        return _block_source(step.block("try"), where, "its 'try'", outputs)
+    if step.kind in ("task", "workflow", "wait_for_signal"):
+        name = "signal" if step.kind == "wait_for_signal" else step.kind
+        if outputs.env.expand(outputs.own_output(step)) == NULL:
+            return f"{name} '{step.target}' declares no output", where
+        return f"the output of {name} '{step.target}' may be null", where
+    article = "an" if step.kind[0] in "aeiou" else "a"
+    return f"{article} '{step.kind}' step gives null", where
+
+
+def _block_source(
+    steps: tuple[ir.Step, ...], where: PathKey, name: str, outputs: StepOutputs
+) -> Source | None:
+    if not steps:
+        return f"{name} has no steps", where
+    found = null_source(steps[-1], outputs)
+    if found is None or not found[0].endswith(" step gives null"):
+        return found
+    return f"{name} ends with {found[0].removesuffix(' gives null')}, which gives null", found[1]
+
+
+def _nullable(t: Type, outputs: StepOutputs) -> bool:
+    t = outputs.env.expand(t)
+    return t == NULL or (isinstance(t, Union) and NULL in t.options)
