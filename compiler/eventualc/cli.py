@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from eventualc import __version__
 from eventualc.diagnostics import render_json, render_text
 from eventualc.project import Project, find_project
 from eventualc.source import display_path
@@ -45,7 +44,7 @@ def _spec_paths(given: Sequence[str], project: Project) -> list[Path]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="eventualc")
+@click.version_option(package_name="eventualc", prog_name="eventualc")  # the installed version
 def cli() -> None:
     """Check, build and run event-driven services described in YAML."""
 
@@ -165,19 +164,30 @@ def graph(specs: tuple[str, ...], fmt: str, service: str | None, workflow: str |
 
 @cli.command()
 @click.argument("name")
-def init(name: str) -> None:
-    """Create project NAME: a spec, a test and settings; build and pytest pass in it."""
-    from eventualc.scaffold import create_project
+@click.option("--no-git", is_flag=True, help="Do not make the folder a git repository.")
+def init(name: str, no_git: bool) -> None:
+    """Create project NAME: a spec, a test and settings; build and pytest pass in it.
 
+    The project depends on this eventualc as it was installed (a path, a wheel, a git
+    URL or a version from an index), and is a git repository unless --no-git."""
+    from eventualc.scaffold import create_project, init_git, installed_requirement
+
+    requirement = installed_requirement()
     try:
-        files = create_project(Path(name))
+        files = create_project(Path(name), requirement)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
         click.echo(f"eventualc: cannot create {name}: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"eventualc: created {name}/ with {len(files)} files; next: "
-               f"cd {name} && eventualc build && python -m pytest", err=True)  # fmt: skip
+    git = "" if no_git else init_git(Path(name))
+    if git:
+        click.echo(f"eventualc: warning: no git repository ({git}); pre-commit needs one",
+                   err=True)  # fmt: skip
+    where = "" if no_git or git else ", a git repository"
+    click.echo(f"eventualc: created {name}/ with {len(files)} files{where}, depending on "
+               f"{requirement}; next: cd {name} && eventualc build && python -m pytest",
+               err=True)  # fmt: skip
 
 
 @cli.command()
