@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -194,13 +194,33 @@ def init(name: str, no_git: bool) -> None:
 @click.argument("specs", nargs=-1, type=click.Path())
 @click.option("--out", "cdk_out", type=click.Path(file_okay=False),
               help="Cloud assembly folder (default: cdk.out in the project).")  # fmt: skip
-def synth(specs: tuple[str, ...], cdk_out: str | None) -> None:
+@click.option("--stage", help="Name every stack <stack>-<stage> (one deployment per stage).")
+def synth(specs: tuple[str, ...], cdk_out: str | None, stage: str | None) -> None:
     """Synthesize the CloudFormation templates of the generated CDK apps."""
-    from eventualc.synth import synth as run_synth
-
     project = _project()
     assembly = Path(cdk_out) if cdk_out else project.root / "cdk.out"
-    result = run_synth(_spec_paths(specs, project), project.root, project.out, assembly)
+    for template in _synthesize(specs, project, assembly, stage):
+        click.echo(display_path(template))
+    sys.exit(0)
+
+
+def _synthesize(
+    specs: Sequence[str], project: Project, assembly: Path, stage: str | None
+) -> list[Path]:
+    """Synthesizes into ``assembly`` with progress on stderr; exits 1 when it cannot."""
+    import time
+
+    from eventualc.deploy import check_stage
+    from eventualc.synth import synth as run_synth
+
+    try:
+        check_stage(stage)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    began = time.monotonic()
+    paths = _spec_paths(specs, project)
+    result = run_synth(paths, project.root, project.out, assembly, stage,
+                       progress=lambda line: click.echo(line, err=True))  # fmt: skip
     front_end = result.build.front_end
     if front_end is not None and not front_end.ok:
         click.echo(render_text(front_end.diagnostics, front_end.sources), nl=False)
@@ -213,9 +233,83 @@ def synth(specs: tuple[str, ...], cdk_out: str | None) -> None:
     if result.error:
         click.echo(f"eventualc: synthesis failed: {result.error}", err=True)
         sys.exit(1)
-    for template in result.templates:
-        click.echo(display_path(template))
+    count = _plural(len(result.templates), "stack")
+    took = time.monotonic() - began
+    click.echo(f"eventualc: synthesized {count} into {display_path(assembly)} in {took:.1f} s",
+               err=True)  # fmt: skip
+    return result.templates
+
+
+def _plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def _cdk_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("specs", nargs=-1, type=click.Path()),
+        click.option("--service", "services", multiple=True,
+                     help="Only this service's stack (repeatable; default: every service)."),
+        click.option("--stage", help="The stage: stacks named <stack>-<stage>."),
+        click.option("--yes", is_flag=True, help="Ask nothing (deploy: --require-approval "
+                     "never; destroy: --force)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@_cdk_options
+def deploy(specs: tuple[str, ...], services: tuple[str, ...], stage: str | None,
+           yes: bool) -> None:  # fmt: skip
+    """Synthesize, then `cdk deploy` the generated stacks (the CDK CLI's output, live)."""
+    _run_cdk("deploy", specs, services, stage, yes)
+
+
+@cli.command()
+@_cdk_options
+def destroy(specs: tuple[str, ...], services: tuple[str, ...], stage: str | None,
+            yes: bool) -> None:  # fmt: skip
+    """Synthesize, then `cdk destroy` the generated stacks (the CDK CLI asks first)."""
+    _run_cdk("destroy", specs, services, stage, yes)
+
+
+def _run_cdk(action: str, specs: Sequence[str], services: Sequence[str], stage: str | None,
+             yes: bool) -> NoReturn:  # fmt: skip
+    import time
+
+    from eventualc import deploy
+    from eventualc.write import Manifest
+
+    project = _project()
+    cdk = deploy.find_cdk(project.root)
+    if cdk is None:
+        _fail(deploy.MISSING_CDK)
+    problem = deploy.credentials_problem()
+    if problem:
+        _fail(problem)
+    built = Manifest.read(project.out).services()
+    unknown = [s for s in services if built and s not in built]
+    if unknown:
+        raise UsageError(f"no service {unknown[0]!r} in the build (services: {', '.join(built)})")
+    assembly = project.root / "cdk.out"
+    _synthesize(specs, project, assembly, stage)
+    names = deploy.stacks(services or Manifest.read(project.out).services(), stage)
+    command = deploy.cdk_command(cdk, action, assembly, names, yes)
+    click.echo(f"eventualc: cdk {action} {' '.join(names)}", err=True)
+    began = time.monotonic()
+    code = deploy.run_cdk(command, project.root)
+    took = time.monotonic() - began
+    if code != 0:
+        _fail(f"cdk {action} failed (exit {code}) after {took:.0f} s")
+    done = "deployed" if action == "deploy" else "destroyed"
+    click.echo(f"eventualc: {done} {_plural(len(names), 'stack')} in {took:.0f} s", err=True)
     sys.exit(0)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"eventualc: {message}", err=True)
+    sys.exit(1)
 
 
 def _add_engine_commands() -> None:
