@@ -314,8 +314,9 @@ def _fail(message: str) -> NoReturn:
 
 def _add_engine_commands() -> None:
     from eventualc.engine_cli import COMMANDS
+    from eventualc.invoke_cli import invoke
 
-    for command in COMMANDS:
+    for command in [*COMMANDS, invoke]:
         cli.add_command(command)
 
 
