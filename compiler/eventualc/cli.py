@@ -63,26 +63,34 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
     if fmt == "json":
         click.echo(render_json(result.diagnostics))
     else:
-        _show_diagnostics(result, err=False)
+        click.echo(render_text(result.diagnostics, result.sources), nl=False)
+    sys.stdout.flush()
+    click.echo(f"eventualc: {_scope(result)}: {_summary(result) or 'no problems'}", err=True)
     failed = not result.ok or (strict and bool(result.diagnostics))
     sys.exit(1 if failed else 0)
+
+
+def _scope(result: FrontEnd) -> str:
+    """What was checked: ``2 files, 1 service``."""
+    services = len(result.build.services) if result.build is not None else 0
+    return f"{_plural(len(result.sources), 'file')}, {_plural(services, 'service')}"
 
 
 def _show_diagnostics(result: FrontEnd, err: bool) -> None:
     """The diagnostics as text, then a count on stderr; ``err`` keeps stdout for output."""
     click.echo(render_text(result.diagnostics, result.sources), nl=False, err=err)
-    errors = sum(d.is_error for d in result.diagnostics)
-    warnings = len(result.diagnostics) - errors
     if result.diagnostics:
         sys.stdout.flush()
-        click.echo(_summary(errors, warnings), err=True)
+        click.echo(_summary(result), err=True)
 
 
-def _summary(errors: int, warnings: int) -> str:
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+def _summary(result: FrontEnd) -> str:
+    """``1 error, 2 warnings``; empty without diagnostics."""
+    if not result.diagnostics:
+        return ""
+    errors = sum(d.is_error for d in result.diagnostics)
+    warnings = len(result.diagnostics) - errors
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
 
 
 @cli.command()
@@ -122,11 +130,10 @@ def _report_plan(plan: Plan, target: Path, check_only: bool, force: bool) -> int
             verb = "delete" if path in plan.delete else "create" if path in plan.stubs else "update"
             click.echo(f"would {verb} {shown}/{path}")
         return 1 if plan.changes else 0
-    written, stubs, deleted = len(plan.write), len(plan.stubs), len(plan.delete)
-    click.echo(
-        f"eventualc: {written} files written, {stubs} handler stubs created, {deleted} deleted",
-        err=True,
-    )
+    written = _plural(len(plan.write), "file")
+    stubs = _plural(len(plan.stubs), "handler stub")
+    click.echo(f"eventualc: {written} written, {stubs} created, {len(plan.delete)} deleted",
+               err=True)  # fmt: skip
     return 0
 
 

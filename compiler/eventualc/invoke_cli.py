@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import difflib
 import json
-import sys
 import time
 import uuid
 from collections.abc import Sequence
-from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +52,7 @@ def invoke(specs: tuple[str, ...], task: str, input_: str | None) -> None:
     from eventual.context import TaskContext
     from eventual.errors import PayloadInvalid
     from eventual.invoke import Values, emitter, run_task
-    from eventualc.engine_cli import _fail, _json, _services
+    from eventualc.engine_cli import _fail, _handlers_running, _json, _services
 
     value = _json(input_, "--input")
     service, name = find_task(_services(specs), task)
@@ -72,7 +70,7 @@ def invoke(specs: tuple[str, ...], task: str, input_: str | None) -> None:
         emitter=emitter(spec["emits"], lambda e, p: emitted.append((e, values.payload(e, p)))),
     )  # fmt: skip
     began = time.monotonic()
-    with redirect_stdout(sys.stderr):  # what the handler prints is not the result
+    with _handlers_running():  # what the handler prints is not the result
         outcome = run_task(values, name, value, ctx)
     took = f"{(time.monotonic() - began) * 1000:.0f} ms"
     for event, payload in emitted:
