@@ -320,10 +320,11 @@ def _fail(message: str) -> NoReturn:
 
 
 def _add_engine_commands() -> None:
+    from eventualc.dev import dev
     from eventualc.engine_cli import COMMANDS
     from eventualc.invoke_cli import invoke
 
-    for command in [*COMMANDS, invoke]:
+    for command in [*COMMANDS, invoke, dev]:
         cli.add_command(command)
 
 
