@@ -37,8 +37,8 @@ def find_cdk(root: Path) -> list[str] | None:
 
 def credentials_problem() -> str | None:
     """Why the CDK CLI could not reach AWS from here, or ``None`` when it can try."""
-    import boto3
-    from botocore.exceptions import BotoCoreError
+    import boto3  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError  # type: ignore[import-untyped]
 
     try:
         session = boto3.Session()
