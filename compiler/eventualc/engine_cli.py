@@ -325,6 +325,7 @@ def publish(specs: tuple[str, ...], event: str, payload: str | None, where: Wher
         _usage_errors(lambda: client.event(event))
         with _engine_errors():
             click.echo(client.publish(event, value))
+        _say(f"published {event} on the deployed service's bus")
         return
     engine = _engine(where.db, _services(specs))
     _usage_errors(lambda: engine.event(event))
