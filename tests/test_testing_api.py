@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import MakeService
 
-from conftest import MakeService
 from eventual import ExecutionStatus
 from eventual.testing import TestEnvironment
 
