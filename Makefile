@@ -1,27 +1,54 @@
 # `make demo` is the main job; `make check` is exactly what CI runs.
+#
+# Everything is installed into this repository's own virtual environment, `.venv`
+# (created with `$(PYTHON) -m venv`), never into the interpreter that runs make: this
+# works where `python3` is Debian's externally-managed one (PEP 668). `make demo`
+# installs the package alone (its runtime dependencies); `make check` adds the `dev`
+# and `cdk` extras. Recipes find the tools through PATH, which starts at .venv/bin.
 PYTHON ?= python3
-PIP ?= $(PYTHON) -m pip
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+export VIRTUAL_ENV := $(abspath $(VENV))
+PIP := $(BIN)/python -m pip
 
-.PHONY: install demo check lint typecheck drift test bench system-tools
+.PHONY: install install-dev demo check lint typecheck drift test bench system-tools
 
-.install.stamp: pyproject.toml
-	$(PIP) install -q -e '.[dev,cdk]'
-	touch $@
+$(BIN)/python:
+	@echo "==> creating the virtual environment $(VENV) with $(PYTHON)"
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "$(PYTHON) cannot create virtual environments: install its venv module" \
+	       "(Debian/Ubuntu: apt-get install python3-venv), or run make PYTHON=/path/to/python3"; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV)
 
-install: .install.stamp
+$(VENV)/.demo.stamp: pyproject.toml | $(BIN)/python
+	@echo "==> installing eventualc and its runtime dependencies into $(VENV)"
+	$(PIP) install --progress-bar on -e .
+	@touch $@
+
+$(VENV)/.dev.stamp: pyproject.toml $(VENV)/.demo.stamp
+	@echo "==> installing the dev and cdk extras into $(VENV) (linters, test tools, aws-cdk-lib)"
+	$(PIP) install --progress-bar on -e '.[dev,cdk]'
+	@touch $@
+
+install: $(VENV)/.demo.stamp
+
+install-dev: $(VENV)/.dev.stamp
 
 demo: install
+	@echo "==> the example service: check, build, run a workflow, publish an event"
 	eventualc check specs/
 	eventualc build specs/
 	eventualc run specs/ processOrder --input '"order-1"' --name order-1
 	eventualc publish specs/ OrderCreated --payload '{"orderId": "order-2"}'
 	eventualc executions list
 
-lint: install
+lint: install-dev
 	ruff format --check compiler runtime tests bench
 	ruff check compiler runtime tests bench generated
 
-typecheck: install
+typecheck: install-dev
 	mypy
 	mypy --strict generated
 
@@ -40,16 +67,16 @@ system-tools:
 node_modules/.package-lock.json: package.json package-lock.json
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
-test: install system-tools node_modules/.package-lock.json
-	$(PYTHON) -m pytest
+test: install-dev system-tools node_modules/.package-lock.json
+	python -m pytest
 
 check: lint typecheck drift test
 
-bench: install
-	$(PYTHON) bench/check_scale.py
-	$(PYTHON) bench/build_scale.py
-	$(PYTHON) bench/aws_cost.py
-	$(PYTHON) bench/interpreter.py
-	$(PYTHON) bench/cel_eval.py
+bench: install-dev
+	python bench/check_scale.py
+	python bench/build_scale.py
+	python bench/aws_cost.py
+	python bench/interpreter.py
+	python bench/cel_eval.py
 	$(PIP) install -q 'dbos>=3,<4'  # the peer of bench/engine.py, not a dependency
-	$(PYTHON) bench/engine.py
+	python bench/engine.py

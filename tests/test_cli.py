@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from eventualc.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 BAD = """\
@@ -40,10 +37,18 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_example_specs_check_clean(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(REPO)
-    result = CliRunner().invoke(cli, ["check"])
-    assert (result.exit_code, result.output) == (0, "")
+def test_example_specs_check_clean_and_say_so_in_one_line() -> None:
+    assert run(REPO, "check") == (0, "", "eventualc: 1 file, 1 service: no problems\n")
+
+
+def test_check_counts_files_and_services_in_its_summary(project: Path) -> None:
+    (project / "specs" / "a.yaml").write_text(WARN)
+    (project / "specs" / "b.yaml").write_text(WARN.replace("shop", "shed"))
+    code, _, err = run(project, "check")
+    assert code == 0
+    assert err.splitlines()[-1] == "eventualc: 2 files, 2 services: 0 errors, 2 warnings"
+    code, _, err = run(project, "check", "--format", "json")
+    assert err == "eventualc: 2 files, 2 services: 0 errors, 2 warnings\n"
 
 
 def test_errors_exit_1_with_located_first_line(project: Path) -> None:

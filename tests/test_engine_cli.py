@@ -166,7 +166,7 @@ def test_publish_delivers_dead_letters_and_redrives(project: Path) -> None:
     started = json.loads(eventualc(project, "executions", "show", "bad-2", "--json").stdout)
     assert started["workflow"] == "checkout" and started["status"] == "FAILED"
     redrive = eventualc(project, "dlq", "redrive", str(mine[0]["id"]))
-    assert "1 dead letters queued again" in redrive.stderr
+    assert "1 dead letter queued again" in redrive.stderr
     assert all(d["event_id"] != event_id for d in json.loads(
         eventualc(project, "dlq", "list", "--json").stdout))  # fmt: skip
     again = eventualc(project, "publish", "OrderPlaced", "--payload", '{"orderId": "o-3"}')

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from eventualc.scaffold import service_name, starter_files
+from eventualc.scaffold import requirement_of, service_name, starter_files
 
 
 def run(
@@ -30,7 +30,10 @@ def test_init_makes_a_project_whose_build_and_tests_pass(tmp_path: Path) -> None
     created = eventualc(tmp_path, "init", "my-shop")
     assert created.returncode == 0, created.stderr
     project = tmp_path / "my-shop"
-    assert sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()) == [
+    assert (project / ".git").is_dir()  # pre-commit needs a repository
+    assert "a git repository" in created.stderr
+    files = [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
+    assert sorted(str(p.relative_to(project)) for p in files) == [
         ".gitignore", ".pre-commit-config.yaml", "README.md", "pyproject.toml",
         "specs/my_shop.yaml", "tests/test_my_shop.py",
     ]  # fmt: skip
@@ -94,3 +97,43 @@ def test_service_names_and_files_follow_the_project_name() -> None:
     assert "service: order_service_v2\n" in files["specs/order_service_v2.yaml"]
     assert 'name = "Order-Service.v2"' in files["pyproject.toml"]
     assert not any("__SERVICE__" in t or "__NAME__" in t for t in files.values())
+
+
+def test_init_no_git_leaves_the_folder_alone(tmp_path: Path) -> None:
+    created = eventualc(tmp_path, "init", "plain", "--no-git")
+    assert created.returncode == 0, created.stderr
+    assert not (tmp_path / "plain" / ".git").exists()
+    ignored = (tmp_path / "plain" / ".gitignore").read_text().splitlines()
+    assert "cdk.out/" in ignored and ".eventual/" in ignored  # synth's output is not staged
+
+
+def test_init_depends_on_the_eventualc_that_made_it(tmp_path: Path) -> None:
+    assert eventualc(tmp_path, "init", "dep", "--no-git").returncode == 0
+    settings = tomllib.loads((tmp_path / "dep" / "pyproject.toml").read_text())
+    from eventualc.scaffold import installed_requirement
+
+    assert settings["project"]["dependencies"] == [installed_requirement()]
+    assert settings["build-system"]["build-backend"] == "hatchling.build"
+
+
+@pytest.mark.parametrize(
+    ("version", "direct_url", "requirement"),
+    [
+        ("0.2.0", None, "eventualc~=0.2.0"),
+        ("0.2.0rc1", None, "eventualc>=0.2.0rc1"),
+        ("0.2.0", '{"url": "file:///src/eventualc", "dir_info": {"editable": true}}',
+         "eventualc @ file:///src/eventualc"),
+        ("0.2.0", '{"url": "file:///w/eventualc-0.2.0-py3-none-any.whl", "archive_info": {}}',
+         "eventualc @ file:///w/eventualc-0.2.0-py3-none-any.whl"),
+        ("0.2.0", '{"url": "https://example.org/eventualc.git", "vcs_info": {"vcs": "git", '
+         '"commit_id": "abc123", "requested_revision": "v0.2.0"}}',
+         "eventualc @ git+https://example.org/eventualc.git@abc123"),
+        ("0.2.0", "not json", "eventualc~=0.2.0"),
+    ],
+)  # fmt: skip
+def test_the_requirement_names_where_eventualc_came_from(
+    version: str, direct_url: str | None, requirement: str
+) -> None:
+    assert requirement_of(version, direct_url) == requirement
+    files = starter_files("x", requirement)
+    assert tomllib.loads(files["pyproject.toml"])["project"]["dependencies"] == [requirement]

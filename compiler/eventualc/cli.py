@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from eventualc import __version__
 from eventualc.diagnostics import plural, render_json, render_text
 from eventualc.project import Project, find_project
 from eventualc.source import display_path
@@ -45,7 +44,7 @@ def _spec_paths(given: Sequence[str], project: Project) -> list[Path]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="eventualc")
+@click.version_option(package_name="eventualc", prog_name="eventualc")  # the installed version
 def cli() -> None:
     """Check, build and run event-driven services described in YAML."""
 
@@ -64,22 +63,33 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
     if fmt == "json":
         click.echo(render_json(result.diagnostics))
     else:
-        _show_diagnostics(result, err=False)
+        click.echo(render_text(result.diagnostics, result.sources), nl=False)
+    sys.stdout.flush()
+    click.echo(f"eventualc: {_scope(result)}: {_summary(result) or 'no problems'}", err=True)
     failed = not result.ok or (strict and bool(result.diagnostics))
     sys.exit(1 if failed else 0)
+
+
+def _scope(result: FrontEnd) -> str:
+    """What was checked: ``2 files, 1 service``."""
+    services = len(result.build.services) if result.build is not None else 0
+    return f"{plural(len(result.sources), 'file')}, {plural(services, 'service')}"
 
 
 def _show_diagnostics(result: FrontEnd, err: bool) -> None:
     """The diagnostics as text, then a count on stderr; ``err`` keeps stdout for output."""
     click.echo(render_text(result.diagnostics, result.sources), nl=False, err=err)
-    errors = sum(d.is_error for d in result.diagnostics)
-    warnings = len(result.diagnostics) - errors
     if result.diagnostics:
         sys.stdout.flush()
-        click.echo(_summary(errors, warnings), err=True)
+        click.echo(_summary(result), err=True)
 
 
-def _summary(errors: int, warnings: int) -> str:
+def _summary(result: FrontEnd) -> str:
+    """``1 error, 2 warnings``; empty without diagnostics."""
+    if not result.diagnostics:
+        return ""
+    errors = sum(d.is_error for d in result.diagnostics)
+    warnings = len(result.diagnostics) - errors
     return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
@@ -120,12 +130,10 @@ def _report_plan(plan: Plan, target: Path, check_only: bool, force: bool) -> int
             verb = "delete" if path in plan.delete else "create" if path in plan.stubs else "update"
             click.echo(f"would {verb} {shown}/{path}")
         return 1 if plan.changes else 0
-    written, stubs, deleted = len(plan.write), len(plan.stubs), len(plan.delete)
-    click.echo(
-        f"eventualc: {plural(written, 'file')} written, {plural(stubs, 'handler stub')} "
-        f"created, {deleted} deleted",
-        err=True,
-    )
+    written = plural(len(plan.write), "file")
+    stubs = plural(len(plan.stubs), "handler stub")
+    click.echo(f"eventualc: {written} written, {stubs} created, {len(plan.delete)} deleted",
+               err=True)  # fmt: skip
     return 0
 
 
@@ -163,32 +171,63 @@ def graph(specs: tuple[str, ...], fmt: str, service: str | None, workflow: str |
 
 @cli.command()
 @click.argument("name")
-def init(name: str) -> None:
-    """Create project NAME: a spec, a test and settings; build and pytest pass in it."""
-    from eventualc.scaffold import create_project
+@click.option("--no-git", is_flag=True, help="Do not make the folder a git repository.")
+def init(name: str, no_git: bool) -> None:
+    """Create project NAME: a spec, a test and settings; build and pytest pass in it.
 
+    The project depends on this eventualc as it was installed (a path, a wheel, a git
+    URL or a version from an index), and is a git repository unless --no-git."""
+    from eventualc.scaffold import create_project, init_git, installed_requirement
+
+    requirement = installed_requirement()
     try:
-        files = create_project(Path(name))
+        files = create_project(Path(name), requirement)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
         click.echo(f"eventualc: cannot create {name}: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"eventualc: created {name}/ with {len(files)} files; next: "
-               f"cd {name} && eventualc build && python -m pytest", err=True)  # fmt: skip
+    git = "" if no_git else init_git(Path(name))
+    if git:
+        click.echo(f"eventualc: warning: no git repository ({git}); pre-commit needs one",
+                   err=True)  # fmt: skip
+    where = "" if no_git or git else ", a git repository"
+    click.echo(f"eventualc: created {name}/ with {len(files)} files{where}, depending on "
+               f"{requirement}; next: cd {name} && eventualc build && python -m pytest",
+               err=True)  # fmt: skip
 
 
 @cli.command()
 @click.argument("specs", nargs=-1, type=click.Path())
 @click.option("--out", "cdk_out", type=click.Path(file_okay=False),
               help="Cloud assembly folder (default: cdk.out in the project).")  # fmt: skip
-def synth(specs: tuple[str, ...], cdk_out: str | None) -> None:
+@click.option("--stage", help="Name every stack <stack>-<stage> (one deployment per stage).")
+def synth(specs: tuple[str, ...], cdk_out: str | None, stage: str | None) -> None:
     """Synthesize the CloudFormation templates of the generated CDK apps."""
-    from eventualc.synth import synth as run_synth
-
     project = _project()
     assembly = Path(cdk_out) if cdk_out else project.root / "cdk.out"
-    result = run_synth(_spec_paths(specs, project), project.root, project.out, assembly)
+    for template in _synthesize(specs, project, assembly, stage):
+        click.echo(display_path(template))
+    sys.exit(0)
+
+
+def _synthesize(
+    specs: Sequence[str], project: Project, assembly: Path, stage: str | None
+) -> list[Path]:
+    """Synthesizes into ``assembly`` with progress on stderr; exits 1 when it cannot."""
+    import time
+
+    from eventualc.deploy import check_stage
+    from eventualc.synth import synth as run_synth
+
+    try:
+        check_stage(stage)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    began = time.monotonic()
+    paths = _spec_paths(specs, project)
+    result = run_synth(paths, project.root, project.out, assembly, stage,
+                       progress=lambda line: click.echo(line, err=True))  # fmt: skip
     front_end = result.build.front_end
     if front_end is not None and not front_end.ok:
         click.echo(render_text(front_end.diagnostics, front_end.sources), nl=False)
@@ -201,15 +240,87 @@ def synth(specs: tuple[str, ...], cdk_out: str | None) -> None:
     if result.error:
         click.echo(f"eventualc: synthesis failed: {result.error}", err=True)
         sys.exit(1)
-    for template in result.templates:
-        click.echo(display_path(template))
+    count = plural(len(result.templates), "stack")
+    took = time.monotonic() - began
+    click.echo(f"eventualc: synthesized {count} into {display_path(assembly)} in {took:.1f} s",
+               err=True)  # fmt: skip
+    return result.templates
+
+
+def _cdk_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.argument("specs", nargs=-1, type=click.Path()),
+        click.option("--service", "services", multiple=True,
+                     help="Only this service's stack (repeatable; default: every service)."),
+        click.option("--stage", help="The stage: stacks named <stack>-<stage>."),
+        click.option("--yes", is_flag=True, help="Ask nothing (deploy: --require-approval "
+                     "never; destroy: --force)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@_cdk_options
+def deploy(specs: tuple[str, ...], services: tuple[str, ...], stage: str | None,
+           yes: bool) -> None:  # fmt: skip
+    """Synthesize, then `cdk deploy` the generated stacks (the CDK CLI's output, live)."""
+    _run_cdk("deploy", specs, services, stage, yes)
+
+
+@cli.command()
+@_cdk_options
+def destroy(specs: tuple[str, ...], services: tuple[str, ...], stage: str | None,
+            yes: bool) -> None:  # fmt: skip
+    """Synthesize, then `cdk destroy` the generated stacks (the CDK CLI asks first)."""
+    _run_cdk("destroy", specs, services, stage, yes)
+
+
+def _run_cdk(action: str, specs: Sequence[str], services: Sequence[str], stage: str | None,
+             yes: bool) -> NoReturn:  # fmt: skip
+    import time
+
+    from eventualc import deploy
+    from eventualc.write import Manifest
+
+    project = _project()
+    cdk = deploy.find_cdk(project.root)
+    if cdk is None:
+        _fail(deploy.MISSING_CDK)
+    problem = deploy.credentials_problem()
+    if problem:
+        _fail(problem)
+    built = Manifest.read(project.out).services()
+    unknown = [s for s in services if built and s not in built]
+    if unknown:
+        raise UsageError(f"no service {unknown[0]!r} in the build (services: {', '.join(built)})")
+    assembly = project.root / "cdk.out"
+    _synthesize(specs, project, assembly, stage)
+    names = deploy.stacks(services or Manifest.read(project.out).services(), stage)
+    command = deploy.cdk_command(cdk, action, assembly, names, yes)
+    click.echo(f"eventualc: cdk {action} {' '.join(names)}", err=True)
+    began = time.monotonic()
+    code = deploy.run_cdk(command, project.root)
+    took = time.monotonic() - began
+    if code != 0:
+        _fail(f"cdk {action} failed (exit {code}) after {took:.0f} s")
+    done = "deployed" if action == "deploy" else "destroyed"
+    click.echo(f"eventualc: {done} {plural(len(names), 'stack')} in {took:.0f} s", err=True)
     sys.exit(0)
 
 
-def _add_engine_commands() -> None:
-    from eventualc.store_cli import COMMANDS
+def _fail(message: str) -> NoReturn:
+    click.echo(f"eventualc: {message}", err=True)
+    sys.exit(1)
 
-    for command in COMMANDS:
+
+def _add_engine_commands() -> None:
+    from eventualc.dev import dev
+    from eventualc.invoke_cli import invoke
+    from eventualc.store_cli import COMMANDS  # the engine's commands, and `store`
+
+    for command in [*COMMANDS, invoke, dev]:
         cli.add_command(command)
 
 

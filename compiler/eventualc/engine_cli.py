@@ -11,24 +11,25 @@ to stdout.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import signal as signals
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
-from eventualc.engine_view import Progress, describe_history, table
+from eventualc.engine_view import Place, Progress, describe_history, printable, table
 
 if TYPE_CHECKING:
     from eventual import Service
     from eventual.aws import Client
-    from eventual.engine import Engine
+    from eventual.engine import Engine, ExecutionView
 
 STATUSES = ["IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED"]
 DB_HELP = "The engine's SQLite file (default: .eventual/local.db under the project root)."
@@ -37,6 +38,77 @@ DB_HELP = "The engine's SQLite file (default: .eventual/local.db under the proje
 def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"eventualc: {message}", err=True)
     sys.exit(code)
+
+
+def _say(message: str) -> None:
+    """What a command did, in one line on stderr (stdout holds results alone)."""
+    click.echo(f"eventualc: {message}", err=True)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+class _Lines(io.TextIOBase):
+    """A stream that writes whole lines to ``target``: what each thread prints is kept
+    until its newline, so handlers printing at once never share a line."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self.pending = threading.local()
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        pending = getattr(self.pending, "text", "") + text
+        complete, _, self.pending.text = pending.rpartition("\n")
+        if complete:
+            with self.lock:
+                self.target.write(complete + "\n")
+                self.target.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        rest, self.pending.text = getattr(self.pending, "text", ""), ""
+        if rest:
+            with self.lock:
+                self.target.write(rest)
+                self.target.flush()
+
+
+@contextmanager
+def _handlers_running() -> Iterator[None]:
+    """While handlers run here: what they print goes to stderr, so stdout holds results."""
+    with redirect_stdout(_Lines(sys.stderr)):
+        yield
+
+
+def _progress(engine: Engine, watched: set[str] | None, db: str | None) -> Progress:
+    """Live progress on stderr, knowing each execution's name and workflow definition."""
+    from eventual.engine import EngineError
+    from eventual.workflow import compile_workflow
+
+    compiled: dict[tuple[str, str], Any] = {}
+
+    def lookup(execution: str) -> Place | None:
+        try:
+            view = engine.execution(execution)
+            key = (view.service, view.workflow)
+            if key not in compiled:
+                data = engine.services[view.service].definition["workflows"][view.workflow]
+                compiled[key] = compile_workflow(view.workflow, data)
+        except (EngineError, KeyError):
+            return None
+        return Place(view.name, compiled[key], db)
+
+    return Progress(sys.stderr, watched, lookup)
+
+
+def _report_waiting(engine: Engine) -> None:
+    """Says what is left for a worker: executions waiting for timers or signals."""
+    waiting = len(engine.executions(status="IN_PROGRESS"))
+    if waiting:
+        waits = plural(waiting, "execution waits", "executions wait")
+        _say(f"{waits} (timers, signals): run `eventualc worker`")
 
 
 def _json(text: str | None, option: str) -> Any:
@@ -204,19 +276,51 @@ def run(specs: tuple[str, ...], workflow: str, input_: str | None, name: str | N
     value = _json(input_, "--input")
     engine = _engine(db, _services(specs))
     _usage_errors(lambda: engine.workflow(workflow))
+    before = _named(engine, name)
     with _engine_errors():
         execution = engine.start(workflow, value, name)
-    progress = Progress(sys.stderr, {execution})
-    progress.started(engine.execution(execution))
-    with _stoppable() as stop:
-        engine.run(until=lambda: engine.finished(execution), stop=stop, observer=progress.show)
+    progress = _progress(engine, {execution}, db)
+    if before is not None and before.id == execution:
+        _say_found(before)
+    else:
+        progress.started(engine.execution(execution))
+
+    def done() -> bool:  # the execution ended, and what it caused (deliveries) is done
+        return engine.finished(execution) and engine.idle()
+
+    with _stoppable() as stop, _handlers_running():
+        engine.run(until=done, stop=stop, observer=progress.show)
     view = engine.execution(execution)
-    progress.ended(view)
     if view.status.value == "IN_PROGRESS":
+        progress.ended(view)
         _fail(f"interrupted; {execution} goes on with `eventualc worker`", 130)
+    _report_waiting(engine)
+    progress.ended(view)
     if view.status.value != "SUCCEEDED":
         sys.exit(1)
     click.echo(json.dumps(view.result, default=str))
+
+
+def _named(engine: Engine, name: str | None) -> ExecutionView | None:
+    """The execution already named ``name``, if there is one."""
+    from eventual.engine import EngineError
+
+    if name is None:
+        return None
+    try:
+        return engine.execution(name)
+    except EngineError:
+        return None
+
+
+def _say_found(view: ExecutionView) -> None:
+    name = printable(view.name)
+    if view.status.value == "IN_PROGRESS":
+        _say(f"{name} is already running ({view.id}): following it")
+        return
+    ended = view.ended.isoformat(timespec="seconds") if view.ended else "?"
+    _say(f"{name} already ran ({view.id}, {view.status.value} at {ended}): nothing new runs; "
+         "its outcome again below (a new --name runs anew)")  # fmt: skip
 
 
 @click.command()
@@ -234,30 +338,29 @@ def publish(specs: tuple[str, ...], event: str, payload: str | None, where: Wher
         _usage_errors(lambda: client.event(event))
         with _engine_errors():
             click.echo(client.publish(event, value))
+        _say(f"published {event} on the deployed service's bus")
         return
     engine = _engine(where.db, _services(specs))
     _usage_errors(lambda: engine.event(event))
     dead_before = len(engine.dead_letters())
+    executions_before = len(engine.executions())
     logged = engine.events()
     seen = logged[-1][0] if logged else 0
     with _engine_errors():
         event_id = engine.publish(event, value)
-    progress = Progress(sys.stderr, None)
-    with _stoppable() as stop:
+    progress = _progress(engine, None, where.db)
+    with _stoppable() as stop, _handlers_running():
         engine.run(until=engine.idle, stop=stop, observer=progress.show)
     click.echo(event_id)
     names = [f"{source}.{name}" for _, source, name in engine.events(seen)]
-    plural = "" if len(names) == 1 else "s"
-    click.echo(f"eventualc: {len(names)} event{plural} published: {', '.join(names)}", err=True)
+    started = len(engine.executions()) - executions_before
+    _say(f"{plural(len(names), 'event')} published: {', '.join(names)}; "
+         f"{plural(started, 'execution')} started")  # fmt: skip
     dead = len(engine.dead_letters()) - dead_before
     if dead > 0:
-        failed = "1 delivery" if dead == 1 else f"{dead} deliveries"
-        click.echo(f"eventualc: {failed} failed every attempt: see `eventualc dlq list`",
-                   err=True)  # fmt: skip
-    waiting = len(engine.executions(status="IN_PROGRESS"))
-    if waiting:
-        message = f"{waiting} executions wait (timers, signals): run `eventualc worker`"
-        click.echo(f"eventualc: {message}", err=True)
+        _say(f"{plural(dead, 'delivery', 'deliveries')} failed every attempt: "
+             "see `eventualc dlq list`")  # fmt: skip
+    _report_waiting(engine)
 
 
 @click.command()
@@ -270,8 +373,8 @@ def worker(specs: tuple[str, ...], threads: int, db: str | None) -> None:
     engine = _engine(db, _services(specs))
     engine.threads = threads
     click.echo(f"eventualc: worker on {engine.store.path} (Ctrl-C stops)", err=True)
-    progress = Progress(sys.stderr, None)
-    with _stoppable() as stop:
+    progress = _progress(engine, None, db)
+    with _stoppable() as stop, _handlers_running():
         engine.run(stop=stop, observer=progress.show)
     click.echo("eventualc: worker stopped", err=True)
 
@@ -289,7 +392,10 @@ def start(specs: tuple[str, ...], workflow: str, input_: str | None, name: str |
     engine = where.open(_services(specs))
     _usage_errors(lambda: engine.workflow(workflow))
     with _engine_errors():
-        click.echo(engine.start(workflow, value, name))
+        execution = engine.start(workflow, value, name)
+    click.echo(execution)
+    runner = "its Lambda functions run it" if where.aws else "`eventualc worker` runs it"
+    _say(f"queued {execution} ({workflow}); {runner}")
 
 
 # -- commands on the store ------------------------------------------------------------------
@@ -306,6 +412,7 @@ def signal(execution: str, signal: str, payload: str | None, where: Where) -> No
     engine = where.open(() if where.aws else _stored_services(where.db))
     with _engine_errors():
         engine.signal(execution, signal, value)
+    _say(f"sent signal {signal} to {printable(execution)}")
 
 
 @click.command()
@@ -316,6 +423,7 @@ def cancel(execution: str, where: Where) -> None:
     engine = where.open()
     with _engine_errors():
         engine.cancel(execution)
+    _say(f"cancelling {printable(execution)}: its compensations run, then it ends CANCELLED")
 
 
 def _stored_services(db: str | None) -> list[Service]:
@@ -376,11 +484,11 @@ def show_execution(execution: str, as_json: bool, where: Where) -> None:
         return
     for key in ("id", "name", "workflow", "status", "started", "ended", "parent"):
         if data[key] is not None:
-            click.echo(f"{key + ':':<10}{data[key]}")
+            click.echo(f"{key + ':':<10}{printable(str(data[key]))}")
     if view.error:
-        click.echo(f"{'error:':<10}{view.error['error']}: {view.error['message']}")
+        click.echo(printable(f"{'error:':<10}{view.error['error']}: {view.error['message']}"))
     elif view.status.value == "SUCCEEDED":
-        click.echo(f"{'result:':<10}{json.dumps(view.result, default=str)}")
+        click.echo(printable(f"{'result:':<10}{json.dumps(view.result, default=str)}"))
 
 
 @executions.command("history")
@@ -424,7 +532,7 @@ def redrive(ids: tuple[int, ...], db: str | None) -> None:
     engine = _engine(db, _stored_services(db))
     with _engine_errors():
         count = engine.redrive(ids)
-    click.echo(f"eventualc: {count} dead letters queued again", err=True)
+    _say(f"{plural(count, 'dead letter')} queued again; `eventualc worker` delivers them")
 
 
 COMMANDS = [run, publish, worker, start, signal, cancel, executions, dlq]

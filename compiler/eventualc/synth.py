@@ -9,6 +9,11 @@ the generated modules stay out of the caller, and returns the templates written 
 ``cdk_out``. Building the Lambda asset (``eventualc.lambda_asset``) happens there too.
 Then every template is measured against the AWS quotas (``eventualc.quotas``): a
 template that would fail at deploy time fails synthesis, naming the quota.
+
+The child says what it is doing, one line at a time on stderr (loading the CDK,
+synthesizing which stacks); ``progress`` receives each of those lines, as text, while
+it runs. With a ``stage``, every stack is named ``<service stack>-<stage>`` and the
+stacks forward events to the buses of the same stage.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eventualc.build import BuildResult, build
 from eventualc.write import Manifest
 
 _KNOWN_FAILURE = 3  # the child's exit code for a failure it explains itself
+_ASSET_FAILURE = "cannot build the Lambda asset"
 
 
 @dataclass
@@ -35,7 +43,14 @@ class SynthResult:
     error: str = ""  # why synthesis failed, as CDK or pip said it
 
 
-def synth(paths: Sequence[Path], root: Path, out: Path, cdk_out: Path) -> SynthResult:
+def synth(
+    paths: Sequence[Path],
+    root: Path,
+    out: Path,
+    cdk_out: Path,
+    stage: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SynthResult:
     checked = build(paths, root, out, check=True, force=False)
     result = SynthResult(checked)
     front_end = checked.front_end
@@ -46,17 +61,33 @@ def synth(paths: Sequence[Path], root: Path, out: Path, cdk_out: Path) -> SynthR
         if result.stale:
             return result
     services = Manifest.read(out).services()
-    command = [sys.executable, "-m", "eventualc.synth", str(cdk_out.resolve()), str(out.resolve())]
-    done = subprocess.run(
-        [*command, *services], capture_output=True, text=True, check=False, env=_environment()
-    )
-    if done.returncode == _KNOWN_FAILURE:
-        result.error = done.stderr.strip()
-    elif done.returncode != 0:
-        result.error = _last_error(done.stderr or done.stdout)
+    command = [sys.executable, "-m", "eventualc.synth", str(cdk_out.resolve()), str(out.resolve()),
+               stage or "", *services]  # fmt: skip
+    code, stdout, stderr = _run_child(command, progress or (lambda line: None))
+    if code == _KNOWN_FAILURE:  # its message is what follows the progress lines
+        result.error = stderr[stderr.find(_ASSET_FAILURE) :].strip()
+    elif code != 0:
+        result.error = _last_error(stderr or stdout)
     else:
-        result.templates = [Path(p) for p in json.loads(done.stdout.strip().splitlines()[-1])]
+        result.templates = [Path(p) for p in json.loads(stdout.strip().splitlines()[-1])]
     return result
+
+
+def _run_child(command: list[str], progress: Callable[[str], None]) -> tuple[int, str, str]:
+    """Runs ``command``, handing each line of its stderr to ``progress`` as it comes."""
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             errors="replace", env=_environment())  # fmt: skip
+    assert child.stdout is not None and child.stderr is not None
+    stdout: list[str] = []
+    pipe = child.stdout
+    reader = threading.Thread(target=lambda: stdout.append(pipe.read()))
+    reader.start()
+    stderr = []
+    for line in child.stderr:
+        stderr.append(line)
+        progress(line.rstrip("\n"))
+    reader.join()
+    return child.wait(), "".join(stdout), "".join(stderr)
 
 
 def _environment() -> dict[str, str]:
@@ -70,17 +101,24 @@ def _last_error(output: str) -> str:
     return lines[-1] if lines else "synthesis failed with no message"
 
 
-def _run(cdk_out: Path, out: Path, services: Sequence[str]) -> list[str]:
+def _say(message: str) -> None:
+    print(f"eventualc: {message}", file=sys.stderr, flush=True)
+
+
+def _run(cdk_out: Path, out: Path, stage: str, services: Sequence[str]) -> list[str]:
     """In the child process: synthesize ``services`` of the package ``out``."""
     import importlib
 
+    _say("loading aws-cdk-lib…")
     import aws_cdk as cdk
 
     sys.path.insert(0, str(out.parent))
     app = cdk.App(outdir=str(cdk_out))
+    names = []
     for service in services:
         stack = importlib.import_module(f"{out.name}.{service}.infra.stack")
-        stack.add_stack(app)
+        names.append(_add_stack(cdk, app, stack, stage))
+    _say(f"synthesizing {', '.join(names)} (with the Lambda asset: built once, then cached)…")
     assembly = app.synth()
     problems: list[str] = []
     for artifact in assembly.stacks:
@@ -111,13 +149,34 @@ def quota_violations(cdk_out: Path, stack: str, artifact: str) -> list[str]:
     return template_violations(templates)
 
 
+def _add_stack(cdk: Any, app: Any, module: Any, stage: str) -> str:
+    """The generated stack of ``module`` in ``app``; with a ``stage``, named for it."""
+    if not stage:
+        return str(module.add_stack(app).stack_name)
+    (stack_class,) = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, cdk.Stack)
+        and value.__module__ == module.__name__
+    ]  # fmt: skip
+    peers = {service: f"{name}-{stage}" for service, name in module.PEER_STACKS.items()}
+    name = f"{module.STACK_NAME}-{stage}"
+    stack_class(
+        app,
+        name,
+        peer_stacks=peers,
+        description=f"The {module.STACK_NAME} service, stage {stage} (eventualc)",
+    )
+    return name
+
+
 if __name__ == "__main__":
     from eventualc.lambda_asset import AssetError
 
     try:
-        written = _run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
+        written = _run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4:])
     except AssetError as exc:
-        print(f"cannot build the Lambda asset: {exc}", file=sys.stderr)
+        print(f"{_ASSET_FAILURE}: {exc}", file=sys.stderr)
         sys.exit(_KNOWN_FAILURE)
     except QuotaExceeded as exc:
         print(f"the templates would break AWS quotas at deploy time:\n{exc}", file=sys.stderr)

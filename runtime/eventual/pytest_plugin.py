@@ -4,7 +4,8 @@ eventual services, so a user's test needs no boilerplate.
 ``eventual_env`` is a fresh ``TestEnvironment`` of ``eventual_service``. By default
 ``eventual_service`` is the one service built into the project's output package
 (``[tool.eventualc] out``, default ``generated``); a project with several services
-overrides the ``eventual_service`` fixture in its ``conftest.py``.
+overrides the ``eventual_service`` fixture in its ``conftest.py``. Nothing built yet
+fails the test with what to run (``eventualc build``).
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ def eventual_service(pytestconfig: pytest.Config) -> Service:
     package = _output_package(Path(pytestconfig.rootpath))
     folder = Path(pytestconfig.rootpath) / package.replace(".", "/")
     names = sorted(p.parent.name for p in folder.glob("*/definition.json"))
-    if len(names) != 1:
-        found = ", ".join(names) or "none"
-        pytest.fail(f"eventual_service: expected one service in {folder} (found: {found}); "
-                    "override the eventual_service fixture to choose one")  # fmt: skip
+    if not names:
+        pytest.fail(f"eventual_service: nothing is built in {folder}: run `eventualc build` "
+                    "in the project first", pytrace=False)  # fmt: skip
+    if len(names) > 1:
+        pytest.fail(f"eventual_service: {len(names)} services are built in {folder} "
+                    f"({', '.join(names)}): override the eventual_service fixture in "
+                    "conftest.py to choose one", pytrace=False)  # fmt: skip
     service: Service = importlib.import_module(f"{package}.{names[0]}").service
     return service
 

@@ -195,6 +195,23 @@ class TestEnvironment:
         record = self._record(execution)
         self._ready.append(lambda: self._apply(record, record.interpreter.cancel))
 
+    def executions(
+        self, workflow: str | None = None, status: ExecutionStatus | str | None = None
+    ) -> list[Execution]:
+        """Every execution in start order, those started by subscriptions and children
+        included; ``workflow`` and ``status`` (``ExecutionStatus`` or its name) narrow it."""
+        if workflow is not None and workflow not in self.service.workflows:
+            raise ValueError(f"{self.service.name} has no workflow {workflow!r}")
+        wanted = None if status is None else ExecutionStatus(status)
+        return [
+            Execution(self, key) for key, record in self._executions.items()
+            if workflow in (None, record.state.workflow) and wanted in (None, record.state.status)
+        ]  # fmt: skip
+
+    def execution(self, id_or_name: str) -> Execution:
+        """The execution of this id or name (``ValueError`` when there is none)."""
+        return Execution(self, self._record(id_or_name).state.id)
+
     def tick(self, seconds: float = 1) -> None:
         target = self.now + timedelta(seconds=seconds)
         # Implementation note: a tick allocates many small acyclic objects (states,
