@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "E307": "an unknown task",
     "E308": "an unknown workflow",
     "E309": "a signal the workflow does not declare",
+    "E310": "file references that expand a service's schemas too far",
     "E401": "an unknown variable in an expression",
     "E402": "an unknown field of a schema that declares its properties",
     "E403": "a step read where it may not have run",

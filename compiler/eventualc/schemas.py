@@ -6,7 +6,8 @@ files (already read by the source stage) and checks that the keywords it relies 
 are well formed. References to named schemas stay references so that models keep
 their names. Codes: E107 invalid JSON Schema, W108 unknown keyword, E301 unknown
 schema name, E302 unresolvable ``#`` reference, E303 unresolvable file reference,
-E304 reference outside the project root, E305 reference cycle.
+E304 reference outside the project root, E305 reference cycle, E310 references that
+expand too far.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from eventualc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from eventualc.source import Document, PathKey, ref_target
+
+_Target = tuple[Path, str]  # a referenced file and the JSON pointer into it
 
 PRIMITIVES = ("string", "integer", "number", "boolean", "object", "array", "null")
 _KEYWORDS = frozenset(
@@ -42,9 +45,41 @@ _SCHEMA_VALUES = (
 )  # fmt: skip
 
 
+# Implementation note: a file reference is resolved once and its schema shared by every
+# place that names it; later stages still walk each place, so the total size of what
+# references inline into one service is capped.
+MAX_INLINED_NODES = 200_000
+
+
+@dataclass
+class _Inlined:
+    """File references of one service resolved so far, shared by nested lowerings."""
+
+    cache: dict[tuple[Path, str], Any] = field(default_factory=dict)
+    sizes: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+    over: bool = False
+
+    def size(self, schema: Any) -> int:
+        """Nodes (mappings and lists) of ``schema`` counted as if fully expanded."""
+        if not isinstance(schema, dict | list):
+            return 0
+        known = self.sizes.get(id(schema))
+        if known is None:
+            children = schema.values() if isinstance(schema, dict) else schema
+            known = 1 + sum(self.size(child) for child in children)
+            self.sizes[id(schema)] = known
+        return known
+
+
 @dataclass
 class SchemaLowering:
-    """Normalizes schemas of one service; ``where(path)`` locates spec paths."""
+    """Normalizes schemas of one service; ``where(path)`` locates spec paths.
+
+    ``document`` is the referenced file being lowered, if any: a ``#`` reference
+    inside it points into that file first (JSON Schema's meaning), then, as in a spec,
+    to ``#/types/<Name>`` or ``#/events/<Name>``.
+    """
 
     type_names: frozenset[str]
     event_names: frozenset[str]
@@ -53,6 +88,8 @@ class SchemaLowering:
     where: Callable[[PathKey], Span | None]
     where_key: Callable[[PathKey], Span | None]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    document: Path | None = None
+    inlined: _Inlined = field(default_factory=_Inlined)
 
     def lower(self, value: Any, path: PathKey, base: Path) -> dict[str, Any]:
         if isinstance(value, str):
@@ -71,7 +108,7 @@ class SchemaLowering:
         self.diagnostics.append(error("E301", self.where(path), f"unknown type '{name}'{hint}"))
         return {}
 
-    def _walk(self, schema: Any, path: PathKey, base: Path, seen: tuple[Path, ...]) -> Any:
+    def _walk(self, schema: Any, path: PathKey, base: Path, seen: tuple[_Target, ...]) -> Any:
         if isinstance(schema, bool):
             return schema
         if isinstance(schema, str):  # shorthands work inside schemas too: `total: Money`
@@ -80,7 +117,7 @@ class SchemaLowering:
             self._invalid(path, "a schema must be a mapping, true/false or a shorthand")
             return {}
         ref = schema.get("$ref")
-        if isinstance(ref, str) and not ref.startswith("#"):
+        if isinstance(ref, str) and self._inlines(ref):
             inlined = self._file_ref(ref, path, base, seen)
             rest = {k: v for k, v in schema.items() if k != "$ref"}
             if not rest:
@@ -91,8 +128,16 @@ class SchemaLowering:
             result[key] = self._keyword(key, value, (*path, key), base, seen)
         return result
 
+    def _inlines(self, ref: str) -> bool:
+        """Whether ``ref`` is inlined: a file reference, or a pointer into this file."""
+        if not ref.startswith("#"):
+            return True
+        if self.document is None:
+            return False
+        return _resolve_pointer(self.externals[self.document].data, ref[1:])[0]
+
     def _keyword(
-        self, key: str, value: Any, path: PathKey, base: Path, seen: tuple[Path, ...]
+        self, key: str, value: Any, path: PathKey, base: Path, seen: tuple[_Target, ...]
     ) -> Any:
         if key in _SCHEMA_MAPS:
             if not isinstance(value, dict):
@@ -141,32 +186,63 @@ class SchemaLowering:
             message = f"cannot resolve '{ref}': no {kind[:-1]} '{name}'{did_you_mean(name, names)}"
         self.diagnostics.append(error("E302", self.where(path), message))
 
-    def _file_ref(self, ref: str, path: PathKey, base: Path, seen: tuple[Path, ...]) -> Any:
-        target = ref_target(ref, base)
+    def _file_ref(self, ref: str, path: PathKey, base: Path, seen: tuple[_Target, ...]) -> Any:
         span = self.where((*path, "$ref"))
-        if not target.is_relative_to(self.root):
-            self.diagnostics.append(error("E304", span, f"'{ref}' leaves the project root"))
+        located = self._target(ref, base, span)
+        if located is None:
             return {}
-        if target in seen:
+        target, pointer, document = located
+        if (target, pointer) in seen:
             self.diagnostics.append(error("E305", span, f"'{ref}' refers back to itself"))
             return {}
+        if (target, pointer) not in self.inlined.cache:
+            self.inlined.cache[(target, pointer)] = self._lower_target(
+                document, target, pointer, (*seen, (target, pointer))
+            )
+        result = self.inlined.cache[(target, pointer)]
+        if self.document is None:  # counted where the spec places it, nested refs included
+            self._count(ref, self.inlined.size(result), span)
+        return {} if self.inlined.over else result
+
+    def _count(self, ref: str, size: int, span: Span | None) -> None:
+        self.inlined.total += size
+        if self.inlined.total > MAX_INLINED_NODES and not self.inlined.over:
+            self.inlined.over = True
+            message = (
+                f"'{ref}' expands to {size:,} schema nodes, past the limit of "
+                f"{MAX_INLINED_NODES:,} a service's file references may inline; "
+                "share a named type instead"
+            )
+            self.diagnostics.append(error("E310", span, message))
+
+    def _target(self, ref: str, base: Path, span: Span | None) -> tuple[Path, str, Document] | None:
+        """The file, pointer and document ``ref`` names, or ``None`` after an error."""
+        target = self.document if ref.startswith("#") and self.document else ref_target(ref, base)
+        if not target.is_relative_to(self.root):
+            self.diagnostics.append(error("E304", span, f"'{ref}' leaves the project root"))
+            return None
         document = self.externals.get(target)
         if document is None:
             self.diagnostics.append(error("E303", span, f"cannot resolve '{ref}': no such file"))
-            return {}
+            return None
         pointer = ref.partition("#")[2]
-        found, value = _resolve_pointer(document.data, pointer)
-        if not found:
+        if not _resolve_pointer(document.data, pointer)[0]:
             message = f"cannot resolve '{ref}': no '{pointer}' in {document.file.display}"
             self.diagnostics.append(error("E303", span, message))
-            return {}
+            return None
+        return target, pointer, document
+
+    def _lower_target(
+        self, document: Document, target: Path, pointer: str, seen: tuple[_Target, ...]
+    ) -> Any:
         # Problems inside the referenced file are located in that file.
         where = document.locations
         nested = SchemaLowering(
-            self.type_names, self.event_names, self.externals, self.root, where.value, where.key
-        )
-        inner = _pointer_path(pointer)
-        result = nested._walk(value, inner, target.parent, (*seen, target))
+            self.type_names, self.event_names, self.externals, self.root, where.value,
+            where.key, document=target, inlined=self.inlined,
+        )  # fmt: skip
+        value = _resolve_pointer(document.data, pointer)[1]
+        result = nested._walk(value, _pointer_path(pointer), target.parent, seen)
         self.diagnostics.extend(nested.diagnostics)
         return result
 
