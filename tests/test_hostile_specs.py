@@ -11,7 +11,11 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import CheckSpec, codes
+from eventualc.schemas import MAX_SCHEMA_DEPTH
+from eventualc.source import MAX_ALIASED_NODES, SourceFile, parse_documents, read_sources
 
 PAID = """\
 service: shop
@@ -102,3 +106,112 @@ def test_shared_refs_within_the_limit_build(check_spec: CheckSpec, tmp_path: Pat
     assert result.ok, result.diagnostics
     leaf = result.build.services[0].events[0].schema["properties"]["p3"]["properties"]["p9"]  # type: ignore[union-attr]
     assert leaf["properties"]["p0"] == {"type": "string"}
+
+
+def bomb(levels: int) -> str:
+    """A YAML file whose aliases repeat about 8**levels values from a few hundred bytes."""
+    lines = ["service: s", "x0: &x0 [a, a, a, a, a, a, a, a]"]
+    lines += [f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 8)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_alias_budget_is_shared_by_every_file(tmp_path: Path) -> None:
+    for i in range(4):  # each file repeats 42,784 values: under the budget alone
+        (tmp_path / f"s{i}.yaml").write_text(bomb(5))
+    started = time.perf_counter()
+    sources = read_sources([tmp_path], tmp_path)
+    assert time.perf_counter() - started < 10
+    shown = [f"{d.span.file}:{d.span.line} {d.code} {d.message}" for d in sources.diagnostics]  # type: ignore[union-attr]
+    assert len(shown) == 1 and shown[0].startswith(f"{tmp_path}/s2.yaml:6 E002"), shown
+    assert "aliases repeat more than 100,000 values" in shown[0]
+
+
+def test_values_without_aliases_do_not_count(tmp_path: Path) -> None:
+    text = "service: s\nvalues: [" + "1, " * (MAX_ALIASED_NODES + 10) + "]\n"
+    documents, problems = parse_documents(SourceFile(tmp_path / "x.yaml", "x.yaml", text))
+    assert problems == [] and len(documents[0].data["values"]) == MAX_ALIASED_NODES + 10
+
+
+@pytest.mark.parametrize("depth", [129, 490, 999, 1500])
+def test_deep_yaml_is_a_located_error(depth: int) -> None:
+    text = "service: s\ndescription: " + "[" * depth + "]" * depth + "\n"
+    _, problems = parse_documents(SourceFile(Path("x.yaml"), "x.yaml", text))
+    [problem] = problems
+    assert problem.code == "E002" and problem.message.endswith("nested deeper than 128 levels")
+    # the root mapping is level 1, so the 128th bracket (column 13 + 128) is level 129
+    assert problem.span is not None
+    assert (problem.span.file, problem.span.line, problem.span.column) == ("x.yaml", 2, 141)
+
+
+def test_yaml_nested_128_deep_is_read() -> None:
+    text = "service: s\ndescription: " + "[" * 127 + "]" * 127 + "\n"
+    documents, problems = parse_documents(SourceFile(Path("x.yaml"), "x.yaml", text))
+    assert problems == [] and documents[0].data["service"] == "s"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("9" * 5000, "an integer of 5,000 digits is too long (at most 4,300)"),
+        ("1e400", "'1e400' is too large for a 64-bit float"),
+        ("-1e400", "'-1e400' is too large for a 64-bit float"),
+        ("1e-400", "'1e-400' is too small for a 64-bit float: it would be 0"),
+        ("0." + "0" * 500 + "1", "a number of 503 characters is too long (at most 400)"),
+    ],
+)
+def test_numbers_that_python_cannot_hold_are_located_errors(value: str, message: str) -> None:
+    _, problems = parse_documents(SourceFile(Path("x.yaml"), "x.yaml", f"a: {value}\n"))
+    [problem] = problems
+    assert (problem.code, problem.message) == ("E004", message)
+    assert problem.span is not None and (problem.span.line, problem.span.column) == (1, 4)
+
+
+def test_zero_and_plain_floats_still_read() -> None:
+    documents, problems = parse_documents(
+        SourceFile(Path("x.yaml"), "x.yaml", "a: 0.0e-400\nb: 1e300\nc: 12345678901234567890\n")
+    )
+    assert problems == []
+    assert documents[0].data == {"a": 0.0, "b": 1e300, "c": 12345678901234567890}
+
+
+@pytest.mark.parametrize(
+    ("keyword", "message"),
+    [
+        ("multipleOf: 0", "'multipleOf' must be greater than 0"),
+        ("multipleOf: -2", "'multipleOf' must be greater than 0"),
+        ("maximum: .inf", "'maximum' must be a finite number"),
+        ("minimum: '3'", "'minimum' must be a finite number"),
+    ],
+)
+def test_numeric_keywords_must_be_usable(check_spec: CheckSpec, keyword: str, message: str) -> None:
+    result = check_spec(f"service: s\ntypes:\n  N: {{type: number, {keyword}}}\n")
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        ("E107", f"invalid JSON Schema: {message}")
+    ]
+
+
+def nested_files(depth: int) -> dict[str, str]:
+    """``p0.json`` .. : an object nested ``depth`` schemas deep through file references."""
+    files = {}
+    for i in range(depth - 1):
+        inner = {"$ref": f"p{i + 1}.json"} if i < depth - 2 else {"type": "string"}
+        files[f"specs/p{i}.json"] = json.dumps({"type": "object", "properties": {"f": inner}})
+    return files
+
+
+def test_schemas_nested_past_the_limit_are_a_located_error(check_spec: CheckSpec) -> None:
+    result = check_spec(PAID % "p0.json", **nested_files(200))
+    [problem] = result.diagnostics
+    assert problem.code == "E109"
+    assert "nests more than 64 schemas deep; the limit is 64" in problem.message
+    assert problem.span is not None and (problem.span.file, problem.span.line) == (
+        "specs/spec.yaml",
+        4,
+    )
+
+
+def test_a_schema_one_past_the_limit_is_reported(check_spec: CheckSpec) -> None:
+    result = check_spec(PAID % "p0.json", **nested_files(MAX_SCHEMA_DEPTH + 1))
+    assert [d.code for d in result.diagnostics] == ["E109"]
+    assert "nests more than 64 schemas deep" in result.diagnostics[0].message
+    assert check_spec(PAID % "p0.json", **nested_files(MAX_SCHEMA_DEPTH)).ok

@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "E106": "a key that is only valid together with another key",
     "E107": "an invalid JSON Schema",
     "W108": "an unknown JSON Schema keyword close to a known one",
+    "E109": "a schema nested deeper than 64 levels",
     "E201": "a name that breaks its naming rule",
     "E202": "two definitions that would become the same function or model class",
     "E203": "a name whose Python name is a keyword",

@@ -12,6 +12,7 @@ expand too far.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ _KEYWORDS = frozenset(
         "contentMediaType", "contentSchema", "discriminator", "nullable",
     )
 )  # fmt: skip
+_NUMBERS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_VALUES = (
@@ -49,6 +51,8 @@ _SCHEMA_VALUES = (
 # place that names it; later stages still walk each place, so the total size of what
 # references inline into one service is capped.
 MAX_INLINED_NODES = 200_000
+# Generated models nest one class per level, and Python's parsers recurse per level.
+MAX_SCHEMA_DEPTH = 64
 
 
 @dataclass
@@ -57,8 +61,11 @@ class _Inlined:
 
     cache: dict[tuple[Path, str], Any] = field(default_factory=dict)
     sizes: dict[int, int] = field(default_factory=dict)
+    depths: dict[int, int] = field(default_factory=dict)
     total: int = 0
     over: bool = False
+    level: int = 0  # schemas being lowered, one inside the other
+    too_deep: bool = False
 
     def size(self, schema: Any) -> int:
         """Nodes (mappings and lists) of ``schema`` counted as if fully expanded."""
@@ -69,6 +76,17 @@ class _Inlined:
             children = schema.values() if isinstance(schema, dict) else schema
             known = 1 + sum(self.size(child) for child in children)
             self.sizes[id(schema)] = known
+        return known
+
+    def depth(self, schema: Any) -> int:
+        """How many schemas deep ``schema`` nests (1 for a schema without subschemas)."""
+        if not isinstance(schema, dict):
+            return 0
+        known = self.depths.get(id(schema))
+        if known is None:
+            self.depths[id(schema)] = known = 1 + max(
+                map(self.depth, _subschemas(schema)), default=0
+            )
         return known
 
 
@@ -94,7 +112,17 @@ class SchemaLowering:
     def lower(self, value: Any, path: PathKey, base: Path) -> dict[str, Any]:
         if isinstance(value, str):
             return self._shorthand(value, path)
+        self.inlined.too_deep = False
         lowered: dict[str, Any] = self._walk(value, path, base, ())
+        depth = self.inlined.depth(lowered)
+        if depth > MAX_SCHEMA_DEPTH or self.inlined.too_deep:
+            deep = f"more than {MAX_SCHEMA_DEPTH}" if self.inlined.too_deep else str(depth)
+            message = (
+                f"this schema nests {deep} schemas deep; the limit is {MAX_SCHEMA_DEPTH}: "
+                "name inner parts as types"
+            )
+            self.diagnostics.append(error("E109", self.where(path), message))
+            return {}
         return lowered
 
     def _shorthand(self, name: str, path: PathKey) -> dict[str, Any]:
@@ -123,9 +151,14 @@ class SchemaLowering:
             if not rest:
                 return inlined
             return {"allOf": [inlined, self._walk(rest, path, base, seen)]}
+        if self.inlined.level >= MAX_SCHEMA_DEPTH:  # stop before Python's stack does
+            self.inlined.too_deep = True
+            return {}
+        self.inlined.level += 1
         result: dict[str, Any] = {}
         for key, value in schema.items():
             result[key] = self._keyword(key, value, (*path, key), base, seen)
+        self.inlined.level -= 1
         return result
 
     def _inlines(self, ref: str) -> bool:
@@ -167,6 +200,10 @@ class SchemaLowering:
             self._invalid(path, "'required' must be a list of property names")
         elif key == "enum" and not isinstance(value, list):
             self._invalid(path, "'enum' must be a list")
+        elif key in _NUMBERS and not _finite(value):
+            self._invalid(path, f"'{key}' must be a finite number")
+        elif key == "multipleOf" and value <= 0:
+            self._invalid(path, "'multipleOf' must be greater than 0")
         elif key == "$ref":
             self._local_ref(value, path)
         elif key not in _KEYWORDS and not key.startswith("x-"):
@@ -248,6 +285,22 @@ class SchemaLowering:
 
     def _invalid(self, path: PathKey, message: str) -> None:
         self.diagnostics.append(error("E107", self.where(path), f"invalid JSON Schema: {message}"))
+
+
+def _subschemas(schema: dict[str, Any]) -> list[Any]:
+    found = []
+    for key, value in schema.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            found += value.values()
+        elif key in _SCHEMA_LISTS and isinstance(value, list):
+            found += value
+        elif key in _SCHEMA_VALUES:
+            found.append(value)
+    return found
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _pointer_path(pointer: str) -> PathKey:
