@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from conftest import CheckSpec, codes
+from conftest import CheckSpec, MakeService, codes
 from eventualc.schemas import MAX_SCHEMA_DEPTH
 from eventualc.source import MAX_ALIASED_NODES, SourceFile, parse_documents, read_sources
 
@@ -215,3 +216,99 @@ def test_a_schema_one_past_the_limit_is_reported(check_spec: CheckSpec) -> None:
     assert [d.code for d in result.diagnostics] == ["E109"]
     assert "nests more than 64 schemas deep" in result.diagnostics[0].message
     assert check_spec(PAID % "p0.json", **nested_files(MAX_SCHEMA_DEPTH)).ok
+
+
+def test_a_backtracking_pattern_cannot_stall_check(check_spec: CheckSpec) -> None:
+    spec = """\
+    service: shop
+    events:
+      Paid:
+        schema: {type: object, properties: {code: {type: string, pattern: "^(a+)+$"}}}
+        examples: [{code: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab}, {code: aaa}]
+    subscriptions:
+      onPaid: {events: [Paid]}
+    """
+    started = time.perf_counter()
+    result = check_spec(spec)
+    assert time.perf_counter() - started < 5
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [("E604", 5)]  # type: ignore[union-attr]
+    assert "does not match '^(a+)+$'" in result.diagnostics[0].message
+
+
+def test_pattern_properties_and_their_extras_use_re2(check_spec: CheckSpec) -> None:
+    spec = """\
+    service: shop
+    events:
+      Paid:
+        schema:
+          type: object
+          patternProperties: {"^(a+)+$": {type: integer}}
+          additionalProperties: false
+        examples: [{aaaa: 1}, {aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab: 1}, {aa: x}]
+    subscriptions:
+      onPaid: {events: [Paid]}
+    """
+    started = time.perf_counter()
+    result = check_spec(spec)
+    assert time.perf_counter() - started < 5
+    messages = [d.message for d in result.diagnostics]
+    assert len(messages) == 2, messages
+    assert "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab' was unexpected" in messages[0]
+    assert "at 'aa': 'x' is not of type 'integer'" in messages[1]
+
+
+@pytest.mark.parametrize("pattern", ["(a)\\\\1", "a(?=b)", "(?<!x)y"])
+def test_patterns_re2_rejects_are_located_errors(check_spec: CheckSpec, pattern: str) -> None:
+    result = check_spec(f'service: s\ntypes:\n  Code: {{type: string, pattern: "{pattern}"}}\n')
+    [problem] = result.diagnostics
+    assert problem.code == "E107" and "is not supported" in problem.message
+    assert problem.span is not None and (problem.span.line, problem.span.column) == (3, 33)
+
+
+CLOSED = """\
+service: shop
+types:
+  Base: {type: object, required: [id], properties: {id: {type: string}}}
+  Loose: {type: object, properties: {id: {type: string}}, additionalProperties: true}
+events:
+  Paid:
+    schema:
+      type: object
+      properties:
+        base: Base
+        loose: Loose
+        ext: {allOf: [Base, {properties: {n: {type: integer}}}]}
+    examples:
+%s
+subscriptions:
+  onPaid: {events: [Paid]}
+"""
+
+
+def test_examples_with_extra_fields_fail_where_the_object_is_closed(
+    check_spec: CheckSpec,
+) -> None:
+    examples = [
+        "{base: {id: x}, loose: {id: y, more: 1}, ext: {id: z, n: 1}}",
+        "{sneaky: 1}",
+        "{base: {id: x, sneaky: 1}}",
+        "{ext: {id: z, n: 1, sneaky: 1, other: 2}}",
+    ]
+    result = check_spec(CLOSED % "\n".join(f"      - {e}" for e in examples))
+    found = [(d.span.line, d.message.partition(": ")[2]) for d in result.diagnostics]  # type: ignore[union-attr]
+    closed = "an object that declares its properties is closed"
+    assert found == [
+        (15, f"an unknown field 'sneaky': {closed}"),
+        (16, f"an unknown field 'sneaky': {closed}"),
+        (17, f"unknown fields 'other', 'sneaky': {closed}"),
+    ]
+
+
+def test_models_of_closed_objects_reject_extra_fields(make_service: MakeService) -> None:
+    service = make_service(CLOSED % "      - {base: {id: x}}")
+    Paid = service.model("Paid")
+    assert Paid.model_validate({"base": {"id": "x"}, "ext": {"id": "z", "n": 1}})
+    assert Paid.model_validate({"loose": {"id": "y", "more": 1}})
+    for extra in ({"sneaky": 1}, {"base": {"id": "x", "sneaky": 1}}, {"ext": {"id": "z", "q": 1}}):
+        with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+            Paid.model_validate(extra)

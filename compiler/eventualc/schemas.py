@@ -12,11 +12,14 @@ expand too far.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import re2  # type: ignore[import-untyped]
 
 from eventualc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
 from eventualc.source import Document, PathKey, ref_target
@@ -176,6 +179,9 @@ class SchemaLowering:
             if not isinstance(value, dict):
                 self._invalid(path, f"'{key}' must be a mapping of schemas")
                 return {}
+            if key == "patternProperties":
+                for pattern in value:
+                    self._pattern(pattern, (*path, pattern), self.where_key)
             return {k: self._walk(v, (*path, k), base, seen) for k, v in value.items()}
         if key in _SCHEMA_LISTS:
             if not isinstance(value, list) or not value:
@@ -200,6 +206,8 @@ class SchemaLowering:
             self._invalid(path, "'required' must be a list of property names")
         elif key == "enum" and not isinstance(value, list):
             self._invalid(path, "'enum' must be a list")
+        elif key == "pattern":
+            self._pattern(value, path)
         elif key in _NUMBERS and not _finite(value):
             self._invalid(path, f"'{key}' must be a finite number")
         elif key == "multipleOf" and value <= 0:
@@ -283,12 +291,78 @@ class SchemaLowering:
         self.diagnostics.extend(nested.diagnostics)
         return result
 
+    def _pattern(
+        self, pattern: Any, path: PathKey, where: Callable[[PathKey], Span | None] | None = None
+    ) -> None:
+        problem = "it must be a string" if not isinstance(pattern, str) else pattern_error(pattern)
+        if problem:
+            message = f"invalid JSON Schema: pattern {pattern!r} is not supported: {problem}"
+            self.diagnostics.append(error("E107", (where or self.where)(path), message))
+
     def _invalid(self, path: PathKey, message: str) -> None:
         self.diagnostics.append(error("E107", self.where(path), f"invalid JSON Schema: {message}"))
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # errors are diagnostics, not lines on stderr
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_pattern(pattern: str) -> Any:
+    """``pattern`` compiled by RE2, which matches in linear time (no backtracking);
+    raises ``re2.error`` for what RE2 does not support (backreferences, lookaround)."""
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+def pattern_error(pattern: str) -> str | None:
+    """Why RE2 cannot use ``pattern``, or ``None`` when it can."""
+    try:
+        compile_pattern(pattern)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        return f"{text} (patterns are RE2: no backreferences or lookaround)"
+    return None
+
+
+_OPENING = ("additionalProperties", "unevaluatedProperties", "patternProperties")
+
+
+def closed(schema: Any, keyword: str, open_refs: str | None = None, part: bool = False) -> Any:
+    """``schema`` with every object that declares ``properties`` (and nothing that opens
+    it) closed by ``keyword: false``, as the spec language defines objects.
+
+    ``additionalProperties`` closes each object by itself: pydantic models, where a
+    class built from an ``allOf`` inherits its parts' fields. ``unevaluatedProperties``
+    closes an ``allOf`` as a whole for a JSON Schema validator: its parts stay open,
+    and their ``#/...`` references go to ``#/<open_refs>/...``, an open copy.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: _closed_keyword(key, value, keyword, open_refs) for key, value in schema.items()}
+    ref = result.get("$ref")
+    if part and open_refs and isinstance(ref, str) and ref.startswith("#/"):
+        result["$ref"] = f"#/{open_refs}/{ref[2:]}"
+    whole = keyword == "additionalProperties" or not part
+    declares = "properties" in schema or (keyword != "additionalProperties" and "allOf" in schema)
+    if whole and declares and not any(k in schema for k in _OPENING):
+        result[keyword] = False
+    return result
+
+
+def _closed_keyword(key: str, value: Any, keyword: str, open_refs: str | None) -> Any:
+    if key in _SCHEMA_MAPS and isinstance(value, dict):
+        return {k: closed(v, keyword, open_refs) for k, v in value.items()}
+    if key in _SCHEMA_LISTS and isinstance(value, list):
+        part = key == "allOf"
+        return [closed(v, keyword, open_refs, part) for v in value]
+    if key in _SCHEMA_VALUES:
+        return closed(value, keyword, open_refs)
+    return value
+
+
 def _subschemas(schema: dict[str, Any]) -> list[Any]:
-    found = []
+    found: list[Any] = []
     for key, value in schema.items():
         if key in _SCHEMA_MAPS and isinstance(value, dict):
             found += value.values()
