@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "E604": "an event example that does not match its schema",
     "W701": "an event that nothing emits or consumes",
     "W702": "subscriptions that can trigger each other forever",
+    "W703": "workflows that can start each other without end",
 }
 
 # Reported by `eventualc build` about handler files, not by `eventualc check`.
