@@ -324,3 +324,11 @@ def test_a_large_enum_builds_in_linear_time(make_service: MakeService) -> None:
     assert big.validate_python("v19999") == "v19999"
     with pytest.raises(ValidationError):
         big.validate_python("v20000")
+
+
+def test_schemas_nested_to_the_limit_build_and_import(make_service: MakeService) -> None:
+    items = "{type: string}"
+    for _ in range(MAX_SCHEMA_DEPTH - 1):
+        items = f"{{type: array, items: {items}}}"
+    service = make_service(PAID.replace('{$ref: "%s"}', items))
+    assert service.name == "shop"

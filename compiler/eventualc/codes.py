@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "E204": "a name defined twice in a service",
     "E205": "a step id used twice in a workflow",
     "E206": "a variable name that hides a built-in expression name",
+    "E207": "a model class named like an import of generated model modules",
     "E301": "an unknown type in a schema shorthand",
     "E302": "an unresolvable #/types or #/events reference",
     "E303": "an unresolvable file reference",
