@@ -22,12 +22,14 @@ CODES: dict[str, str] = {
     "E106": "a key that is only valid together with another key",
     "E107": "an invalid JSON Schema",
     "W108": "an unknown JSON Schema keyword close to a known one",
+    "E109": "a schema nested deeper than 64 levels",
     "E201": "a name that breaks its naming rule",
     "E202": "two definitions that would become the same function or model class",
     "E203": "a name whose Python name is a keyword",
     "E204": "a name defined twice in a service",
     "E205": "a step id used twice in a workflow",
     "E206": "a variable name that hides a built-in expression name",
+    "E207": "a model class named like an import of generated model modules",
     "E301": "an unknown type in a schema shorthand",
     "E302": "an unresolvable #/types or #/events reference",
     "E303": "an unresolvable file reference",
@@ -37,6 +39,7 @@ CODES: dict[str, str] = {
     "E307": "an unknown task",
     "E308": "an unknown workflow",
     "E309": "a signal the workflow does not declare",
+    "E310": "file references that expand a service's schemas too far",
     "E401": "an unknown variable in an expression",
     "E402": "an unknown field of a schema that declares its properties",
     "E403": "a step read where it may not have run",
@@ -61,6 +64,7 @@ CODES: dict[str, str] = {
     "W609": "a subscription retry delay over SQS's 12-hour visibility timeout",
     "W701": "an event that nothing emits or consumes",
     "W702": "subscriptions that can trigger each other forever",
+    "W703": "workflows that can start each other without end",
 }
 
 # Reported by `eventualc build` about handler files, not by `eventualc check`.

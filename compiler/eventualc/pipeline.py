@@ -56,9 +56,10 @@ def _load(paths: Sequence[Path], root: Path) -> FrontEnd:
     diagnostics = list(sources.diagnostics)
     if _has_errors(diagnostics):
         return FrontEnd(None, sorted_diagnostics(diagnostics), texts)
-    # A file that a spec's `$ref` names is a schema, not a spec, even below a spec folder.
+    # A file that a spec's `$ref` names is a schema, not a spec, even below a spec folder,
+    # unless it is a spec itself (a `service` key): then it is both.
     referenced = set(sources.externals)
-    specs = [d for d in sources.documents if d.file.path not in referenced]
+    specs = [d for d in sources.documents if d.file.path not in referenced or _is_spec(d.data)]
     diagnostics += [
         error("E006", d.locations.value(()), "a spec file must be a mapping with a 'service' key")
         for d in specs
@@ -110,6 +111,10 @@ def _nothing_found(paths: Sequence[Path], sources: SourceSet) -> Diagnostic:
     if not sources.files:
         return warning("W008", None, f"nothing to check: no spec files (*.yaml, *.yml) in {where}")
     return warning("W008", None, f"nothing to check: no spec file in {where} defines a service")
+
+
+def _is_spec(data: object) -> bool:
+    return isinstance(data, dict) and "service" in data
 
 
 def _has_errors(diagnostics: list[Diagnostic]) -> bool:

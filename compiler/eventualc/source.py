@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,9 @@ from eventualc.diagnostics import Diagnostic, Note, Span, error, plural
 PathKey = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
-_MAX_NODES = 2_000_000  # alias expansion bound: a "billion laughs" file is an error, not a hang
+# Limits of what a spec may hold, so hostile files fail fast with a located error:
+MAX_ALIASED_NODES = 100_000  # values that aliases repeat, over every file read ("billion laughs")
+MAX_DEPTH = 128  # nested mappings and lists
 
 
 _CORE_PATTERNS = {
@@ -149,6 +152,13 @@ class Document:
 
 
 @dataclass(slots=True)
+class AliasBudget:
+    """How many values aliases may still repeat; shared by every file of a build."""
+
+    left: int = MAX_ALIASED_NODES
+
+
+@dataclass(slots=True)
 class SourceSet:
     """What the source stage read: files by display path, their documents, diagnostics."""
 
@@ -156,6 +166,7 @@ class SourceSet:
     documents: list[Document] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     root: Path = field(default_factory=Path.cwd)
+    aliases: AliasBudget = field(default_factory=AliasBudget)
     # Files named by ``$ref`` in a spec, by resolved path: the first document of each.
     externals: dict[Path, Document] = field(default_factory=dict)
 
@@ -239,14 +250,16 @@ def _read_file(sources: SourceSet, path: Path, into: list[Document]) -> None:
         return
     source = SourceFile(path, shown, text)
     sources.files[shown] = source
-    documents, diagnostics = parse_documents(source)
+    documents, diagnostics = parse_documents(source, sources.aliases)
     into.extend(documents)
     sources.diagnostics.extend(diagnostics)
 
 
-def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic]]:
+def parse_documents(
+    source: SourceFile, aliases: AliasBudget | None = None
+) -> tuple[list[Document], list[Diagnostic]]:
     """The documents of one file; YAML errors end the file, others are all reported."""
-    builder = _Builder(source.display)
+    builder = _Builder(source.display, aliases or AliasBudget())
     documents: list[Document] = []
     loader = _Composer12(source.text)
     try:
@@ -264,17 +277,46 @@ def parse_documents(source: SourceFile) -> tuple[list[Document], list[Diagnostic
         builder.diagnostics.append(
             error("E002", Span(source.display, 1, 1, 2), f"invalid YAML: {exc}")
         )
-    except _TooLarge:
-        builder.diagnostics.append(
-            error("E002", Span(source.display, 1, 1, 2), "invalid YAML: aliases expand too far")
-        )
+    except _Limit as exc:
+        if exc.why:  # the alias budget is reported once, in the file that spends it
+            span = _node_span(source.display, exc.node)
+            builder.diagnostics.append(error("E002", span, exc.why))
+    except RecursionError:  # the composer nests deeper than Python allows
+        builder.diagnostics.append(error("E002", _deep_span(source), _TOO_DEEP))
     finally:
         loader.dispose()
     return documents, builder.diagnostics
 
 
-class _TooLarge(Exception):
-    pass
+_TOO_DEEP = f"invalid YAML: nested deeper than {MAX_DEPTH} levels"
+
+
+class _Limit(Exception):
+    """A limit of ``MAX_*`` passed at ``node``."""
+
+    def __init__(self, node: yaml.Node, why: str) -> None:
+        super().__init__(why)
+        self.node, self.why = node, why
+
+
+def _deep_span(source: SourceFile) -> Span:
+    """Where the text first nests deeper than ``MAX_DEPTH``, from YAML events."""
+    loader = _Composer12(source.text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _span(source.display, event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return Span(source.display, 1, 1, 2)
 
 
 def _yaml_error(source: SourceFile, exc: yaml.MarkedYAMLError) -> Diagnostic:
@@ -348,23 +390,46 @@ def _span(file: str, start: Any, end: Any = None) -> Span:
 class _Builder:
     """Turns composed nodes into plain values and records every position."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, aliases: AliasBudget) -> None:
         self.file = file
         self.locations = Locations()
         self.diagnostics: list[Diagnostic] = []
-        self.nodes = 0
+        self.aliases = aliases
+        self.built: set[int] = set()
+        self.container: yaml.Node | None = None  # the innermost collection not repeated
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.nodes += 1
-        if self.nodes > _MAX_NODES:
-            raise _TooLarge
+        if isinstance(node, yaml.ScalarNode):
+            self._count(node)
+            self.locations.values[path] = (self.file, node)
+            return self._scalar(node)
+        if len(path) >= MAX_DEPTH:
+            raise _Limit(node, _TOO_DEEP)
+        outer = self.container
+        if not self._count(node):
+            self.container = node
         self.locations.values[path] = (self.file, node)
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+            result: Any = self._mapping(node, path)
+        else:
             self._check_tag(node, "seq")
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+            result = [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        self.container = outer
+        return result
+
+    def _count(self, node: yaml.Node) -> bool:
+        """Whether ``node`` was built before (an alias repeats it), within the budget."""
+        if id(node) not in self.built:
+            self.built.add(id(node))
+            return False
+        self.aliases.left -= 1
+        if self.aliases.left < 0:
+            # Located at the collection that holds the alias: the repeated node itself
+            # stands where its anchor is.
+            spent = self.aliases.left == -1
+            message = f"invalid YAML: aliases repeat more than {MAX_ALIASED_NODES:,} values"
+            raise _Limit(self.container or node, message if spent else "")
+        return True
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         self._check_tag(node, "map")
@@ -393,11 +458,14 @@ class _Builder:
             return None
         if tag == _TAG + "bool" and _matches("bool", text):
             return text.lower() == "true"
-        if tag == _TAG + "int" and _matches("int", text):
-            return _to_int(text)
-        if tag == _TAG + "float" and (_matches("float", text) or _matches("int", text)):
-            return _to_float(text)
         span = _span(self.file, node.start_mark, node.end_mark)
+        if tag in (_TAG + "int", _TAG + "float"):
+            number, problem = _number(tag, text)
+            if problem is None:
+                return number
+            if problem:
+                self.diagnostics.append(error("E004", span, problem))
+                return text
         if tag.startswith(_TAG) and tag[len(_TAG) :] in ("null", "bool", "int", "float"):
             self.diagnostics.append(
                 error("E004", span, f"'{text}' is not a valid !!{tag[len(_TAG) :]}")
@@ -423,6 +491,23 @@ def _matches(kind: str, text: str) -> bool:
     return bool(_CORE_PATTERNS[kind].match(text))
 
 
+def _number(tag: str, text: str) -> tuple[Any, str | None]:
+    """The number ``text`` holds and ``None``, or why it cannot be one ("" if not a number).
+
+    Integers are bounded by Python's own conversion limit; floats must be 64-bit
+    floats that keep their meaning: ``1e400`` (infinite) and ``1e-400`` (zero) are errors.
+    """
+    if tag == _TAG + "int" and _matches("int", text):
+        digits = len(text.lstrip("+-"))
+        if digits > sys.get_int_max_str_digits():
+            limit = sys.get_int_max_str_digits()
+            return None, f"an integer of {digits:,} digits is too long (at most {limit:,})"
+        return _to_int(text), None
+    if tag == _TAG + "float" and (_matches("float", text) or _matches("int", text)):
+        return _to_float(text)
+    return None, ""
+
+
 def _to_int(text: str) -> int:
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("+-")
@@ -433,10 +518,17 @@ def _to_int(text: str) -> int:
     return sign * int(body)
 
 
-def _to_float(text: str) -> float:
+def _to_float(text: str) -> tuple[float | None, str | None]:
     lowered = text.lower()
     if lowered.endswith(".inf"):
-        return -math.inf if lowered.startswith("-") else math.inf
+        return -math.inf if lowered.startswith("-") else math.inf, None
     if lowered == ".nan":
-        return math.nan
-    return float(text)
+        return math.nan, None
+    if len(text) > 400:  # a float has 17 significant digits; more text only costs time
+        return None, f"a number of {len(text):,} characters is too long (at most 400)"
+    value = float(text)
+    if math.isinf(value):
+        return None, f"'{text}' is too large for a 64-bit float"
+    if value == 0 and any(c in "123456789" for c in lowered.partition("e")[0]):
+        return None, f"'{text}' is too small for a 64-bit float: it would be 0"
+    return value, None

@@ -1,7 +1,9 @@
 """Choreography: events nobody uses, and subscriptions that can ping-pong forever.
 
 W701 an event that no task, subscription or workflow emits and no subscription
-consumes; W702 a cycle of subscriptions, each emitting an event the next consumes.
+consumes; W702 a cycle of subscriptions, each emitting an event the next consumes;
+W703 a cycle of ``workflow:`` steps, a workflow that starts itself directly or through
+its children (at run time the child depth limit stops it with an error).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from collections import deque
 
 from eventualc import ir
 from eventualc.diagnostics import Diagnostic, warning
-from eventualc.symbols import emitted_events, key_span
+from eventualc.symbols import emitted_events, key_span, value_span, walk_steps
+
+_Node = tuple[str, str]  # (service, subscription or workflow name)
 
 
 def check_flow(build: ir.Build) -> list[Diagnostic]:
@@ -31,7 +35,37 @@ def check_flow(build: ir.Build) -> list[Diagnostic]:
             if qualified not in emitted and qualified not in consumers:
                 message = f"event '{event.name}' is neither emitted nor consumed in this build"
                 diagnostics.append(warning("W701", key_span(service, event.path), message))
-    return diagnostics + _cycles(build, consumers)
+    return diagnostics + _cycles(build, consumers) + _workflow_cycles(build)
+
+
+def _workflow_cycles(build: ir.Build) -> list[Diagnostic]:
+    """Reports each loop of child workflows once, at the step of the workflow first by
+    name that starts the next one."""
+    diagnostics: list[Diagnostic] = []
+    for service in build.services:
+        names = {w.name for w in service.workflows}
+        starts = {
+            (service.name, w.name): [
+                s for s in walk_steps(w.steps) if s.kind == "workflow" and s.target in names
+            ]
+            for w in service.workflows
+        }
+        edges = {
+            key: sorted({(key[0], str(s.target)) for s in steps}) for key, steps in starts.items()
+        }
+        reported: set[_Node] = set()
+        for start in sorted(edges):
+            path = _path_back(start, edges)
+            if path is None or reported & set(path):
+                continue
+            reported.update(path)
+            following = path[1] if len(path) > 1 else start
+            step = next(s for s in starts[start] if s.target == following[1])
+            loop = " -> ".join(name for _, name in [*path, start])
+            message = f"workflows can start each other without end: {loop}"
+            span = value_span(service, (*step.path, "workflow"))
+            diagnostics.append(warning("W703", span, message))
+    return diagnostics
 
 
 def _cycles(
@@ -48,7 +82,7 @@ def _cycles(
         for key, (_, sub) in nodes.items()
     }
     diagnostics: list[Diagnostic] = []
-    reported: set[tuple[str, str]] = set()
+    reported: set[_Node] = set()
     for start in sorted(nodes):
         path = _path_back(start, edges)
         if path is None or reported & set(path):
@@ -61,11 +95,9 @@ def _cycles(
     return diagnostics
 
 
-def _path_back(
-    start: tuple[str, str], edges: dict[tuple[str, str], list[tuple[str, str]]]
-) -> list[tuple[str, str]] | None:
+def _path_back(start: _Node, edges: dict[_Node, list[_Node]]) -> list[_Node] | None:
     """The shortest path of subscriptions from ``start`` back to itself (breadth first)."""
-    parents: dict[tuple[str, str], tuple[str, str]] = {}
+    parents: dict[_Node, _Node] = {}
     queue = deque([start])
     while queue:
         node = queue.popleft()

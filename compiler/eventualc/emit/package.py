@@ -4,7 +4,8 @@ Per service ``<svc>/__init__.py`` (exports ``service``, ``models`` and each even
 class, lazily), ``<svc>/definition.json``, ``<svc>/models/`` and
 ``<svc>/handlers/__init__.py``, ``<svc>/README.md`` (the event catalog) and
 ``<svc>/infra/`` (the CDK app, ``emit.stack``); plus the output package's own ``__init__.py``.
-Handler stubs are user files and come from ``emit.stubs``.
+Handler stubs are user files and come from ``emit.stubs``. The service module imports
+under ``_``-prefixed aliases, so no event class it exports can shadow them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from eventualc import ir
 from eventualc.emit.catalog import emit_catalog
 from eventualc.emit.definition import emit_definition
-from eventualc.emit.models import HEADER, generate_models
+from eventualc.emit.models import HEADER, export_order, generate_models
 from eventualc.emit.stack import emit_infra
 from eventualc.emit.text import docstring, string_list
 
@@ -46,23 +47,24 @@ def _service_init(service: ir.Service) -> str:
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from pathlib import Path as _Path
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
-from eventual import Service
+from eventual import Service as _Service
 
 if TYPE_CHECKING:
     from . import models as models
 {typing_imports}
-service = Service.load(__name__, Path(__file__).with_name("definition.json"))
+service = _Service.load(__name__, _Path(__file__).with_name("definition.json"))
 _EVENTS: frozenset[str] = frozenset({string_list(events)})
-__all__ = {string_list([*events, "models", "service"])}
+__all__ = {string_list(sorted([*events, "models", "service"], key=export_order))}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name == "models" or name in _EVENTS:
-        models = importlib.import_module(".models", __name__)
+        models = _importlib.import_module(".models", __name__)
         return models if name == "models" else getattr(models, name)
     raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
 """

@@ -9,11 +9,15 @@ type is reported with the new signature instead of silently breaking handlers.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from eventualc import ir
+from eventualc.emit.models import export_order
 from eventualc.emit.text import docstring
 from eventualc.emit.types import Position, task_positions
+
+_ANY = re.compile(r"\bAny\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +45,19 @@ def emit_stubs(build: ir.Build) -> list[tuple[Stub, str]]:
     return stubs
 
 
+def runtime_module(function: str) -> str:
+    """How a stub names the ``eventual`` module: aliased when the handler is ``eventual``."""
+    return "_eventual" if function == "eventual" else "eventual"
+
+
 def _task_stub(service: ir.Service, task: ir.Task) -> tuple[Stub, str]:
     given, returned = task_positions(task)
+    context = f"{runtime_module(task.python_name)}.TaskContext"
     stub = Stub(
         f"{service.name}/handlers/{task.python_name}.py",
         task.name,
         task.python_name,
-        (("input", given.annotation), ("ctx", "eventual.TaskContext")),
+        (("input", given.annotation), ("ctx", context)),
         returned.annotation,
     )
     models = [p.model for p in (given, returned) if _is_model(p)]
@@ -61,7 +71,10 @@ def _subscription_stub(service: ir.Service, sub: ir.Subscription) -> tuple[Stub,
         f"{service.name}/handlers/{sub.python_name}.py",
         sub.name,
         sub.python_name,
-        (("event", " | ".join(names)), ("ctx", "eventual.SubscriptionContext")),
+        (
+            ("event", " | ".join(names)),
+            ("ctx", f"{runtime_module(sub.python_name)}.SubscriptionContext"),
+        ),
         "None",
     )
     by_module: dict[str, set[str]] = {}
@@ -77,11 +90,20 @@ def _is_model(p: Position) -> bool:
 
 
 def _render(stub: Stub, description: str, imports: list[tuple[str, list[str]]], kind: str) -> str:
-    uses_any = any("Any" in a for _, a in stub.parameters) or "Any" in stub.returns
-    header = ["from __future__ import annotations", ""]
+    annotations = [a for _, a in stub.parameters] + [stub.returns]
+    uses_any = any(_ANY.search(a) for a in annotations)
+    # A handler named `annotations` would clash with the future import; its stub's
+    # annotations need no postponing anyway (every name in them is imported above it).
+    future = stub.function != "annotations"
+    header = ["from __future__ import annotations", ""] if future else []
     header += ["from typing import Any", ""] if uses_any else []
-    header += ["import eventual"]
-    relative = [f"from {module} import {', '.join(names)}" for module, names in imports if names]
+    module = runtime_module(stub.function)
+    header += ["import eventual" + (f" as {module}" if module != "eventual" else "")]
+    relative = [
+        f"from {module} import {', '.join(sorted(names, key=export_order))}"
+        for module, names in imports
+        if names
+    ]
     header += ["", *relative] if relative else []
     summary = description or f"The {stub.name} {kind}."
     return "\n".join(

@@ -78,8 +78,17 @@ def signal_position(workflow: ir.Workflow, signal: ir.Signal) -> Position:
 
 def owned_positions(service: ir.Service) -> list[Position]:
     """Every position that needs a model of its own, in a stable order."""
-    found = [p for t in service.tasks for p in task_positions(t)]
+    return [p for p, _ in located_positions(service) if p.schema is not None]
+
+
+def located_positions(service: ir.Service) -> list[tuple[Position, tuple[str | int, ...]]]:
+    """Every position with the spec path of its schema."""
+    found: list[tuple[Position, tuple[str | int, ...]]] = []
+    for task in service.tasks:
+        given, returned = task_positions(task)
+        found += [(given, (*task.path, "input")), (returned, (*task.path, "output"))]
     for workflow in service.workflows:
-        found += workflow_positions(workflow)
-        found += [signal_position(workflow, s) for s in workflow.signals]
-    return [p for p in found if p.schema is not None]
+        given, returned = workflow_positions(workflow)
+        found += [(given, (*workflow.path, "input")), (returned, (*workflow.path, "output"))]
+        found += [(signal_position(workflow, s), s.path) for s in workflow.signals]
+    return found

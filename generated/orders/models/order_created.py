@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class OrderCreated(BaseModel):
@@ -10,6 +10,9 @@ class OrderCreated(BaseModel):
     A customer placed an order.
     """
 
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str
     """
     The order's id.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class OrderShipped(BaseModel):
@@ -10,5 +10,8 @@ class OrderShipped(BaseModel):
     An order left the warehouse.
     """
 
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str
     shipmentId: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import order_status_status
 
@@ -14,6 +14,9 @@ class OrderStatus(BaseModel):
     An order status update.
     """
 
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str
     """
     The order's id.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class ProcessOrderOutput(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str
     paymentId: str
     shippingId: str

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from pathlib import Path as _Path
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
-from eventual import Service
+from eventual import Service as _Service
 
 if TYPE_CHECKING:
     from . import models as models
     from .models import InvoicePaid as InvoicePaid
 
-service = Service.load(__name__, Path(__file__).with_name("definition.json"))
+service = _Service.load(__name__, _Path(__file__).with_name("definition.json"))
 _EVENTS: frozenset[str] = frozenset([
     "InvoicePaid",
 ])
@@ -24,8 +25,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name == "models" or name in _EVENTS:
-        models = importlib.import_module(".models", __name__)
+        models = _importlib.import_module(".models", __name__)
         return models if name == "models" else getattr(models, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,11 +6,12 @@ braces {{ x }} and ${{ y }}, and a NUL: \"\\0\" end.
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from pathlib import Path as _Path
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
-from eventual import Service
+from eventual import Service as _Service
 
 if TYPE_CHECKING:
     from . import models as models
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from .models import OrderPlaced as OrderPlaced
     from .models import Ping as Ping
 
-service = Service.load(__name__, Path(__file__).with_name("definition.json"))
+service = _Service.load(__name__, _Path(__file__).with_name("definition.json"))
 _EVENTS: frozenset[str] = frozenset([
     "OrderCancelled",
     "OrderPlaced",
@@ -33,8 +34,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name == "models" or name in _EVENTS:
-        models = importlib.import_module(".models", __name__)
+        models = _importlib.import_module(".models", __name__)
         return models if name == "models" else getattr(models, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import address_geo, address_lines
 
 
 class Address(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     street: str
     lines: Annotated[address_lines.AddressLines | None, Field(title='AddressLines')] = (
         None

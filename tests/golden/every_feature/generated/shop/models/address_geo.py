@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class AddressGeo(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     lat: float | None = None
     lon: float | None = None

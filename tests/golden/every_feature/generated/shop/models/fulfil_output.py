@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class FulfilOutput(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str
     count: int | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import money_currency
 
@@ -14,5 +14,8 @@ class Money(BaseModel):
     Money: \"\"\" ends here?
     """
 
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     amount: Annotated[float, Field(ge=0.0)]
     currency: Annotated[money_currency.MoneyCurrency, Field(title='MoneyCurrency')]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class OrderCancelled(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str

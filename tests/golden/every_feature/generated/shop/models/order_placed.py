@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import (
     address,
@@ -20,6 +20,9 @@ class OrderPlaced(BaseModel):
     An order: "quoted" and ${{ not an expression }}
     """
 
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str
     """
     The id \"\"\" with quotes

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import sku as sku_1
 
 
 class OrderPlacedItemsItem(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     sku: sku_1.Sku
     quantity: Annotated[int, Field(ge=1)]

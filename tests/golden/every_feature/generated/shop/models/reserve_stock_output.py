@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class ReserveStockOutput(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     reservationId: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class PaymentProcessed(BaseModel):
@@ -10,5 +10,8 @@ class PaymentProcessed(BaseModel):
     The payment of an order went through.
     """
 
+    model_config = ConfigDict(
+        extra='forbid',
+    )
     orderId: str
     paymentId: str
