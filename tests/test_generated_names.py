@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import CheckSpec, MakeService, forget
 
-from conftest import CheckSpec, MakeService, forget
 from eventual.testing import TestEnvironment
 from eventualc.cli import cli
 from eventualc.pipeline import load
