@@ -78,5 +78,7 @@ bench: install-dev
 	python bench/aws_cost.py
 	python bench/interpreter.py
 	python bench/cel_eval.py
+	python bench/patterns.py
+	python bench/cel_conformance.py  # cel-python and the Rust library beside, when installed
 	$(PIP) install -q 'dbos>=3,<4'  # the peer of bench/engine.py, not a dependency
 	python bench/engine.py

@@ -5,4 +5,4 @@ The pipeline (see README, "Architecture"): ``source`` reads YAML with positions,
 builds the IR, ``checks`` report semantic diagnostics. Only the CLI prints.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

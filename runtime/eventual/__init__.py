@@ -9,7 +9,7 @@ from eventual.errors import TaskError, UndeclaredEmit
 from eventual.service import Service
 from eventual.status import ExecutionStatus
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = [
     "EventMeta",
     "ExecutionStatus",
