@@ -20,7 +20,7 @@ from eventualc.cli import cli
 from eventualc.write import MANIFEST
 
 GOLDEN = Path(__file__).parent / "golden"
-CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir() and not p.name.startswith("."))
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 

@@ -33,6 +33,7 @@ from eventualc.write import Manifest
 
 _KNOWN_FAILURE = 3  # the child's exit code for a failure it explains itself
 _ASSET_FAILURE = "cannot build the Lambda asset"
+_FAILURE = "eventualc-synth failed: "  # the child's mark before a failure it explains
 
 
 @dataclass
@@ -64,8 +65,8 @@ def synth(
     command = [sys.executable, "-m", "eventualc.synth", str(cdk_out.resolve()), str(out.resolve()),
                stage or "", *services]  # fmt: skip
     code, stdout, stderr = _run_child(command, progress or (lambda line: None))
-    if code == _KNOWN_FAILURE:  # its message is what follows the progress lines
-        result.error = stderr[stderr.find(_ASSET_FAILURE) :].strip()
+    if code == _KNOWN_FAILURE:  # its message is what follows its mark
+        result.error = stderr[stderr.rfind(_FAILURE) + len(_FAILURE) :].strip()
     elif code != 0:
         result.error = _last_error(stderr or stdout)
     else:
@@ -82,10 +83,13 @@ def _run_child(command: list[str], progress: Callable[[str], None]) -> tuple[int
     pipe = child.stdout
     reader = threading.Thread(target=lambda: stdout.append(pipe.read()))
     reader.start()
-    stderr = []
+    stderr: list[str] = []
+    failing = False  # past the child's failure mark: told once, by the caller, not as progress
     for line in child.stderr:
         stderr.append(line)
-        progress(line.rstrip("\n"))
+        failing = failing or line.startswith(_FAILURE)
+        if not failing:
+            progress(line.rstrip("\n"))
     reader.join()
     return child.wait(), "".join(stdout), "".join(stderr)
 
@@ -176,9 +180,10 @@ if __name__ == "__main__":
     try:
         written = _run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4:])
     except AssetError as exc:
-        print(f"{_ASSET_FAILURE}: {exc}", file=sys.stderr)
+        print(f"{_FAILURE}{_ASSET_FAILURE}: {exc}", file=sys.stderr)
         sys.exit(_KNOWN_FAILURE)
     except QuotaExceeded as exc:
-        print(f"the templates would break AWS quotas at deploy time:\n{exc}", file=sys.stderr)
+        print(f"{_FAILURE}the templates would break AWS quotas at deploy time:\n{exc}",
+              file=sys.stderr)  # fmt: skip
         sys.exit(_KNOWN_FAILURE)
     print(json.dumps(written))
