@@ -118,7 +118,9 @@ def test_random_names_build_clean_code_or_located_errors(
 
     one()
     assert built, "every example was rejected"
-    lint = run_tool("ruff", "check", *(str(tmp_path / out) for out in built))
+    # As in a user's project, where eventual and eventualc are installed packages.
+    lint = run_tool("ruff", "check", "--no-cache", "--config", str(REPO / "tests/golden/ruff.toml"),
+                    *(str(tmp_path / out) for out in built))  # fmt: skip
     assert lint.returncode == 0, lint.stdout
     typed = run_tool(
         sys.executable, "-m", "mypy", "--strict", "--no-incremental",
