@@ -390,6 +390,7 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
                 "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl",
                 "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
                 "s3:GetObject", "s3:PutObject", "s3:ListBucket", "events:PutEvents",
+                *(("scheduler:CreateSchedule", "iam:PassRole") if name == "" else ()),
             }  # fmt: skip
 
 
@@ -409,6 +410,7 @@ def test_functions_are_told_where_everything_is(apps: Apps, app: str, service: s
         expected |= {"EVENTUAL_ORCHESTRATOR_QUEUE", "EVENTUAL_INBOX_QUEUE"}
         if name == "":
             expected.add("EVENTUAL_TASK_QUEUES")
+            expected |= {"EVENTUAL_SCHEDULE_GROUP", "EVENTUAL_SCHEDULER_ROLE", "EVENTUAL_INBOX_ARN"}
         else:
             assert variables["EVENTUAL_FUNCTION"] == name
             expected.add("EVENTUAL_FUNCTION")
@@ -453,7 +455,8 @@ def test_logical_ids_are_named_after_the_spec(apps: Apps) -> None:
 ACKNOWLEDGED = {
     "AWS::S3::Bucket": {"AwsSolutions-S1"},
     "AWS::Lambda::Function": {"AwsSolutions-L1"},
-    "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"},
+    "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<Timers>/*]"},
     "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES},
 }  # fmt: skip
 
@@ -476,6 +479,31 @@ def test_cdk_nag_findings_are_acknowledged_only_where_expected_each_with_its_rea
     for kind, ids in seen.items():
         assert ids <= ACKNOWLEDGED[kind], kind
     assert seen["AWS::Lambda::Function"] and seen["AWS::IAM::Role"]
+
+
+@pytest.mark.parametrize(("app", "service"), SERVICES)
+def test_long_timers_are_schedules_sent_only_to_the_inbox(
+    apps: Apps, app: str, service: str
+) -> None:
+    """Waits beyond 15 minutes are one-time schedules in the service's group, sent by a
+    role that may only send to the inbox; the orchestrator and the tasks, whose
+    invocations chain legitimately, let Lambda's recursive-loop detection pass."""
+    template, definition_, _ = service_of(apps, app, service)
+    [group] = of_type(template, "AWS::Scheduler::ScheduleGroup")
+    role = template["Resources"]["SchedulerRole"]
+    principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": "scheduler.amazonaws.com"}
+    granted = statements(template, {"Role": {"Ref": "SchedulerRole"}})
+    sends = [s for s in granted if "sqs:SendMessage" in actions(s)]
+    assert [ref_id(r) for s in sends for r in resources(s)] == ["Inbox"]
+    for name, function in functions(template).items():
+        variables = function["Environment"]["Variables"]
+        allowed = function.get("RecursiveLoop")
+        if name == "":
+            assert ref_id(variables["EVENTUAL_SCHEDULE_GROUP"]) == group
+            assert allowed == "Allow"
+        else:
+            assert allowed == ("Allow" if name in definition_["tasks"] else None)
 
 
 @pytest.mark.parametrize("app", ["orders", "every_feature"])

@@ -36,6 +36,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
@@ -143,6 +144,7 @@ class ServiceConstruct(Construct):
         self._allow_emits(function, task.emits)
         self.task_queues[task.name] = queue
         self.functions[task.name] = function
+        _allow_recursion(function)
 
     def _add_subscription(self, scope: Construct, subscription: SubscriptionFunction) -> None:
         unit = Construct(scope, subscription.construct_id)
@@ -209,7 +211,48 @@ class ServiceConstruct(Construct):
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn])
         )
         self._allow_emits(function, self.tables.orchestrator_emits)
+        self._add_timers(function)
+        _allow_recursion(function)
         return function
+
+    def _add_timers(self, orchestrator: lambda_.Function) -> None:
+        """``Timers``, the schedule group of waits beyond SQS's 15-minute delay, and
+        ``SchedulerRole``, which may only send to the inbox; the orchestrator may
+        create schedules in that group and pass that role, nothing more."""
+        group = scheduler.CfnScheduleGroup(self, "Timers")
+        stack = cdk.Stack.of(self)
+        role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+        )
+        self.inbox.grant_send_messages(role)
+        schedules = stack.format_arn(
+            service="scheduler", resource="schedule", resource_name=f"{group.ref}/*"
+        )
+        orchestrator.add_to_role_policy(
+            iam.PolicyStatement(actions=["scheduler:CreateSchedule"], resources=[schedules])
+        )
+        orchestrator.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+            )
+        )
+        _acknowledge(
+            _role(orchestrator),
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
+            f"<AWS::AccountId>:schedule/<{stack.get_logical_id(group)}>/*]",
+            "schedules are named per timer at run time; the orchestrator creates them only "
+            "in the service's own group",
+        )
+        orchestrator.add_environment("EVENTUAL_SCHEDULE_GROUP", group.ref)
+        orchestrator.add_environment("EVENTUAL_SCHEDULER_ROLE", role.role_arn)
+        orchestrator.add_environment("EVENTUAL_INBOX_ARN", self.inbox.queue_arn)
 
     def _function(
         self,
@@ -407,6 +450,17 @@ def _object_access(
             "made at run time, and each function gets only the prefixes its work needs",
         )
     return policy
+
+
+def _allow_recursion(function: lambda_.Function) -> None:
+    """Lets ``function`` (the orchestrator, a task) run on in a chain of its own
+    invocations: a workflow is such a chain (orchestrator, task, orchestrator, ...,
+    short timers and children's results through the orchestrator's queues),
+    legitimately longer than the 16 hops after which Lambda's recursive-loop
+    detection would drop its next message. Workflows end by their own limits (steps,
+    ``max_iterations``, timeouts); subscription functions keep the detection, as an
+    event loop between them is a mistake."""
+    _resource(function).add_property_override("RecursiveLoop", "Allow")
 
 
 def _role(function: lambda_.Function) -> iam.IRole:

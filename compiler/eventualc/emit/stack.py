@@ -41,15 +41,16 @@ GROUP_BUDGET = 450  # resources per nested stack, leaving room for what CDK adds
 # Resources each row makes (function, role, policy, queue and dead-letter queue with
 # their TLS policies, event source mapping; a subscription adds its rule), and those
 # of the service itself (bus, bucket and policy, orchestrator with two queues, two
-# dead-letter queues, their policies, two mappings, CDK metadata).
+# dead-letter queues, their policies, two mappings, CDK metadata, the timers' schedule
+# group and the scheduler's role with its policy).
 TASK_RESOURCES = 8
 SUBSCRIPTION_RESOURCES = 9
 START_RESOURCES = 1
 FORWARD_RESOURCES = 3
-SERVICE_RESOURCES = 19
+SERVICE_RESOURCES = 22
 _RESERVED_IDS = frozenset(
     {"Bus", "State", "Orchestrator", "OrchestratorQueue", "OrchestratorDeadLetters"}
-    | {"Inbox", "InboxDeadLetters"}
+    | {"Inbox", "InboxDeadLetters", "Timers", "SchedulerRole"}
 )
 
 

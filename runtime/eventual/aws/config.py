@@ -6,8 +6,9 @@ function: ``EVENTUAL_SERVICE`` (the service package, e.g. ``generated.orders``),
 ``EVENTUAL_BUS``, ``EVENTUAL_BUCKET``, ``EVENTUAL_ORCHESTRATOR_QUEUE`` (FIFO queue URL),
 ``EVENTUAL_INBOX_QUEUE``; task and subscription functions also ``EVENTUAL_FUNCTION``,
 subscription functions ``EVENTUAL_DEAD_LETTER_QUEUE``, the orchestrator
-``EVENTUAL_TASK_QUEUES`` (JSON: task name -> queue URL). A missing variable raises
-``ConfigError`` naming it.
+``EVENTUAL_TASK_QUEUES`` (JSON: task name -> queue URL) and, for timers beyond 15
+minutes, ``EVENTUAL_SCHEDULE_GROUP``, ``EVENTUAL_SCHEDULER_ROLE`` (ARN) and
+``EVENTUAL_INBOX_ARN``. A missing variable raises ``ConfigError`` naming it.
 
 ``Clients`` makes each boto3 client on first use through a factory, so tests and the
 operator client point them wherever they need (a moto server, another region) without
@@ -46,6 +47,9 @@ class Config:
     function: str | None = None  # the task or subscription this function runs
     dead_letter_queue: str | None = None
     task_queues: Mapping[str, str] = field(default_factory=dict)
+    schedule_group: str | None = None
+    scheduler_role: str | None = None
+    inbox_arn: str | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Config:
@@ -58,12 +62,16 @@ class Config:
             function=environ.get("EVENTUAL_FUNCTION") or None,
             dead_letter_queue=environ.get("EVENTUAL_DEAD_LETTER_QUEUE") or None,
             task_queues=json.loads(queues) if queues else {},
+            schedule_group=environ.get("EVENTUAL_SCHEDULE_GROUP") or None,
+            scheduler_role=environ.get("EVENTUAL_SCHEDULER_ROLE") or None,
+            inbox_arn=environ.get("EVENTUAL_INBOX_ARN") or None,
         )
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity, for caching what is built from this configuration."""
         return (*(getattr(self, name) for name in _REQUIRED), self.function,
-                self.dead_letter_queue, tuple(sorted(self.task_queues.items())))  # fmt: skip
+                self.dead_letter_queue, tuple(sorted(self.task_queues.items())),
+                self.schedule_group, self.scheduler_role, self.inbox_arn)  # fmt: skip
 
 
 def boto3_clients(

@@ -7,10 +7,11 @@ in one read-modify-write of ``executions/<id>/state.json`` (``If-Match`` the ETa
 read; on a conflict it reads again and reapplies). Only after the write succeeds are
 the effects carried out (``effects``), and the record's outbox keeps them until the
 next write, so a message delivered again after a crash in between carries them out
-again and is not applied twice (``record``). From the standard inbox come delayed
-timers (sent on until due, then to the execution's group if it still waits for
-them) and EventBridge events for workflow-starting subscriptions (each started once:
-the id comes from the event id and the subscription, or the ``execution_name``).
+again and is not applied twice (``record``). From the standard inbox come timers (after
+their SQS delay or from their schedule; sent to the execution's group if it still
+waits for them, dropped if not) and EventBridge events for workflow-starting
+subscriptions (each started once: the id comes from the event id and the
+subscription, or the ``execution_name``).
 
 Executions keep the definition they started with: the current one is stored under
 ``definitions/<version>.json`` on the first start, older ones are read from there.
@@ -236,9 +237,10 @@ class Orchestrator:
             log.warning("eventual: unknown inbox message %s dropped", message.id)
 
     def timer(self, body: Mapping[str, Any]) -> None:
-        """A delayed timer, while its execution still waits for it: sent on until due
-        (SQS delays 15 minutes at most), then to the execution's group. A timer whose
-        wait is over (the task answered, the execution ended) stops here."""
+        """A timer from its delay or its schedule, while its execution still waits for
+        it: to the execution's group (or, should it come early, delayed or scheduled
+        again for the rest). A timer whose wait is over (the task answered, the
+        execution ended) stops here: handles are never reused."""
         execution, handle = body["execution"], body["handle"]
         found = self.deployment.store.read(state_key(execution))
         state = ExecutionRecord.from_text(found.text).state if found else None
