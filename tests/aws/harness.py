@@ -268,6 +268,7 @@ class LambdaContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
+Runner = Callable[["Function", dict[str, Any], LambdaContext], dict[str, Any]]
 _HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "orchestrator": entry.orchestrator, "task": entry.task, "subscription": entry.subscription,
 }  # fmt: skip
@@ -288,6 +289,8 @@ class Harness:
         self.durations: list[tuple[int, float]] = []  # (memory MB, seconds) per invocation
         self.offset = timedelta(0)  # how far the functions' clock is ahead of this one's
         self.scheduler = Clients(boto3_clients(REGION, endpoint)).get("scheduler")
+        # How a function's handler is called (default: here, on the harness's clients).
+        self.runner: Runner = self.run_here
 
     def clock(self) -> Any:
         return utc_now() + self.offset
@@ -385,10 +388,15 @@ class Harness:
         context = LambdaContext(function.logical_id, function.memory)
         self.invocations[function.logical_id] += 1
         began = time.perf_counter()
-        handler = _HANDLERS[function.kind]
-        response = handler(event, context, deployment=self.deployment(function))
+        response = self.runner(function, event, context)
         self.durations.append((function.memory, time.perf_counter() - began))
         return response
+
+    def run_here(
+        self, function: Function, event: dict[str, Any], context: LambdaContext
+    ) -> dict[str, Any]:
+        handler = _HANDLERS[function.kind]
+        return handler(event, context, deployment=self.deployment(function))
 
     def quiet(self) -> bool:
         return not self.backlog()

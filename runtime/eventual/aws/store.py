@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-_CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+# Only these mean "someone else wrote first". Anything else (a throttle that outlasted
+# botocore's retries, a parameter an old botocore does not know, access denied) fails
+# the message loudly; treating it as a conflict would retry it forever.
+_CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
