@@ -24,6 +24,7 @@ from typing import Any
 
 from eventual.aws import messages
 from eventual.aws.deployment import Deployment, log
+from eventual.aws.deploys import not_deployed
 from eventual.aws.effects import outgoing
 from eventual.aws.events import read_event
 from eventual.aws.queues import Outgoing, Received, batch_response, received
@@ -67,7 +68,12 @@ def _run_task(deployment: Deployment, message: Received) -> bool:
     body = deployment.queues.body(message)
     name, execution = body["task"], body["execution"]
     handle, attempt = body["handle"], body["attempt"]
-    spec = deployment.service.tasks[name]
+    spec = deployment.service.tasks.get(name)
+    if spec is None:  # sent before a deploy that removed the task
+        error = not_deployed(name)
+        answer = messages.task_outcome(execution, handle, attempt, None, error)
+        deployment.queues.send([outgoing(deployment, answer)])
+        return True
     ctx = TaskContext(
         execution_id=execution, attempt=attempt,
         idempotency_key=messages.dedup_id(execution, handle, attempt),

@@ -15,6 +15,8 @@ subscription, or the ``execution_name``).
 
 Executions keep the definition they started with: the current one is stored under
 ``definitions/<version>.json`` on the first start, older ones are read from there.
+A task that definition names but the deployed code lacks, or an input the deployed
+model refuses, fails the step at once with a named error (``deploys``).
 ``handle`` answers Lambda with the messages that failed (partial batch failure); in
 a FIFO group, a failure fails the rest of the group's messages with it.
 """
@@ -31,6 +33,7 @@ from typing import Any
 
 from eventual.aws import messages
 from eventual.aws.deployment import Deployment, log
+from eventual.aws.deploys import checked_tasks, removed_waits
 from eventual.aws.effects import carry_out, command_effects
 from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
@@ -140,6 +143,7 @@ class Orchestrator:
                 commands = self.step(record, body, now)
             if record is not None:
                 fresh.append(body["id"])
+                commands = self.deployable(record, commands, now)
                 effects += command_effects(record, commands, now)
         if record is None or not fresh:
             return Change(None, record.outbox.effects if record is not None and resend else [])
@@ -184,6 +188,27 @@ class Orchestrator:
 
     def step(self, record: ExecutionRecord, body: dict[str, Any], now: datetime) -> list[Command]:
         interpreter = self.interpreter(record.definition, record.state.workflow)
+        tasks = self.deployment.service.tasks
+        removed = removed_waits(interpreter, record.state, tasks, now)
+        return removed + self._step(interpreter, record, body, now)
+
+    def deployable(
+        self, record: ExecutionRecord, commands: list[Command], now: datetime
+    ) -> list[Command]:
+        """``commands`` less the task runs the deployed code cannot take (``deploys``)."""
+        if not any(command.kind == "run_task" for command in commands):
+            return commands
+        interpreter = self.interpreter(record.definition, record.state.workflow)
+        deployment = self.deployment
+        return checked_tasks(
+            interpreter, record.state, commands, deployment.service.tasks,
+            deployment.values.validate, now,
+        )  # fmt: skip
+
+    def _step(
+        self, interpreter: Interpreter, record: ExecutionRecord, body: dict[str, Any],
+        now: datetime,
+    ) -> list[Command]:  # fmt: skip
         if body["op"] == "signal":
             rejected = _signal_rejected(interpreter, body)
             if rejected:
