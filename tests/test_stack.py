@@ -131,7 +131,8 @@ def test_orchestrator_is_fed_by_a_fifo_queue_and_the_inbox(
     orchestrator = functions(template)[""]
     assert orchestrator["Handler"] == "eventual.aws.entry.orchestrator"
     sources = event_sources(template, orchestrator["LogicalId"])
-    assert set(sources) == {"OrchestratorQueue", "Inbox"}
+    assert set(sources) == {"OrchestratorQueue", "Inbox", "Results"}
+    assert properties(template, "Results")["FifoQueue"] is True
     for source in sources.values():
         assert source["BatchSize"] == 10
         assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -375,12 +376,12 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
         lists = [s for s in granted if "s3:ListBucket" in actions(s)]
         assert consumed == set(event_sources(template, function["LogicalId"]))
         if name == "":
-            assert consumed == {"OrchestratorQueue", "Inbox"}
+            assert consumed == {"OrchestratorQueue", "Inbox", "Results"}
             assert sent == {"OrchestratorQueue", "Inbox", *task_queues}
             assert objects == KEY_PREFIXES
             assert [ref_id(r) for s in lists for r in resources(s)] == ["State"]
         elif name in definition_["tasks"]:
-            assert sent == {"OrchestratorQueue"}
+            assert sent == {"Results"}  # answers only: no start, signal or cancel
             assert (objects, lists) == ({"payloads"}, [])
         else:
             assert sent == {ref_id(variables["EVENTUAL_DEAD_LETTER_QUEUE"])}
@@ -411,9 +412,12 @@ def test_functions_are_told_where_everything_is(apps: Apps, app: str, service: s
         if name == "":
             expected.add("EVENTUAL_TASK_QUEUES")
             expected |= {"EVENTUAL_SCHEDULE_GROUP", "EVENTUAL_SCHEDULER_ROLE", "EVENTUAL_INBOX_ARN"}
+            expected.add("EVENTUAL_RESULTS_QUEUE")
         else:
             assert variables["EVENTUAL_FUNCTION"] == name
             expected.add("EVENTUAL_FUNCTION")
+            if name in definition_["tasks"]:
+                expected.add("EVENTUAL_RESULTS_QUEUE")
             if name in definition_["subscriptions"]:
                 expected.add("EVENTUAL_DEAD_LETTER_QUEUE")
         assert set(variables) == expected

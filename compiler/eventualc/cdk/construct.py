@@ -8,8 +8,10 @@ The generated ``<svc>/infra/construct.py`` subclasses it with the service's tabl
 - ``State``, the S3 bucket of execution state and history (keys under
   ``executions/``, ``names/``, ``definitions/`` and ``payloads/``);
 - ``Orchestrator``, the function that runs workflows, fed by ``OrchestratorQueue``
-  (FIFO, one message group per execution) and by ``Inbox`` (timers, and the events
-  of workflow-starting subscriptions, each sent there by its ``<Sub>Rule``);
+  (FIFO, one message group per execution: starts, signals, cancellations, children's
+  results), by ``Results`` (FIFO: tasks' answers, the only queue tasks may send to)
+  and by ``Inbox`` (timers, and the events of workflow-starting subscriptions, each
+  sent there by its ``<Sub>Rule``);
 - per task ``Task<Task>``, fed by ``Task<Task>Queue``; per handler subscription
   ``<Sub>``, fed by ``<Sub>Rule`` through ``<Sub>Queue``; every queue with its
   ``...DeadLetters`` queue;
@@ -121,6 +123,11 @@ class ServiceConstruct(Construct):
             self, "OrchestratorQueue", "OrchestratorDeadLetters", ORCHESTRATOR_TIMEOUT, fifo=True
         )
         self.inbox = _queue(self, "Inbox", "InboxDeadLetters", ORCHESTRATOR_TIMEOUT)
+        # Tasks answer here, not on the orchestrator's queue: they cannot send a start,
+        # a signal or a cancel, and their answers carry the token of their run.
+        self.results = _queue(
+            self, "Results", "ResultsDeadLetters", ORCHESTRATOR_TIMEOUT, fifo=True
+        )
         # Who reads and writes which objects, as two policies: every function's payloads,
         # and the orchestrator's state, history, names and definitions besides.
         self.payload_objects = _object_access(self, "PayloadObjects", self.bucket, ["payloads"])
@@ -139,7 +146,8 @@ class ServiceConstruct(Construct):
         environment = {"EVENTUAL_FUNCTION": task.name}
         function = self._function(unit, "task", task.timeout, task.memory, environment)
         _consume(function, queue, "FromQueue", batch_size=1)
-        self.orchestrator_queue.grant_send_messages(function)
+        self.results.grant_send_messages(function)
+        function.add_environment("EVENTUAL_RESULTS_QUEUE", self.results.queue_url)
         _role(function).add_managed_policy(self.payload_objects)
         self._allow_emits(function, task.emits)
         self.task_queues[task.name] = queue
@@ -202,6 +210,8 @@ class ServiceConstruct(Construct):
         )
         _consume(function, self.orchestrator_queue, "FromQueue", batch_size=10)
         _consume(function, self.inbox, "FromInbox", batch_size=10)
+        _consume(function, self.results, "FromResults", batch_size=10)
+        function.add_environment("EVENTUAL_RESULTS_QUEUE", self.results.queue_url)
         for queue in (self.orchestrator_queue, self.inbox, *self.task_queues.values()):
             queue.grant_send_messages(function)
         _role(function).add_managed_policy(self.state_objects)

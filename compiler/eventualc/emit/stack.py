@@ -42,15 +42,16 @@ GROUP_BUDGET = 450  # resources per nested stack, leaving room for what CDK adds
 # their TLS policies, event source mapping; a subscription adds its rule), and those
 # of the service itself (bus, bucket and policy, orchestrator with two queues, two
 # dead-letter queues, their policies, two mappings, CDK metadata, the timers' schedule
-# group and the scheduler's role with its policy).
+# group and the scheduler's role with its policy, the results queue with its
+# dead-letter queue, their policies and mapping).
 TASK_RESOURCES = 8
 SUBSCRIPTION_RESOURCES = 9
 START_RESOURCES = 1
 FORWARD_RESOURCES = 3
-SERVICE_RESOURCES = 22
+SERVICE_RESOURCES = 27
 _RESERVED_IDS = frozenset(
     {"Bus", "State", "Orchestrator", "OrchestratorQueue", "OrchestratorDeadLetters"}
-    | {"Inbox", "InboxDeadLetters", "Timers", "SchedulerRole"}
+    | {"Inbox", "InboxDeadLetters", "Timers", "SchedulerRole", "Results", "ResultsDeadLetters"}
 )
 
 

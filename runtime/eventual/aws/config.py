@@ -8,7 +8,8 @@ function: ``EVENTUAL_SERVICE`` (the service package, e.g. ``generated.orders``),
 subscription functions ``EVENTUAL_DEAD_LETTER_QUEUE``, the orchestrator
 ``EVENTUAL_TASK_QUEUES`` (JSON: task name -> queue URL) and, for timers beyond 15
 minutes, ``EVENTUAL_SCHEDULE_GROUP``, ``EVENTUAL_SCHEDULER_ROLE`` (ARN) and
-``EVENTUAL_INBOX_ARN``. A missing variable raises ``ConfigError`` naming it.
+``EVENTUAL_INBOX_ARN``; tasks and the orchestrator ``EVENTUAL_RESULTS_QUEUE`` (the FIFO
+queue of tasks' answers). A missing variable raises ``ConfigError`` naming it.
 
 ``Clients`` makes each boto3 client on first use through a factory, so tests and the
 operator client point them wherever they need (a moto server, another region) without
@@ -50,6 +51,7 @@ class Config:
     schedule_group: str | None = None
     scheduler_role: str | None = None
     inbox_arn: str | None = None
+    results_queue: str | None = None  # FIFO: tasks' answers
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Config:
@@ -65,13 +67,15 @@ class Config:
             schedule_group=environ.get("EVENTUAL_SCHEDULE_GROUP") or None,
             scheduler_role=environ.get("EVENTUAL_SCHEDULER_ROLE") or None,
             inbox_arn=environ.get("EVENTUAL_INBOX_ARN") or None,
+            results_queue=environ.get("EVENTUAL_RESULTS_QUEUE") or None,
         )
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity, for caching what is built from this configuration."""
         return (*(getattr(self, name) for name in _REQUIRED), self.function,
                 self.dead_letter_queue, tuple(sorted(self.task_queues.items())),
-                self.schedule_group, self.scheduler_role, self.inbox_arn)  # fmt: skip
+                self.schedule_group, self.scheduler_role, self.inbox_arn,
+                self.results_queue)  # fmt: skip
 
 
 def boto3_clients(

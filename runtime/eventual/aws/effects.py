@@ -32,7 +32,9 @@ def command_effects(
         kind, handle = command.kind, command.handle
         if kind == "run_task":
             effects.append(
-                messages.task(command.name, execution, handle, command.attempt, command.value)
+                messages.task(
+                    command.name, execution, handle, command.attempt, command.value, record.secret
+                )
             )
         elif kind == "start_timer":
             assert command.due is not None
@@ -67,6 +69,9 @@ def outgoing(deployment: Deployment, effect: dict[str, Any]) -> Outgoing:
     config, to = deployment.config, effect["to"]
     if to == "orchestrator":
         return Outgoing(config.orchestrator_queue, effect["body"], effect["group"], effect["dedup"])
+    if to == "results":  # a stack from before the results queue: the orchestrator's
+        queue = config.results_queue or config.orchestrator_queue
+        return Outgoing(queue, effect["body"], effect["group"], effect["dedup"])
     if to == "inbox":
         return Outgoing(config.inbox_queue, effect["body"], delay=effect.get("delay", 0))
     return Outgoing(deployment.task_queue(effect["task"]), effect["body"])

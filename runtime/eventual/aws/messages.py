@@ -22,6 +22,7 @@ it to the execution's group only while the execution still waits for that handle
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from datetime import datetime
 from typing import Any
@@ -78,17 +79,43 @@ def schedule_name(execution: str, handle: int) -> str:
     return f"timer-{digest}"
 
 
-def task(task_name: str, execution: str, handle: int, attempt: int, input: Any) -> dict[str, Any]:
+ANSWERS = frozenset({"task", "heartbeat"})  # what a task may send, to the results queue
+
+
+def token(secret: str, execution: str, handle: int, attempt: int) -> str:
+    """The proof that an answer is for the run the orchestrator issued: a MAC of the
+    run under the execution's secret, which only the orchestrator reads."""
+    text = f"{execution}/{handle}/{attempt}".encode()
+    return hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()[:32]
+
+
+def genuine(secret: str, body: dict[str, Any]) -> bool:
+    """Whether answer ``body`` carries the token of the run it names."""
+    expected = token(secret, body["execution"], body["handle"], body.get("attempt", 0))
+    return hmac.compare_digest(str(body.get("token", "")), expected)
+
+
+def task(
+    task_name: str, execution: str, handle: int, attempt: int, input: Any, secret: str
+) -> dict[str, Any]:
     body = {"task": task_name, "execution": execution, "handle": handle, "attempt": attempt,
-            "input": input}  # fmt: skip
+            "input": input, "token": token(secret, execution, handle, attempt)}  # fmt: skip
     return {"kind": "send", "to": "task", "task": task_name, "body": body}
 
 
-def task_outcome(
-    execution: str, handle: int, attempt: int, output: Any, error: dict[str, str] | None
-) -> dict[str, Any]:
-    dedup = dedup_id(execution, handle, attempt)
-    return to_orchestrator(execution, "task", dedup, handle=handle, output=output, error=error)
+def answer(execution: str, op: str, dedup: str, **fields: Any) -> dict[str, Any]:
+    """A task's message to the orchestrator, through the results queue."""
+    letter = to_orchestrator(execution, op, dedup, **fields)
+    return {**letter, "to": "results"}
+
+
+def task_outcome(run: dict[str, Any], output: Any, error: dict[str, str] | None) -> dict[str, Any]:
+    """The answer to task message ``run``."""
+    execution, handle, attempt = run["execution"], run["handle"], run["attempt"]
+    return answer(
+        execution, "task", dedup_id(execution, handle, attempt), handle=handle, attempt=attempt,
+        token=run.get("token"), output=output, error=error,
+    )  # fmt: skip
 
 
 def publish(name: str, payload: Any) -> dict[str, Any]:

@@ -85,9 +85,22 @@ class Orchestrator:
     # the FIFO queue ----------------------------------------------------------------------
 
     def apply_batch(self, execution: str, batch: Sequence[Received]) -> None:
-        """Applies ``batch`` (messages of ``execution``, in order) in one write."""
-        bodies = [self.deployment.queues.body(message) for message in batch]
-        again = {body["id"] for body, m in zip(bodies, batch, strict=True) if m.receive_count > 1}
+        """Applies ``batch`` (messages of ``execution``, in order) in one write; from
+        the results queue, only tasks' answers."""
+        results = self.deployment.config.results_queue
+        bodies, again = [], set()
+        for message in batch:
+            body = self.deployment.queues.body(message)
+            if (
+                results
+                and results.endswith("/" + message.queue_name)
+                and (not isinstance(body, dict) or body.get("op") not in messages.ANSWERS)
+            ):
+                log.warning("eventual: %s on the results queue is no answer; dropped", message.id)
+                continue
+            bodies.append(body)
+            if message.receive_count > 1:
+                again.add(body["id"])
         self.apply(execution, bodies, again)
 
     def apply(
@@ -138,6 +151,10 @@ class Orchestrator:
                 record, commands = self.create(body, now)
             elif record is None or record.state.status.done:
                 log.info("eventual: %s for %s: unknown or over", body["op"], body["execution"])
+                continue
+            elif body["op"] in messages.ANSWERS and not messages.genuine(record.secret, body):
+                log.warning("eventual: %s for %s: not for a run it issued; dropped",
+                            body["op"], body["execution"])  # fmt: skip
                 continue
             else:
                 commands = self.step(record, body, now)

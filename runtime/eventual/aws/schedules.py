@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from eventual.aws.store import error_code
+
 
 class ScheduleError(RuntimeError):
     """The function lacks what it needs to create schedules."""
@@ -43,7 +45,7 @@ class Schedules:
                 ActionAfterCompletion="DELETE",
             )  # fmt: skip
         except Exception as exc:
-            if _code(exc) != "ConflictException":  # a schedule of that name: made already
+            if error_code(exc) != "ConflictException":  # a schedule of that name: made already
                 raise
 
 
@@ -59,8 +61,3 @@ def parse_at(expression: str) -> datetime:
     """The moment of an ``at(...)`` expression (UTC)."""
     inner = expression.removeprefix("at(").removesuffix(")")
     return datetime.fromisoformat(inner).replace(tzinfo=UTC)
-
-
-def _code(exc: Exception) -> str | None:
-    response = getattr(exc, "response", None)
-    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None

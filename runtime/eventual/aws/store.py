@@ -61,7 +61,7 @@ class StateStore:
         try:
             answer = self.s3.get_object(Bucket=self.bucket, Key=key)
         except Exception as exc:
-            if _code(exc) in _MISSING_CODES:
+            if error_code(exc) in _MISSING_CODES:
                 return None
             raise
         return Versioned(answer["Body"].read().decode("utf-8"), answer["ETag"])
@@ -76,7 +76,7 @@ class StateStore:
                 ContentType="application/json", **condition,
             )  # fmt: skip
         except Exception as exc:
-            if _code(exc) in _CONFLICT_CODES:
+            if error_code(exc) in _CONFLICT_CODES:
                 raise Conflict(key) from exc
             raise
         return str(answer["ETag"])
@@ -123,7 +123,8 @@ class StateStore:
                 yield from (o["Key"] for o in page.get("Contents", []))
 
 
-def _code(exc: Exception) -> str | None:
+def error_code(exc: Exception) -> str | None:
+    """The AWS error code of a botocore ``ClientError`` (else its HTTP status, or None)."""
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
         return None
