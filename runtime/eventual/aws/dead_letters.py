@@ -14,6 +14,7 @@ them from the dead-letter queue; its answer is how many.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ class DeadLetters:
         self.payloads = payloads
         self.service = service
 
-    def list(self) -> list[DeadLetterView]:
+    def list(self) -> builtins.list[DeadLetterView]:
         found = []
         for subscription, queue in sorted(self.queues.items()):
             messages = self._receive_all(queue)
@@ -64,9 +65,9 @@ class DeadLetters:
             count += len(messages)
         return count
 
-    def _receive_all(self, queue: str) -> list[dict[str, Any]]:
+    def _receive_all(self, queue: str) -> builtins.list[dict[str, Any]]:
         """Every message of ``queue``, hidden for ``PEEK_SECONDS`` (see ``_show``)."""
-        seen: list[dict[str, Any]] = []
+        seen: builtins.list[dict[str, Any]] = []
         while True:
             answer = self.sqs.receive_message(
                 QueueUrl=queue, MaxNumberOfMessages=_BATCH, VisibilityTimeout=PEEK_SECONDS,
