@@ -4,8 +4,13 @@ Builds and synthesizes the AWS suite's project (``tests/aws/project.py``: the se
 ``orders`` service among others), creates its stacks on a moto server on 127.0.0.1
 and runs, with the suite's harness playing Lambda's SQS event sources:
 
-- orchestration: N executions of ``processOrder`` (three tasks and a return) started
-  at once, as a busy service sees them;
+- orchestration, the realistic scenario: N executions of ``processOrder`` (three
+  tasks and a return), one at a time, each also sleeping 30 days (``trips.longNap``:
+  a sleep and a return, its timer one EventBridge Scheduler schedule fired by the
+  harness's clock), ``processOrder``'s 1-hour workflow timeout a schedule too, fired
+  by the same clock after the execution ended and dropped; Lambda compute at each function's
+  configured memory and its measured duration per invocation (on this machine, so an
+  upper bound for Lambda's);
 - choreography: M ``OrderCreated`` events, each going through three subscriptions.
 
 Every AWS request the functions and their event sources make is counted by kind
@@ -14,10 +19,11 @@ polling costs the same whatever the load). It prints the requests per workflow s
 (a step: one ``StepStarted`` in the history, as Step Functions counts a state
 transition) and per event delivery, and their cost per million at list prices
 (us-east-1): SQS $0.40/M requests ($0.50/M FIFO), S3 PUT $0.005/1k and GET $0.0004/1k,
-EventBridge $1/M events, Lambda $0.20/M requests plus arm64 GB-s at 128 and 512 MB
-for a typical 50 ms invocation; beside AWS Step Functions Standard at $25 per million
-state transitions (target: at most a third). Timers still delayed at the end (task
-timeouts that will find their task done) are priced as they will be when they fire.
+EventBridge $1/M events, Lambda $0.20/M requests plus arm64 GB-s for the measured
+durations at each function's memory; beside AWS Step Functions Standard at $25 per million
+state transitions (target: at most a third), and EventBridge Scheduler $1/M
+invocations. Timers still delayed at the end (task timeouts that will find their
+task done) are priced as they will be when they fire.
 
 Then the cold import of ``eventual.aws.entry`` in fresh processes (best of several),
 beside ``import boto3, pydantic`` and beside a cold first-event setup (entry, service,
@@ -29,12 +35,14 @@ handler module and AWS clients). Target: the entry import <= 300 ms.
 from __future__ import annotations
 
 import argparse
+import functools
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,18 +61,20 @@ from tests.aws.project import make_project  # noqa: E402
 
 from eventual.aws import Client  # noqa: E402
 from eventual.aws.config import Clients, boto3_clients  # noqa: E402
+from eventualc.cdk.construct import ORCHESTRATOR_MEMORY  # noqa: E402
 
 PRICES = {  # dollars per request (per event for EventBridge)
     "sqs": 0.40e-6, "sqs-fifo": 0.50e-6, "s3:PutObject": 5e-6, "s3:GetObject": 0.4e-6,
-    "s3:ListObjectsV2": 5e-6, "events": 1e-6,
+    "s3:ListObjectsV2": 5e-6, "events": 1e-6, "scheduler:CreateSchedule": 0.0,
+    "scheduler (invocations)": 1e-6,
 }  # fmt: skip
 LAMBDA_REQUEST = 0.20e-6
 ARM_GB_SECOND = 0.0000133334
-TYPICAL_SECONDS = 0.050
 STEP_FUNCTIONS = 25.0  # dollars per million state transitions
 # A timeout timer that fires after its task answered: its share of a receive and a
 # delete of a batch of ten, and one S3 GET to find nothing waits for it.
 LATE_TIMER = {"sqs:ReceiveMessage": 0.1, "sqs:DeleteMessageBatch": 0.1, "s3:GetObject": 1.0}
+LATE_INVOCATIONS = 0.1
 
 
 def price(kind: str) -> float:
@@ -81,40 +91,83 @@ def measure(executions: int, events: int) -> None:
         with moto_server(root / "moto.log") as endpoint:
             set_environment(environment(endpoint))
             clients = Clients(boto3_clients(REGION, endpoint))
-            stack = Stack.deploy(clients, "orders", project.templates["orders"])
+            stacks = [Stack.deploy(clients, name, project.templates[name])
+                      for name in ("orders", "trips")]  # fmt: skip
             requests = Requests()
-            harness = Harness([stack], endpoint, requests)
-            client = Client("orders", REGION, endpoint)
-            steps, timers = _orchestration(harness, client, clients, stack, executions)
+            harness = Harness(stacks, endpoint, requests)
+            orders = Client("orders", REGION, endpoint)
+            trips = Client("trips", REGION, endpoint)
+            steps, timers = _orchestration(harness, orders, trips, clients, executions)
             workflow = Counter(requests)
-            invocations = sum(harness.invocations.values())
+            compute = _gb_seconds(harness)
+            invocations = sum(harness.invocations.values()) + LATE_INVOCATIONS * timers
             requests.clear()
             harness.invocations.clear()
-            _choreography(harness, client, events)
-            _report("per workflow step", workflow, invocations, steps, timers, compare=True)
+            harness.durations.clear()
+            _choreography(harness, orders, events)
+            _report("per workflow step", workflow, invocations, compute, steps,
+                    {"late": timers}, compare=True)  # fmt: skip
             deliveries = 3 * events
             _report("per event delivered to a subscription", requests,
-                    sum(harness.invocations.values()), deliveries, 0, compare=False)  # fmt: skip
+                    sum(harness.invocations.values()), _gb_seconds(harness), deliveries, {},
+                    compare=False)  # fmt: skip
+
+
+def _gb_seconds(harness: Harness) -> float:
+    """Lambda compute of the run: each invocation at its function's memory, for as long
+    as it took here."""
+    return sum(memory / 1024 * seconds for memory, seconds in harness.durations)
 
 
 def _orchestration(
-    harness: Harness, client: Client, clients: Clients, stack: Stack, count: int
+    harness: Harness, orders: Client, trips: Client, clients: Clients, count: int
 ) -> tuple[int, int]:
-    """Runs ``count`` executions at once; (steps, timers still delayed)."""
-    ids = [client.start("processOrder", f"order-{i}") for i in range(count)]
+    """Runs ``count`` executions one at a time, each a ``processOrder`` and a 30-day
+    sleep; (steps, timers still delayed at the end)."""
     began = time.perf_counter()
-
-    def finished() -> bool:
-        return len([v for v in client.list() if v.status.done]) >= count
-
-    harness.run(until=finished, timeout=600)
+    ids: list[tuple[Client, str]] = []
+    for i in range(count):
+        order = orders.start("processOrder", f"order-{i}")
+        harness.run(until=functools.partial(_done, orders, order), timeout=120)
+        nap = trips.start("longNap", f"nap-{i}")
+        harness.run(until=functools.partial(_sleeping, trips, nap), timeout=120)
+        harness.run(timeout=120)
+        fired = harness.advance(timedelta(days=30, minutes=1))
+        harness.requests["scheduler (invocations)"] += fired
+        harness.requests["sqs:SendMessage (Scheduler)"] += fired
+        harness.run(until=functools.partial(_done, trips, nap), timeout=120)
+        ids += [(orders, order), (trips, nap)]
     elapsed = time.perf_counter() - began
-    steps = sum(1 for i in ids for e in client.history(i) if e["type"] == "StepStarted")
+    steps = sum(1 for c, i in ids for e in c.history(i) if e["type"] == "StepStarted")
     delayed = "ApproximateNumberOfMessagesDelayed"
-    inbox = stack.outputs["InboxQueueUrl"]
-    attributes = clients.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=[delayed])
-    print(f"{count} executions of processOrder, {steps} steps, in {elapsed:.1f} s on moto")
-    return steps, int(attributes["Attributes"][delayed])
+    late = 0
+    for stack in harness.stacks.values():
+        inbox = stack.outputs["InboxQueueUrl"]
+        attributes = clients.sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=[delayed])
+        late += int(attributes["Attributes"][delayed])
+    orchestrator = [s for m, s in harness.durations if m == ORCHESTRATOR_MEMORY]
+    print(f"{count} executions of processOrder, each with a 30-day sleep, one at a time: "
+          f"{steps} steps in {elapsed:.1f} s on moto")  # fmt: skip
+    print(
+        f"orchestrator at {ORCHESTRATOR_MEMORY} MB: {len(orchestrator)} invocations, "
+        f"{sum(orchestrator) / max(1, len(orchestrator)) * 1000:.0f} ms each measured here"
+    )
+    return steps, late
+
+
+def _done(client: Client, execution: str) -> bool:
+    try:
+        return client.get(execution).status.done
+    except Exception:
+        return False
+
+
+def _sleeping(client: Client, execution: str) -> bool:
+    try:
+        return any(e["type"] == "StepStarted" and e["kind"] == "sleep"
+                   for e in client.history(execution))  # fmt: skip
+    except Exception:
+        return False
 
 
 def _choreography(harness: Harness, client: Client, count: int) -> None:
@@ -124,32 +177,36 @@ def _choreography(harness: Harness, client: Client, count: int) -> None:
 
 
 def _report(
-    title: str, requests: Mapping[str, int], invocations: int, units: int, timers: int,
-    compare: bool,
+    title: str, requests: Mapping[str, float], invocations: float, gb_seconds: float,
+    units: int, timers: Mapping[str, int], compare: bool,
 ) -> None:  # fmt: skip
-    counts = Counter({kind: n for kind, n in requests.items() if n > 0})
+    counts = Counter({kind: float(n) for kind, n in requests.items() if n > 0})
     for kind, share in LATE_TIMER.items():
-        counts[kind] += round(share * timers)
+        counts[kind] += share * timers.get("late", 0)
     print(f"\nAWS requests {title} ({units} in the run):")
     total = 0.0
     for kind, n in sorted(counts.items()):
         cost = n * price(kind) / units * 1e6
         total += cost
-        print(f"  {kind:<34} {n / units:6.2f}   ${cost:6.2f} per million")
+        _line(kind, n / units, cost)
     lambda_requests = invocations / units
-    invoke = f"{lambda_requests:6.2f}   ${lambda_requests * 0.2:6.2f} per million"
-    print(f"  {'lambda:Invoke':<34} {invoke}")
+    _line("lambda:Invoke", lambda_requests, lambda_requests * 0.2)
     total += lambda_requests * 0.2
-    for memory in (128, 512):
-        compute = lambda_requests * memory / 1024 * TYPICAL_SECONDS * ARM_GB_SECOND * 1e6
-        line = f"  total at {memory} MB, 50 ms a call: ${total + compute:.2f} per million"
-        if compare:
-            ratio = (total + compute) / STEP_FUNCTIONS
-            line += f" = {ratio:.0%} of Step Functions Standard (${STEP_FUNCTIONS:.0f})"
-        print(line)
-    if timers:
-        print(f"  ({timers} timers (task and workflow timeouts) were still delayed at the end; "
+    compute = gb_seconds / units * ARM_GB_SECOND * 1e6
+    _line("lambda GB-s (measured durations)", gb_seconds / units, compute)
+    line = f"  total: ${total + compute:.2f} per million"
+    if compare:
+        share = (total + compute) / STEP_FUNCTIONS
+        line += f" = {share:.0%} of Step Functions Standard (${STEP_FUNCTIONS:.0f})"
+        line += f"; without Lambda compute: ${total:.2f} = {total / STEP_FUNCTIONS:.0%}"
+    print(line)
+    if timers.get("late"):
+        print(f"  ({timers['late']} timers (task timeouts) were still delayed at the end; "
               "priced as when they fire and find nothing waiting)")  # fmt: skip
+
+
+def _line(kind: str, per_unit: float, cost: float) -> None:
+    print(f"  {kind:<34} {per_unit:6.3f}   ${cost:6.2f} per million")
 
 
 def import_times(runs: int = 7) -> None:
@@ -172,7 +229,8 @@ def import_times(runs: int = 7) -> None:
     env = {
         "EVENTUAL_SERVICE": "generated.orders", "EVENTUAL_BUS": "b", "EVENTUAL_BUCKET": "s",
         "EVENTUAL_ORCHESTRATOR_QUEUE": "q.fifo", "EVENTUAL_INBOX_QUEUE": "i",
-        "AWS_REGION": REGION, "PYTHONPATH": f"{REPO}:{REPO / 'runtime'}",
+        "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+        "PYTHONPATH": f"{REPO}:{REPO / 'runtime'}",
     }  # fmt: skip
     print(f"\ncold imports in fresh processes (best of {runs}):")
     for label, statement in cases.items():

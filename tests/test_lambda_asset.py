@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cdk_apps import asset_cache
-from eventualc.lambda_asset import AssetError, build_asset
+from eventualc.lambda_asset import AWS_SERVICES, AssetError, build_asset
 
 
 @pytest.fixture
@@ -54,6 +54,11 @@ def test_the_asset_holds_runtime_package_and_arm64_dependencies(out: Path, cache
     assert f"pydantic-{version}.dist-info/METADATA" in files
     compiled = [f for f in files if f.startswith("pydantic_core/_pydantic_core.c")]
     assert compiled == ["pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu.so"]
+    for sdk in ("boto3", "botocore"):  # pinned: Lambda's own SDK varies, may be too old
+        assert f"{sdk}-{metadata.version(sdk)}.dist-info/METADATA" in files
+    models = {f.split("/")[2] for f in files if f.startswith("botocore/data/") and f.count("/") > 2}
+    assert models == AWS_SERVICES  # the other services' models are left out
+    assert "re2/_re2.cpython-312-aarch64-linux-gnu.so" in files  # CEL's matches()
 
 
 def test_the_asset_is_cached_by_what_goes_in(out: Path, cache: Path) -> None:

@@ -132,7 +132,8 @@ def test_orchestrator_is_fed_by_a_fifo_queue_and_the_inbox(
     orchestrator = functions(template)[""]
     assert orchestrator["Handler"] == "eventual.aws.entry.orchestrator"
     sources = event_sources(template, orchestrator["LogicalId"])
-    assert set(sources) == {"OrchestratorQueue", "Inbox"}
+    assert set(sources) == {"OrchestratorQueue", "Inbox", "Results"}
+    assert properties(template, "Results")["FifoQueue"] is True
     for source in sources.values():
         assert source["BatchSize"] == 10
         assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -407,7 +408,7 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
         lists = [s for s in granted if "s3:ListBucket" in actions(s)]
         assert consumed == set(event_sources(template, function["LogicalId"]))
         if name == "":
-            assert consumed == {"OrchestratorQueue", "Inbox"}
+            assert consumed == {"OrchestratorQueue", "Inbox", "Results"}
             assert sent - {None} == {"OrchestratorQueue", "Inbox"}
             by_name = [r for s in granted if "sqs:SendMessage" in actions(s) for r in resources(s)]
             by_name = [r for r in by_name if ref_id(r) is None]  # task queues, by their names
@@ -419,7 +420,7 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
             assert objects == KEY_PREFIXES
             assert [ref_id(r) for s in lists for r in resources(s)] == ["State"]
         elif name in definition_["tasks"]:
-            assert sent == {"OrchestratorQueue"}
+            assert sent == {"Results"}  # answers only: no start, signal or cancel
             assert (objects, lists) == ({"payloads"}, [])
         else:
             assert sent == {ref_id(variables["EVENTUAL_DEAD_LETTER_QUEUE"])}
@@ -430,6 +431,7 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
                 "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
                 "s3:GetObject", "s3:PutObject", "s3:ListBucket", "events:PutEvents",
                 "s3:PutObjectTagging",
+                *(("scheduler:CreateSchedule", "iam:PassRole") if name == "" else ()),
             }  # fmt: skip
 
 
@@ -449,9 +451,13 @@ def test_functions_are_told_where_everything_is(apps: Apps, app: str, service: s
         expected |= {"EVENTUAL_ORCHESTRATOR_QUEUE", "EVENTUAL_INBOX_QUEUE"}
         if name == "":
             expected.add("EVENTUAL_QUEUE_PREFIX")
+            expected |= {"EVENTUAL_SCHEDULE_GROUP", "EVENTUAL_SCHEDULER_ROLE", "EVENTUAL_INBOX_ARN"}
+            expected.add("EVENTUAL_RESULTS_QUEUE")
         else:
             assert variables["EVENTUAL_FUNCTION"] == name
             expected.add("EVENTUAL_FUNCTION")
+            if name in definition_["tasks"]:
+                expected.add("EVENTUAL_RESULTS_QUEUE")
             if name in definition_["subscriptions"]:
                 expected.add("EVENTUAL_DEAD_LETTER_QUEUE")
         assert set(variables) == expected
@@ -510,7 +516,8 @@ ACKNOWLEDGED = {
     "AWS::S3::Bucket": {"AwsSolutions-S1"},
     "AWS::SQS::Queue": {"AwsSolutions-SQS3"},
     "AWS::Lambda::Function": {"AwsSolutions-L1"},
-    "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"}
+    "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                       "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<Timers>/*]"}
     | {f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:{s}-task-*]" for s in ("orders", "shop", "billing")},
     "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES},
 }  # fmt: skip
@@ -534,6 +541,31 @@ def test_cdk_nag_findings_are_acknowledged_only_where_expected_each_with_its_rea
     for kind, ids in seen.items():
         assert ids <= ACKNOWLEDGED[kind], kind
     assert seen["AWS::Lambda::Function"] and seen["AWS::IAM::Role"]
+
+
+@pytest.mark.parametrize(("app", "service"), SERVICES)
+def test_long_timers_are_schedules_sent_only_to_the_inbox(
+    apps: Apps, app: str, service: str
+) -> None:
+    """Waits beyond 15 minutes are one-time schedules in the service's group, sent by a
+    role that may only send to the inbox; the orchestrator and the tasks, whose
+    invocations chain legitimately, let Lambda's recursive-loop detection pass."""
+    template, definition_, _ = service_of(apps, app, service)
+    [group] = of_type(template, "AWS::Scheduler::ScheduleGroup")
+    role = template["Resources"]["SchedulerRole"]
+    principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": "scheduler.amazonaws.com"}
+    granted = statements(template, {"Role": {"Ref": "SchedulerRole"}})
+    sends = [s for s in granted if "sqs:SendMessage" in actions(s)]
+    assert [ref_id(r) for s in sends for r in resources(s)] == ["Inbox"]
+    for name, function in functions(template).items():
+        variables = function["Environment"]["Variables"]
+        allowed = function.get("RecursiveLoop")
+        if name == "":
+            assert ref_id(variables["EVENTUAL_SCHEDULE_GROUP"]) == group
+            assert allowed == "Allow"
+        else:
+            assert allowed == ("Allow" if name in definition_["tasks"] else None)
 
 
 @pytest.mark.parametrize("app", ["orders", "every_feature"])

@@ -54,12 +54,17 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="Diagnostics as text or as a JSON list.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def check(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
+@click.option("--against", type=click.Path(), help="Warn about changes that break executions "
+              "running on this previous definition.json, generated folder or specs.")  # fmt: skip
+def check(specs: tuple[str, ...], fmt: str, strict: bool, against: str | None) -> None:
     """Load, validate and type-check specs (default: specs/). Writes nothing."""
+    from eventualc.compat import checked_against
     from eventualc.pipeline import load
 
     project = _project()
     result = load(_spec_paths(specs, project), project.root)
+    if against is not None:
+        result = checked_against(result, Path(against))
     if fmt == "json":
         click.echo(render_json(result.diagnostics))
     else:

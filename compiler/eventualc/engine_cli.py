@@ -512,10 +512,11 @@ def dlq() -> None:
 
 @dlq.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
-@_db_option
-def list_dead_letters(as_json: bool, db: str | None) -> None:
+@_where_options
+def list_dead_letters(as_json: bool, where: Where) -> None:
     """Dead letters with their subscription, event and error."""
-    letters = _engine(db).dead_letters()
+    with _engine_errors():
+        letters: Sequence[Any] = where.open().dead_letters()
     if as_json:
         click.echo(json.dumps([d.as_json() for d in letters], indent=2, default=str))
         return
@@ -525,14 +526,28 @@ def list_dead_letters(as_json: bool, db: str | None) -> None:
 
 
 @dlq.command("redrive")
-@click.argument("ids", nargs=-1, type=int)
-@_db_option
-def redrive(ids: tuple[int, ...], db: str | None) -> None:
-    """Queue dead letters (all, or those IDS) for delivery again; a worker delivers them."""
-    engine = _engine(db, _stored_services(db))
+@click.argument("ids", nargs=-1)
+@_where_options
+def redrive(ids: tuple[str, ...], where: Where) -> None:
+    """Queue dead letters (all, or those IDS) for delivery again; a worker delivers them
+    (with --aws: back to their subscription's queue, IDS being SQS message ids)."""
     with _engine_errors():
-        count = engine.redrive(ids)
-    _say(f"{plural(count, 'dead letter')} queued again; `eventualc worker` delivers them")
+        target: Any = where.open(() if where.aws else _stored_services(where.db))
+        count = target.redrive(ids if where.aws else _numbers(ids))
+    then = (
+        "their subscriptions' queues deliver them"
+        if where.aws
+        else "`eventualc worker` delivers them"
+    )
+    _say(f"{plural(count, 'dead letter')} queued again; {then}")
+
+
+def _numbers(ids: Sequence[str]) -> list[int]:
+    """Dead letter ids of the embedded store: numbers."""
+    bad = [i for i in ids if not i.isdigit()]
+    if bad:
+        raise click.UsageError(f"dead letter ids are numbers: {', '.join(bad)}")
+    return [int(i) for i in ids]
 
 
 COMMANDS = [run, publish, worker, start, signal, cancel, executions, dlq]

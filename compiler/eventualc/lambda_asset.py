@@ -6,7 +6,11 @@ folder holding, at its top level, the runtime package ``eventual`` (copied from 
 it is installed), that output package (without the CDK apps under ``*/infra/``) and
 the runtime's dependencies installed for Lambda's platform (Python 3.12 on Amazon
 Linux, ``arm64`` or ``x86_64``) with ``pip install --platform ... --only-binary``,
-so no Docker is needed.
+so no Docker is needed. The dependencies are pydantic and boto3 with botocore, each
+pinned to the version installed here: Lambda's built-in SDK differs by runtime and
+region, and the conditional S3 writes the runtime relies on need botocore >=
+1.35.70. botocore keeps the models of the AWS services the runtime calls
+(``AWS_SERVICES``) and drops the other 400-odd, about nine tenths of its size.
 
 Guarantees: the folder is keyed by the SHA-256 of everything that goes in (the file
 names and bytes, the architecture, the pinned dependency versions, the Python
@@ -36,7 +40,12 @@ _PLATFORMS = {
     "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
     "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
 }
-_RUNTIME_DEPENDENCIES = ("pydantic",)  # what `eventual` imports beyond the standard library
+# What `eventual` imports beyond the standard library (boto3 in `eventual.aws` only;
+# google-re2 for CEL's `matches`, with manylinux_2_28 wheels for both architectures).
+_RUNTIME_DEPENDENCIES = ("pydantic", "boto3", "botocore", "google-re2")
+# The services `eventual.aws` makes clients for in a function; botocore's other models
+# are left out of the asset.
+AWS_SERVICES = frozenset({"s3", "sqs", "events", "scheduler", "sts"})
 _SKIPPED_DIRS = frozenset({"__pycache__", "cdk.out", ".mypy_cache", ".ruff_cache"})
 
 
@@ -52,8 +61,12 @@ def cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "eventualc"
 
 
-def build_asset(out: Path, architecture: str = "arm64", cache: Path | None = None) -> Path:
-    """The asset folder for the services generated into ``out``, built if not cached."""
+def build_asset(
+    out: Path, architecture: str = "arm64", cache: Path | None = None,
+    python_version: str = PYTHON_VERSION,
+) -> Path:  # fmt: skip
+    """The asset folder for the services generated into ``out``, built if not cached
+    (``python_version``: of the interpreter that runs it; tests run it here)."""
     if architecture not in _PLATFORMS:
         raise AssetError(f"unknown Lambda architecture {architecture!r}: arm64 or x86_64")
     if not (out / "__init__.py").is_file():
@@ -66,11 +79,12 @@ def build_asset(out: Path, architecture: str = "arm64", cache: Path | None = Non
         # The CDK apps (``<svc>/infra/``) are not run by the functions.
         out.name: [p for p in _files(out) if p.parts[1:2] != ("infra",)],
     }
-    key = _digest(architecture, requirements, sources, {runtime.name: runtime, out.name: out})
+    platform = (architecture, python_version)
+    key = _digest(platform, requirements, sources, {runtime.name: runtime, out.name: out})
     target = cache / "assets" / key
     if target.is_dir():
         return target
-    dependencies = _dependencies(cache, architecture, requirements)
+    dependencies = _dependencies(cache, platform, requirements)
     with _building(target) as folder:
         shutil.copytree(dependencies, folder, dirs_exist_ok=True)
         for top, base in ((runtime.name, runtime), (out.name, out)):
@@ -108,13 +122,13 @@ def _files(folder: Path) -> Iterator[Path]:
 
 
 def _digest(
-    architecture: str,
+    platform: tuple[str, str],
     requirements: tuple[str, ...],
     sources: dict[str, list[Path]],
     bases: dict[str, Path],
 ) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{architecture}\0{PYTHON_VERSION}\0{' '.join(requirements)}\0".encode())
+    digest.update(f"{platform[0]}\0{platform[1]}\0{' '.join(requirements)}\0".encode())
     for top, files in sorted(sources.items()):
         for relative in files:
             digest.update(f"{top}/{relative.as_posix()}\0".encode())
@@ -122,24 +136,36 @@ def _digest(
     return digest.hexdigest()[:32]
 
 
-def _dependencies(cache: Path, architecture: str, requirements: tuple[str, ...]) -> Path:
+def _dependencies(cache: Path, platform: tuple[str, str], requirements: tuple[str, ...]) -> Path:
+    services = " ".join(sorted(AWS_SERVICES))
     key = hashlib.sha256(
-        f"{architecture}\0{PYTHON_VERSION}\0{' '.join(requirements)}".encode()
+        f"{platform[0]}\0{platform[1]}\0{' '.join(requirements)}\0{services}".encode()
     ).hexdigest()[:32]
     target = cache / "dependencies" / key
     if target.is_dir():
         return target
     with _building(target) as folder:
-        _pip_install(folder, architecture, requirements)
+        _pip_install(folder, platform, requirements)
+        _prune_botocore(folder)
     return target
 
 
-def _pip_install(folder: Path, architecture: str, requirements: tuple[str, ...]) -> None:
+def _prune_botocore(folder: Path) -> None:
+    """Drops botocore's models of the services the runtime never calls."""
+    data = folder / "botocore" / "data"
+    if data.is_dir():
+        for service in data.iterdir():
+            if service.is_dir() and service.name not in AWS_SERVICES:
+                shutil.rmtree(service)
+
+
+def _pip_install(folder: Path, platform: tuple[str, str], requirements: tuple[str, ...]) -> None:
+    architecture, python_version = platform
     platforms = [arg for tag in _PLATFORMS[architecture] for arg in ("--platform", tag)]
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-warn-conflicts", "--no-compile", "--target", str(folder), *platforms,
-        "--implementation", "cp", "--python-version", PYTHON_VERSION,
+        "--implementation", "cp", "--python-version", python_version,
         "--only-binary=:all:", *requirements,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -6,7 +6,8 @@ CloudFormation, after the adaptations moto needs (``moto_template``): moto canno
 Lambda code without Docker, so ``AWS::Lambda::*`` resources (functions, event source
 mappings) are left out and played here instead; FIFO queues get a ``.fifo`` name
 (moto does not generate one as CloudFormation does); references to the bus become its
-name (moto resolves them to an object). Every other resource (bus, rules with their
+name (moto resolves them to an object); schedule groups, which moto's CloudFormation
+lacks, are created through its Scheduler API under the name references to them get. Every other resource (bus, rules with their
 real patterns and targets, queues with their redrive policies, bucket, IAM) is moto's.
 
 ``Harness`` then acts as Lambda's SQS event sources, as the template declares them:
@@ -19,6 +20,10 @@ subscription's failed delivery comes back when the function's own backoff says.
 ``Requests`` counts every AWS request by kind, for ``bench/aws_cost.py``: the
 functions' through hooks on their clients, the event sources' receives and deletes
 as the harness makes them (empty polls left out).
+
+The functions' clock is the harness's: ``advance(delta)`` moves it on and fires the
+schedules due by then (moto keeps schedules but never runs them) as EventBridge
+Scheduler would: their input to their target queue, then the schedule deleted.
 """
 
 from __future__ import annotations
@@ -34,12 +39,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from eventual.aws import entry
 from eventual.aws.config import Clients, Config, boto3_clients
-from eventual.aws.deployment import Deployment
+from eventual.aws.deployment import Deployment, utc_now
+from eventual.aws.schedules import parse_at
 from eventual.service import Service
 
 REGION = "us-east-1"
@@ -122,6 +129,7 @@ def moto_template(template: Mapping[str, Any], stack: str) -> dict[str, Any]:
         name: resource["Properties"]["Name"] for name, resource in resources.items()
         if resource["Type"] == "AWS::Events::EventBus"
     }  # fmt: skip
+    buses.update(schedule_groups(template, stack))
     for name, resource in resources.items():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::SQS::Queue" and properties.get("FifoQueue"):
@@ -129,6 +137,14 @@ def moto_template(template: Mapping[str, Any], stack: str) -> dict[str, Any]:
     adapted = {key: value for key, value in template.items() if key not in ("Rules", "Parameters")}
     adapted["Resources"] = resources
     return _replace_refs(adapted, buses)  # type: ignore[no-any-return]
+
+
+def schedule_groups(template: Mapping[str, Any], stack: str) -> dict[str, str]:
+    """The names the harness gives ``template``'s schedule groups, by logical id."""
+    return {
+        name: f"{stack}-{name}" for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Scheduler::ScheduleGroup"
+    }  # fmt: skip
 
 
 def _replace_refs(node: Any, names: Mapping[str, str]) -> Any:
@@ -164,14 +180,20 @@ class Stack:
     outputs: dict[str, str]
     functions: dict[str, Function]
     sources: list[Source]
+    schedule_groups: list[str] = field(default_factory=list)
 
     @classmethod
     def deploy(cls, clients: Clients, name: str, template: Mapping[str, Any]) -> Stack:
         cloudformation = clients.get("cloudformation")
         adapted = moto_template(template, name)
+        groups = schedule_groups(template, name)
+        for group in groups.values():
+            clients.get("scheduler").create_schedule_group(Name=group)
         cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(adapted))
         summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
+        physical.update(groups)
+        physical.update(_arns(clients, template, physical))
         for logical, resource in template["Resources"].items():
             if resource["Type"] == "AWS::Events::EventBus":
                 physical[logical] = resource["Properties"]["Name"]
@@ -195,7 +217,27 @@ class Stack:
                 function = functions[properties["FunctionName"]["Ref"]]
                 sources.append(Source(queue, arn["Attributes"]["QueueArn"], function,
                                       properties.get("BatchSize", 10)))  # fmt: skip
-        return cls(name, outputs, functions, sources)
+        return cls(name, outputs, functions, sources, sorted(groups.values()))
+
+
+def _arns(
+    clients: Clients, template: Mapping[str, Any], physical: Mapping[str, str]
+) -> dict[str, str]:
+    """``<logical id>.Arn`` of the template's queues and roles, as moto made them."""
+    found = {}
+    for logical, resource in template["Resources"].items():
+        if logical not in physical:
+            continue
+        if resource["Type"] == "AWS::SQS::Queue":
+            answer = clients.sqs.get_queue_attributes(
+                QueueUrl=physical[logical], AttributeNames=["QueueArn"]
+            )
+            found[f"{logical}.Arn"] = answer["Attributes"]["QueueArn"]
+        elif resource["Type"] == "AWS::IAM::Role":
+            found[f"{logical}.Arn"] = clients.get("iam").get_role(RoleName=physical[logical])[
+                "Role"
+            ]["Arn"]
+    return found
 
 
 def _resolve(node: Any, physical: Mapping[str, str]) -> Any:
@@ -203,6 +245,8 @@ def _resolve(node: Any, physical: Mapping[str, str]) -> Any:
     if isinstance(node, dict):
         if "Ref" in node:
             return physical[node["Ref"]]
+        if "Fn::GetAtt" in node:
+            return physical[f"{node['Fn::GetAtt'][0]}.{node['Fn::GetAtt'][1]}"]
         if "Fn::Join" in node:
             separator, parts = node["Fn::Join"]
             return separator.join(_resolve(part, physical) for part in parts)
@@ -224,6 +268,7 @@ class LambdaContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
+Runner = Callable[["Function", dict[str, Any], LambdaContext], dict[str, Any]]
 _HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     "orchestrator": entry.orchestrator, "task": entry.task, "subscription": entry.subscription,
 }  # fmt: skip
@@ -242,6 +287,33 @@ class Harness:
         self.invocations: Counter[str] = Counter()
         self.failures: list[tuple[str, str]] = []  # (function, message id)
         self.durations: list[tuple[int, float]] = []  # (memory MB, seconds) per invocation
+        self.offset = timedelta(0)  # how far the functions' clock is ahead of this one's
+        self.scheduler = Clients(boto3_clients(REGION, endpoint)).get("scheduler")
+        # How a function's handler is called (default: here, on the harness's clients).
+        self.runner: Runner = self.run_here
+
+    def clock(self) -> Any:
+        return utc_now() + self.offset
+
+    def advance(self, delta: timedelta) -> int:
+        """Moves the functions' clock on by ``delta`` and fires the schedules due by
+        then; how many fired."""
+        self.offset += delta
+        fired = 0
+        for group in (g for stack in self.stacks.values() for g in stack.schedule_groups):
+            for summary in self.scheduler.list_schedules(GroupName=group)["Schedules"]:
+                schedule = self.scheduler.get_schedule(GroupName=group, Name=summary["Name"])
+                if parse_at(schedule["ScheduleExpression"]) <= self.clock():
+                    self._fire(schedule)
+                    fired += 1
+        return fired
+
+    def _fire(self, schedule: Mapping[str, Any]) -> None:
+        target = schedule["Target"]
+        queue = next(s.queue for s in self.sources if s.arn == target["Arn"])
+        self.sqs.send_message(QueueUrl=queue, MessageBody=target["Input"])
+        if schedule.get("ActionAfterCompletion") == "DELETE":
+            self.scheduler.delete_schedule(GroupName=schedule["GroupName"], Name=schedule["Name"])
 
     def redeploy(self, stack: str, service: Service) -> None:
         """New code for ``stack``'s functions (a deploy): fresh containers, ``service``."""
@@ -253,7 +325,9 @@ class Harness:
         if key not in self.deployments:
             config = Config.from_environment(function.environment)
             service = self.services.get(function.stack)
-            self.deployments[key] = Deployment(config, service, self.functions_clients)
+            self.deployments[key] = Deployment(
+                config, service, self.functions_clients, clock=self.clock
+            )
         return self.deployments[key]
 
     @property
@@ -314,10 +388,15 @@ class Harness:
         context = LambdaContext(function.logical_id, function.memory)
         self.invocations[function.logical_id] += 1
         began = time.perf_counter()
-        handler = _HANDLERS[function.kind]
-        response = handler(event, context, deployment=self.deployment(function))
+        response = self.runner(function, event, context)
         self.durations.append((function.memory, time.perf_counter() - began))
         return response
+
+    def run_here(
+        self, function: Function, event: dict[str, Any], context: LambdaContext
+    ) -> dict[str, Any]:
+        handler = _HANDLERS[function.kind]
+        return handler(event, context, deployment=self.deployment(function))
 
     def quiet(self) -> bool:
         return not self.backlog()

@@ -5,8 +5,8 @@ and ``TRIPS``, runs the real ``eventualc build`` into a package of its own name,
 the handlers in place (the repository's for ``orders``, ``TRIPS_HANDLERS`` for
 ``trips``) and runs the real ``eventualc synth``: the templates are what gets
 deployed. ``trips`` has what the seed does not: a saga with compensation, a retried
-task, a signal, a timer, a child workflow, two signals to race, a workflow-starting subscription and a
-subscription that always fails (retries, then its dead-letter queue).
+task, a signal, a timer, a child workflow, two signals to race, a workflow-starting subscription, a
+subscription that always fails (retries, then its dead-letter queue) and a 30-day sleep.
 
 Handlers append one JSON line per call to the file named by ``$TRIPS_LOG``, so tests
 can count what ran.
@@ -89,6 +89,11 @@ workflows:
       - id: b
         wait_for_signal: item
       - return: ${{ steps.a.output + steps.b.output }}
+  longNap:
+    input: string
+    steps:
+      - sleep: 30d
+      - return: ${{ input + " woke" }}
   family:
     input: string
     steps:

@@ -45,3 +45,29 @@ def test_start_show_history_list_and_publish_on_the_deployed_service(aws: Aws) -
     assert wrong.returncode == 2 and "no event 'OrderCreatd'" in wrong.stderr
     missing = eventualc(aws, "cancel", "nope", "--aws", "--stack", "orders")
     assert missing.returncode == 1 and "nope" in missing.stderr
+
+
+def test_dlq_list_and_redrive_on_the_deployed_service(aws: Aws) -> None:
+    client = aws.client("trips")
+    client.publish("Glitch", {"n": 41})
+    queue = json.loads(aws.harness.stacks["trips"].outputs["DeadLetterQueues"])["glitchy"]
+
+    def dead_lettered() -> bool:
+        letters = json.loads(eventualc(aws, "dlq", "list", "--aws", "--json", stack="trips").stdout)
+        return any(letter["payload"] == {"n": 41} for letter in letters)
+
+    aws.harness.run(until=dead_lettered, timeout=60)
+    letters = json.loads(eventualc(aws, "dlq", "list", "--aws", "--json", stack="trips").stdout)
+    [letter] = [d for d in letters if d["payload"] == {"n": 41}]
+    assert (letter["subscription"], letter["event"], letter["attempts"]) == ("glitchy", "Glitch", 2)
+    assert letter["error"] == {"error": "RuntimeError", "message": "glitch 41"}
+    table = eventualc(aws, "dlq", "list", "--aws", stack="trips").stdout
+    assert letter["id"] in table and "glitch 41" in table  # listing left it in place
+    redriven = eventualc(aws, "dlq", "redrive", letter["id"], "--aws", stack="trips")
+    assert redriven.returncode == 0 and "1 dead letters" in redriven.stderr
+    aws.harness.run(until=lambda: aws.calls("glitchy").count(41) == 4, timeout=60)
+    aws.harness.run(until=dead_lettered, timeout=60)  # failed its attempts again
+    depth = aws.clients.sqs.get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]["ApproximateNumberOfMessages"]
+    assert int(depth) >= 1

@@ -221,3 +221,29 @@ def _signal(execution: str, dedup: str, item: int) -> dict[str, Any]:
     letter = messages.to_orchestrator(execution, "signal", dedup, name="item", payload=item)
     body: dict[str, Any] = letter["body"]
     return body
+
+
+def _tags(client: Client, key: str) -> dict[str, str]:
+    store = client.deployment.store
+    found = store.s3.get_object_tagging(Bucket=store.bucket, Key=key)["TagSet"]
+    return {tag["Key"]: tag["Value"] for tag in found}
+
+
+def test_a_finished_execution_s_objects_are_tagged_for_expiry(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventual.aws import orchestrator
+    from eventual.aws.store import FINISHED, history_key, state_key
+
+    monkeypatch.setattr(orchestrator, "CHUNK_ENTRIES", 3)  # history chunks while it runs
+    client = aws.client("trips")
+    execution = client.start("approval", "tagged-1")
+    aws.harness.run(until=lambda: waiting_for_signal(client, execution), timeout=30)
+    assert _tags(client, state_key(execution)) == {}  # running: the lifecycle rule skips it
+    assert _tags(client, history_key(execution, 0)) == {}
+    client.signal(execution, "approve", {"by": "ana"})
+    assert aws.finish(client, execution).status is ExecutionStatus.SUCCEEDED
+    assert _tags(client, state_key(execution)) == dict(FINISHED)
+    chunks = list(client.deployment.store.keys(f"executions/{execution}/history/"))
+    assert chunks
+    assert all(_tags(client, key) == dict(FINISHED) for key in chunks)

@@ -8,8 +8,11 @@ The generated ``<svc>/infra/construct.py`` subclasses it with the service's tabl
 - ``State``, the S3 bucket of execution state and history (keys under
   ``executions/``, ``names/``, ``definitions/`` and ``payloads/``);
 - ``Orchestrator``, the function that runs workflows, fed by ``OrchestratorQueue``
-  (FIFO, one message group per execution) and by ``Inbox`` (timers, and the events
-  of workflow-starting subscriptions, each sent there by its ``<Sub>Rule``);
+  (FIFO, one message group per execution: starts, signals, cancellations, children's
+  results), by ``Results`` (FIFO: tasks' answers, the only queue tasks may send to)
+  and by ``Inbox`` (timers, and the events of workflow-starting subscriptions, each
+  sent there by its ``<Sub>Rule``); waits beyond SQS's 15-minute delay are schedules
+  in the ``Timers`` group, sent to the inbox by ``SchedulerRole``;
 - per task ``Task<Task>``, fed by ``Task<Task>Queue`` (named
   ``<queue_prefix>-task-<task>``, so the orchestrator derives its URL instead of
   reading a map of them: Lambda caps a function's environment at 4 KB); per handler subscription
@@ -50,6 +53,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
@@ -184,6 +188,11 @@ class ServiceConstruct(Construct):
             self, "OrchestratorQueue", "OrchestratorDeadLetters", ORCHESTRATOR_TIMEOUT, fifo=True
         )
         self.inbox = self._queue(self, "Inbox", "InboxDeadLetters", ORCHESTRATOR_TIMEOUT)
+        # Tasks answer here, not on the orchestrator's queue: they cannot send a start,
+        # a signal or a cancel, and their answers carry the token of their run.
+        self.results = self._queue(
+            self, "Results", "ResultsDeadLetters", ORCHESTRATOR_TIMEOUT, fifo=True
+        )
         self.rule_dead_letters = self._add_rule_dead_letters()
         # Who reads and writes which objects, as two policies: every function's payloads,
         # and the orchestrator's state, history, names and definitions besides.
@@ -281,11 +290,13 @@ class ServiceConstruct(Construct):
         environment = {"EVENTUAL_FUNCTION": task.name}
         function = self._function(unit, "task", task.timeout, task.memory, environment)
         _consume(function, queue, "FromQueue", batch_size=1, max_concurrency=self.max_concurrency)
-        self.orchestrator_queue.grant_send_messages(function)
+        self.results.grant_send_messages(function)
+        function.add_environment("EVENTUAL_RESULTS_QUEUE", self.results.queue_url)
         _role(function).add_managed_policy(self.payload_objects)
         self._allow_emits(function, task.emits)
         self.task_queues[task.name] = queue
         self.functions[task.name] = function
+        _allow_recursion(function)
 
     def _add_subscription(self, scope: Construct, subscription: SubscriptionFunction) -> None:
         unit = Construct(scope, subscription.construct_id)
@@ -393,16 +404,15 @@ class ServiceConstruct(Construct):
             environment,
             "Orchestrator",
         )
-        _consume(
-            function,
-            self.orchestrator_queue,
-            "FromQueue",
-            batch_size=10,
-            max_concurrency=self.max_concurrency,
-        )
-        _consume(
-            function, self.inbox, "FromInbox", batch_size=10, max_concurrency=self.max_concurrency
-        )
+        for source, construct_id in (
+            (self.orchestrator_queue, "FromQueue"),
+            (self.inbox, "FromInbox"),
+            (self.results, "FromResults"),
+        ):
+            _consume(
+                function, source, construct_id, batch_size=10, max_concurrency=self.max_concurrency
+            )
+        function.add_environment("EVENTUAL_RESULTS_QUEUE", self.results.queue_url)
         for queue in (self.orchestrator_queue, self.inbox):
             queue.grant_send_messages(function)
         if self.task_queues:
@@ -421,6 +431,8 @@ class ServiceConstruct(Construct):
             )
         )
         self._allow_emits(function, self.tables.orchestrator_emits)
+        self._add_timers(function)
+        _allow_recursion(function)
         return function
 
     def _allow_sending_tasks(self, function: lambda_.Function) -> None:
@@ -440,6 +452,45 @@ class ServiceConstruct(Construct):
             "the orchestrator sends to the task queues by their names' common prefix, "
             "which only this service's task queues have",
         )
+
+    def _add_timers(self, orchestrator: lambda_.Function) -> None:
+        """``Timers``, the schedule group of waits beyond SQS's 15-minute delay, and
+        ``SchedulerRole``, which may only send to the inbox; the orchestrator may
+        create schedules in that group and pass that role, nothing more."""
+        group = scheduler.CfnScheduleGroup(self, "Timers")
+        stack = cdk.Stack.of(self)
+        role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+        )
+        self.inbox.grant_send_messages(role)
+        schedules = stack.format_arn(
+            service="scheduler", resource="schedule", resource_name=f"{group.ref}/*"
+        )
+        orchestrator.add_to_role_policy(
+            iam.PolicyStatement(actions=["scheduler:CreateSchedule"], resources=[schedules])
+        )
+        orchestrator.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+            )
+        )
+        _acknowledge(
+            _role(orchestrator),
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
+            f"<AWS::AccountId>:schedule/<{stack.get_logical_id(group)}>/*]",
+            "schedules are named per timer at run time; the orchestrator creates them only "
+            "in the service's own group",
+        )
+        orchestrator.add_environment("EVENTUAL_SCHEDULE_GROUP", group.ref)
+        orchestrator.add_environment("EVENTUAL_SCHEDULER_ROLE", role.role_arn)
+        orchestrator.add_environment("EVENTUAL_INBOX_ARN", self.inbox.queue_arn)
 
     def _function(
         self,
@@ -660,6 +711,17 @@ def _object_access(
             "made at run time, and each function gets only the prefixes its work needs",
         )
     return policy
+
+
+def _allow_recursion(function: lambda_.Function) -> None:
+    """Lets ``function`` (the orchestrator, a task) run on in a chain of its own
+    invocations: a workflow is such a chain (orchestrator, task, orchestrator, ...,
+    short timers and children's results through the orchestrator's queues),
+    legitimately longer than the 16 hops after which Lambda's recursive-loop
+    detection would drop its next message. Workflows end by their own limits (steps,
+    ``max_iterations``, timeouts); subscription functions keep the detection, as an
+    event loop between them is a mistake."""
+    _resource(function).add_property_override("RecursiveLoop", "Allow")
 
 
 def _role(function: lambda_.Function) -> iam.IRole:

@@ -43,16 +43,19 @@ GROUP_BUDGET = 450  # resources per nested stack, leaving room for what CDK adds
 # Resources each row makes (function, its log group, role, policy, queue and
 # dead-letter queue with their TLS policies, the dead letters' alarm, event source
 # mapping; a subscription adds its rule), and those of the service itself (bus, bucket
-# and policy, orchestrator with its log group, two queues, two dead-letter queues and
-# the rules' dead-letter queue, their policies and alarms, two mappings, CDK metadata).
+# and policy, orchestrator with its log group, three queues (orchestrator's, inbox,
+# results), their three dead-letter queues and the rules' dead-letter queue, their
+# policies and alarms, three mappings, the timers' schedule group and the scheduler's
+# role with its policy, CDK metadata).
 TASK_RESOURCES = 10
 SUBSCRIPTION_RESOURCES = 11
 START_RESOURCES = 1
 FORWARD_RESOURCES = 3
-SERVICE_RESOURCES = 25
+SERVICE_RESOURCES = 34
 _RESERVED_IDS = frozenset(
     {"Bus", "State", "Orchestrator", "OrchestratorQueue", "OrchestratorDeadLetters"}
     | {"Inbox", "InboxDeadLetters", "RuleDeadLetters"}
+    | {"Timers", "SchedulerRole", "Results", "ResultsDeadLetters"}
 )
 
 

@@ -5,7 +5,8 @@ service's resources in its CloudFormation stack outputs (``BusName``, ``BucketNa
 ``OrchestratorQueueUrl``, ``InboxQueueUrl``, ``DeadLetterQueues``) and offers what the
 embedded engine offers, with the same shapes: ``start`` (an id), ``get`` /
 ``execution`` and ``list`` / ``executions`` (``eventual.engine.ExecutionView``),
-``history`` (entries as dicts), ``signal``, ``cancel`` and ``publish`` (an event id).
+``history`` (entries as dicts), ``signal``, ``cancel``, ``publish`` (an event id),
+``dead_letters`` and ``redrive`` (``dead_letters``).
 An execution is found by its id or its name.
 
 With ``service`` (the generated package's ``service``) names and payloads are checked
@@ -25,7 +26,7 @@ import builtins
 import functools
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,11 +34,12 @@ from typing import Any, ParamSpec, TypeVar
 
 from eventual.aws import messages
 from eventual.aws.config import Clients, Config, boto3_clients
+from eventual.aws.dead_letters import DeadLetters
 from eventual.aws.deployment import Deployment
 from eventual.aws.effects import carry_out
 from eventual.aws.events import Bus
 from eventual.aws.store import definition_key, history_key, state_key
-from eventual.engine import EngineError, ExecutionView
+from eventual.engine import DeadLetterView, EngineError, ExecutionView
 from eventual.errors import PayloadInvalid
 from eventual.service import Service
 from eventual.state import loads
@@ -222,6 +224,24 @@ class Client:
             return check()
         except PayloadInvalid as exc:
             raise RequestError(f"{what}: {exc}") from exc
+
+    # dead letters ------------------------------------------------------------------------
+
+    @_requests
+    def dead_letters(self) -> builtins.list[DeadLetterView]:
+        """Events the handler subscriptions gave up on, oldest first (left in place)."""
+        return self._dead_letters().list()
+
+    @_requests
+    def redrive(self, ids: Sequence[str] = ()) -> int:
+        """Sends dead letters (all, or those ``ids``) back to their subscription's queue."""
+        return self._dead_letters().redrive(ids)
+
+    def _dead_letters(self) -> DeadLetters:
+        queues = json.loads(self._outputs().get("DeadLetterQueues") or "{}")
+        definition = self._definition
+        service = str(definition["service"]) if definition else self.stack_name
+        return DeadLetters(self.clients.sqs, queues, self.deployment.payloads, service)
 
     # queries -----------------------------------------------------------------------------
 

@@ -6,7 +6,10 @@ function: ``EVENTUAL_SERVICE`` (the service package, e.g. ``generated.orders``),
 ``EVENTUAL_BUS``, ``EVENTUAL_BUCKET``, ``EVENTUAL_ORCHESTRATOR_QUEUE`` (FIFO queue URL),
 ``EVENTUAL_INBOX_QUEUE``; task and subscription functions also ``EVENTUAL_FUNCTION``,
 subscription functions ``EVENTUAL_DEAD_LETTER_QUEUE``, the orchestrator
-``EVENTUAL_QUEUE_PREFIX``. A missing variable raises ``ConfigError`` naming it.
+``EVENTUAL_QUEUE_PREFIX`` and, for timers beyond 15 minutes, ``EVENTUAL_SCHEDULE_GROUP``,
+``EVENTUAL_SCHEDULER_ROLE`` (ARN) and ``EVENTUAL_INBOX_ARN``; tasks and the orchestrator
+``EVENTUAL_RESULTS_QUEUE`` (the FIFO queue of tasks' answers). A missing variable raises
+``ConfigError`` naming it.
 
 No variable maps names to resources (Lambda caps a function's environment at 4 KB):
 task queues have predictable names, ``task_queue_name(prefix, task)``, in the account
@@ -51,6 +54,10 @@ class Config:
     function: str | None = None  # the task or subscription this function runs
     dead_letter_queue: str | None = None
     queue_prefix: str | None = None  # of the task queues' names (see task_queue_name)
+    schedule_group: str | None = None
+    scheduler_role: str | None = None
+    inbox_arn: str | None = None
+    results_queue: str | None = None  # FIFO: tasks' answers
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Config:
@@ -62,12 +69,17 @@ class Config:
             function=environ.get("EVENTUAL_FUNCTION") or None,
             dead_letter_queue=environ.get("EVENTUAL_DEAD_LETTER_QUEUE") or None,
             queue_prefix=environ.get("EVENTUAL_QUEUE_PREFIX") or None,
+            schedule_group=environ.get("EVENTUAL_SCHEDULE_GROUP") or None,
+            scheduler_role=environ.get("EVENTUAL_SCHEDULER_ROLE") or None,
+            inbox_arn=environ.get("EVENTUAL_INBOX_ARN") or None,
+            results_queue=environ.get("EVENTUAL_RESULTS_QUEUE") or None,
         )
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity, for caching what is built from this configuration."""
         return (*(getattr(self, name) for name in _REQUIRED), self.function,
-                self.dead_letter_queue, self.queue_prefix)  # fmt: skip
+                self.dead_letter_queue, self.queue_prefix, self.schedule_group,
+                self.scheduler_role, self.inbox_arn, self.results_queue)  # fmt: skip
 
 
 QUEUE_NAME_LIMIT = 80  # characters of an SQS queue name

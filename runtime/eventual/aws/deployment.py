@@ -3,9 +3,9 @@
 It joins the configuration (``Config``: bus, bucket, queues), the service (its
 definition and handlers, imported from ``Config.service`` unless given), the AWS
 clients (``Clients``, made on first use), the clock, and the adapters built on them:
-``payloads``, ``queues``, ``bus``, ``store`` and ``values``. The Lambda handlers build
-one per configuration and keep it for the life of the container; tests build their
-own with other clients or another clock.
+``payloads``, ``queues``, ``bus``, ``store``, ``schedules`` and ``values``. The
+Lambda handlers build one per configuration and keep it for the life of the
+container; tests build their own with other clients or another clock.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from eventual.aws.config import Clients, Config, task_queue_url
 from eventual.aws.events import Bus
 from eventual.aws.payloads import Payloads
 from eventual.aws.queues import Queues
+from eventual.aws.schedules import ScheduleError, Schedules
 from eventual.aws.store import StateStore
 from eventual.invoke import Values
 from eventual.service import Service
@@ -71,6 +72,17 @@ class Deployment:
     @cached_property
     def store(self) -> StateStore:
         return StateStore(self.clients.s3, self.config.bucket)
+
+    @cached_property
+    def schedules(self) -> Schedules:
+        config = self.config
+        if not (config.schedule_group and config.scheduler_role and config.inbox_arn):
+            raise ScheduleError(
+                "timers beyond 15 minutes need EVENTUAL_SCHEDULE_GROUP, "
+                "EVENTUAL_SCHEDULER_ROLE and EVENTUAL_INBOX_ARN"
+            )
+        scheduler = self.clients.get("scheduler")
+        return Schedules(scheduler, config.schedule_group, config.scheduler_role, config.inbox_arn)
 
     def task_queue(self, task: str) -> str:
         """The URL of ``task``'s queue, derived from its name (no map in the environment)."""

@@ -3,8 +3,8 @@
 ``command_effects`` is pure: the effects one applied message causes for an execution
 (run a task, start a timer, publish, start or cancel a child, tell the parent the
 result). ``carry_out`` performs effects through a ``Deployment``: history chunks
-first (so a reader never misses entries), then events, then messages, each kind in
-as few requests as batching allows. It raises if any part fails; the caller then
+first (so a reader never misses entries) and schedules, then events, then messages,
+each kind in as few requests as batching allows. It raises if any part fails; the caller then
 leaves the message to come back, and the outbox makes the next try do it again.
 """
 
@@ -32,7 +32,9 @@ def command_effects(
         kind, handle = command.kind, command.handle
         if kind == "run_task":
             effects.append(
-                messages.task(command.name, execution, handle, command.attempt, command.value)
+                messages.task(
+                    command.name, execution, handle, command.attempt, command.value, record.secret
+                )
             )
         elif kind == "start_timer":
             assert command.due is not None
@@ -67,6 +69,9 @@ def outgoing(deployment: Deployment, effect: dict[str, Any]) -> Outgoing:
     config, to = deployment.config, effect["to"]
     if to == "orchestrator":
         return Outgoing(config.orchestrator_queue, effect["body"], effect["group"], effect["dedup"])
+    if to == "results":  # a stack from before the results queue: the orchestrator's
+        queue = config.results_queue or config.orchestrator_queue
+        return Outgoing(queue, effect["body"], effect["group"], effect["dedup"])
     if to == "inbox":
         return Outgoing(config.inbox_queue, effect["body"], delay=effect.get("delay", 0))
     return Outgoing(deployment.task_queue(effect["task"]), effect["body"])
@@ -81,6 +86,8 @@ def carry_out(deployment: Deployment, effects: Sequence[dict[str, Any]]) -> None
             deployment.store.put(key, dumps(effect["entries"]))
         elif kind == "publish":
             published.append((effect["name"], effect["payload"]))
+        elif kind == "schedule":
+            deployment.schedules.create(effect["name"], effect["due"], dumps(effect["body"]))
         else:
             sends.append(outgoing(deployment, effect))
     if published:

@@ -3,7 +3,9 @@
 ``run_tasks``: each message asks for one attempt of a task. The handler runs with a
 ``TaskContext`` (its idempotency key ``<execution>/<handle>/<attempt>`` is the same on
 every delivery of that attempt) and its output or error goes to the orchestrator's
-FIFO queue in the execution's group, deduplicated by that key. A handler's failure is
+results queue (FIFO) in the execution's group, deduplicated by that key, with the
+token the task message carried: the orchestrator takes an answer only for the run it
+issued, and a task can send nothing else (no start, signal or cancel). A handler's failure is
 an answer (the workflow's retry policy decides); only failing to answer leaves the
 message to come back.
 
@@ -24,6 +26,7 @@ from typing import Any
 
 from eventual.aws import messages
 from eventual.aws.deployment import Deployment, log
+from eventual.aws.deploys import not_deployed
 from eventual.aws.effects import outgoing
 from eventual.aws.events import read_event
 from eventual.aws.queues import Outgoing, Received, batch_response, received
@@ -67,15 +70,19 @@ def _run_task(deployment: Deployment, message: Received) -> bool:
     body = deployment.queues.body(message)
     name, execution = body["task"], body["execution"]
     handle, attempt = body["handle"], body["attempt"]
-    spec = deployment.service.tasks[name]
+    spec = deployment.service.tasks.get(name)
+    if spec is None:  # sent before a deploy that removed the task
+        answer = messages.task_outcome(body, None, not_deployed(name))
+        deployment.queues.send([outgoing(deployment, answer)])
+        return True
     ctx = TaskContext(
         execution_id=execution, attempt=attempt,
         idempotency_key=messages.dedup_id(execution, handle, attempt),
         now=deployment.clock(), emitter=emitter(spec["emits"], _publisher(deployment)),
-        beat=_heartbeat(deployment, execution, handle) if spec.get("heartbeat") else _no_beat,
+        beat=_heartbeat(deployment, body) if spec.get("heartbeat") else _no_beat,
     )  # fmt: skip
     outcome = run_task(deployment.values, name, body["input"], ctx)
-    answer = messages.task_outcome(execution, handle, attempt, outcome.output, outcome.error)
+    answer = messages.task_outcome(body, outcome.output, outcome.error)
     deployment.queues.send([outgoing(deployment, answer)])
     return True
 
@@ -84,8 +91,9 @@ def _no_beat() -> None:
     """Tasks without a declared ``heartbeat`` accept heartbeats and ignore them."""
 
 
-def _heartbeat(deployment: Deployment, execution: str, handle: int) -> Callable[[], None]:
-    """Sends heartbeats to the orchestrator, at most one a second."""
+def _heartbeat(deployment: Deployment, run: dict[str, Any]) -> Callable[[], None]:
+    """Sends heartbeats of task message ``run`` to the orchestrator, at most one a second."""
+    execution, handle = run["execution"], run["handle"]
     last = [0.0]
 
     def beat() -> None:
@@ -94,7 +102,8 @@ def _heartbeat(deployment: Deployment, execution: str, handle: int) -> Callable[
             return
         last[0] = moment
         dedup = messages.dedup_id(execution, handle, "heartbeat", time.time_ns())
-        letter = messages.to_orchestrator(execution, "heartbeat", dedup, handle=handle)
+        letter = messages.answer(execution, "heartbeat", dedup, handle=handle,
+                                 attempt=run["attempt"], token=run.get("token"))  # fmt: skip
         deployment.queues.send([outgoing(deployment, letter)])
 
     return beat

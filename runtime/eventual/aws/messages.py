@@ -2,22 +2,27 @@
 
 An effect is ``{"kind": "send", "to": "orchestrator"|"inbox"|"task", "body": {...}}``
 (plus ``group``/``dedup`` for the FIFO queue, ``delay`` for the inbox, ``task`` for a
-task queue), ``{"kind": "publish", "name", "payload"}`` or ``{"kind": "history",
-"execution", "index", "entries"}``. Effects are data so an execution's record can keep
-the ones its last write must cause (its outbox) and carry them out again.
+task queue), ``{"kind": "schedule", "name", "due", "body"}`` (a one-time EventBridge
+Scheduler schedule that puts ``body`` in the inbox at ``due``), ``{"kind": "publish",
+"name", "payload"}`` or ``{"kind": "history", "execution", "index", "entries"}``.
+Effects are data so an execution's record can keep the ones its last write must
+cause (its outbox) and carry them out again.
 
 Orchestrator messages (FIFO, one message group per execution) carry their
 deduplication id as ``id`` and their execution as ``execution``; the ids are
 deterministic for one logical message (``<execution>/start``, ``<execution>/<handle>/
 <attempt>`` for a task's answer, ``<execution>/timer/<handle>``), so a message sent
 twice is one message to SQS within its five minutes, and after that one the
-interpreter ignores (its handle is gone). Timers go to the inbox with a delay of at
-most 15 minutes, and come back there until due.
+interpreter ignores (its handle is gone). A timer due within 15 minutes goes to the
+inbox with an SQS delay; a later one becomes a one-time schedule, named after its
+execution and handle, that puts it in the inbox when due. Either way the inbox sends
+it to the execution's group only while the execution still waits for that handle.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from datetime import datetime
 from typing import Any
@@ -54,28 +59,63 @@ def start(
 
 
 def timer(execution: str, handle: int, due: datetime, now: datetime) -> dict[str, Any]:
-    """Fires at ``due``: straight to the execution's group when due already, else
-    through the inbox, delayed."""
+    """Fires at ``due``: straight to the execution's group when due already, through
+    the inbox with an SQS delay when due within ``MAX_DELAY``, else by a schedule."""
     seconds = math.ceil((due - now).total_seconds())
     if seconds <= 0:
         return to_orchestrator(
             execution, "timer", dedup_id(execution, "timer", handle), handle=handle
         )
     body = {"kind": "timer", "execution": execution, "handle": handle, "due": due}
-    return {"kind": "send", "to": "inbox", "delay": min(seconds, MAX_DELAY), "body": body}
+    if seconds <= MAX_DELAY:
+        return {"kind": "send", "to": "inbox", "delay": seconds, "body": body}
+    return {"kind": "schedule", "name": schedule_name(execution, handle), "due": due, "body": body}
 
 
-def task(task_name: str, execution: str, handle: int, attempt: int, input: Any) -> dict[str, Any]:
+def schedule_name(execution: str, handle: int) -> str:
+    """The name of a timer's schedule: the same for every try, within Scheduler's 64
+    characters of ``[0-9a-zA-Z-_.]``."""
+    digest = hashlib.sha256(f"{execution}/{handle}".encode()).hexdigest()[:40]
+    return f"timer-{digest}"
+
+
+ANSWERS = frozenset({"task", "heartbeat"})  # what a task may send, to the results queue
+
+
+def token(secret: str, execution: str, handle: int, attempt: int) -> str:
+    """The proof that an answer is for the run the orchestrator issued: a MAC of the
+    run under the execution's secret, which only the orchestrator reads."""
+    text = f"{execution}/{handle}/{attempt}".encode()
+    return hmac.new(secret.encode(), text, hashlib.sha256).hexdigest()[:32]
+
+
+def genuine(secret: str, body: dict[str, Any]) -> bool:
+    """Whether answer ``body`` carries the token of the run it names."""
+    expected = token(secret, body["execution"], body["handle"], body.get("attempt", 0))
+    return hmac.compare_digest(str(body.get("token", "")), expected)
+
+
+def task(
+    task_name: str, execution: str, handle: int, attempt: int, input: Any, secret: str
+) -> dict[str, Any]:
     body = {"task": task_name, "execution": execution, "handle": handle, "attempt": attempt,
-            "input": input}  # fmt: skip
+            "input": input, "token": token(secret, execution, handle, attempt)}  # fmt: skip
     return {"kind": "send", "to": "task", "task": task_name, "body": body}
 
 
-def task_outcome(
-    execution: str, handle: int, attempt: int, output: Any, error: dict[str, str] | None
-) -> dict[str, Any]:
-    dedup = dedup_id(execution, handle, attempt)
-    return to_orchestrator(execution, "task", dedup, handle=handle, output=output, error=error)
+def answer(execution: str, op: str, dedup: str, **fields: Any) -> dict[str, Any]:
+    """A task's message to the orchestrator, through the results queue."""
+    letter = to_orchestrator(execution, op, dedup, **fields)
+    return {**letter, "to": "results"}
+
+
+def task_outcome(run: dict[str, Any], output: Any, error: dict[str, str] | None) -> dict[str, Any]:
+    """The answer to task message ``run``."""
+    execution, handle, attempt = run["execution"], run["handle"], run["attempt"]
+    return answer(
+        execution, "task", dedup_id(execution, handle, attempt), handle=handle, attempt=attempt,
+        token=run.get("token"), output=output, error=error,
+    )  # fmt: skip
 
 
 def publish(name: str, payload: Any) -> dict[str, Any]:

@@ -7,13 +7,18 @@ in one read-modify-write of ``executions/<id>/state.json`` (``If-Match`` the ETa
 read; on a conflict it reads again and reapplies). Only after the write succeeds are
 the effects carried out (``effects``), and the record's outbox keeps them until the
 next write, so a message delivered again after a crash in between carries them out
-again and is not applied twice (``record``). From the standard inbox come delayed
-timers (sent on until due, then to the execution's group if it still waits for
-them) and EventBridge events for workflow-starting subscriptions (each started once:
-the id comes from the event id and the subscription, or the ``execution_name``).
+again and is not applied twice (``record``). The write that ends an execution tags
+its state ``eventual-finished=true``, and then its history chunks, so the stack's
+lifecycle rule expires them (names and the shared payloads and definitions stay).
+From the standard inbox come timers (after their SQS delay or from their schedule;
+sent to the execution's group if it still waits for them, dropped if not) and
+EventBridge events for workflow-starting subscriptions (each started once: the id
+comes from the event id and the subscription, or the ``execution_name``).
 
 Executions keep the definition they started with: the current one is stored under
 ``definitions/<version>.json`` on the first start, older ones are read from there.
+A task that definition names but the deployed code lacks, or an input the deployed
+model refuses, fails the step at once with a named error (``deploys``).
 ``handle`` answers Lambda with the messages that failed (partial batch failure); in
 a FIFO group, a failure fails the rest of the group's messages with it.
 """
@@ -30,11 +35,12 @@ from typing import Any
 
 from eventual.aws import messages
 from eventual.aws.deployment import Deployment, log
+from eventual.aws.deploys import checked_tasks, removed_waits
 from eventual.aws.effects import carry_out, command_effects
 from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
-from eventual.aws.store import Conflict, definition_key, state_key
+from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, state_key
 from eventual.errors import PayloadInvalid
 from eventual.interpreter import Command, ExecutionState, Interpreter
 from eventual.invoke import start_request, subscribers
@@ -81,9 +87,22 @@ class Orchestrator:
     # the FIFO queue ----------------------------------------------------------------------
 
     def apply_batch(self, execution: str, batch: Sequence[Received]) -> None:
-        """Applies ``batch`` (messages of ``execution``, in order) in one write."""
-        bodies = [self.deployment.queues.body(message) for message in batch]
-        again = {body["id"] for body, m in zip(bodies, batch, strict=True) if m.receive_count > 1}
+        """Applies ``batch`` (messages of ``execution``, in order) in one write; from
+        the results queue, only tasks' answers."""
+        results = self.deployment.config.results_queue
+        bodies, again = [], set()
+        for message in batch:
+            body = self.deployment.queues.body(message)
+            if (
+                results
+                and results.endswith("/" + message.queue_name)
+                and (not isinstance(body, dict) or body.get("op") not in messages.ANSWERS)
+            ):
+                log.warning("eventual: %s on the results queue is no answer; dropped", message.id)
+                continue
+            bodies.append(body)
+            if message.receive_count > 1:
+                again.add(body["id"])
         self.apply(execution, bodies, again)
 
     def apply(
@@ -101,13 +120,20 @@ class Orchestrator:
             unread = False
             record = ExecutionRecord.from_text(found.text) if found else None
             change = self.fold(record, bodies, again)
+            # A record changed and over has just finished (an ended one changes no more).
+            finished = change.record is not None and change.record.state.status.done
             if change.record is not None:
+                etag, tags = (found.etag if found else None), (FINISHED if finished else None)
                 try:
-                    store.write(key, change.record.to_text(), found.etag if found else None)
+                    store.write(key, change.record.to_text(), etag, tags=tags)
                 except Conflict:
                     log.info("eventual: %s changed while applying; applying again", execution)
                     continue
             carry_out(self.deployment, change.effects)
+            if finished and change.record is not None:
+                # After carry_out: the chunk this batch may have written is tagged too.
+                chunks = range(change.record.chunks)
+                store.tag_finished(history_key(execution, index) for index in chunks)
             return
         raise Conflict(f"{key}: gave up after {CONFLICT_TRIES} conflicting writes")
 
@@ -135,10 +161,15 @@ class Orchestrator:
             elif record is None or record.state.status.done:
                 log.info("eventual: %s for %s: unknown or over", body["op"], body["execution"])
                 continue
+            elif body["op"] in messages.ANSWERS and not messages.genuine(record.secret, body):
+                log.warning("eventual: %s for %s: not for a run it issued; dropped",
+                            body["op"], body["execution"])  # fmt: skip
+                continue
             else:
                 commands = self.step(record, body, now)
             if record is not None:
                 fresh.append(body["id"])
+                commands = self.deployable(record, commands, now)
                 effects += command_effects(record, commands, now)
         if record is None or not fresh:
             return Change(None, record.outbox.effects if record is not None and resend else [])
@@ -184,6 +215,27 @@ class Orchestrator:
 
     def step(self, record: ExecutionRecord, body: dict[str, Any], now: datetime) -> list[Command]:
         interpreter = self.interpreter(record.definition, record.state.workflow)
+        tasks = self.deployment.service.tasks
+        removed = removed_waits(interpreter, record.state, tasks, now)
+        return removed + self._step(interpreter, record, body, now)
+
+    def deployable(
+        self, record: ExecutionRecord, commands: list[Command], now: datetime
+    ) -> list[Command]:
+        """``commands`` less the task runs the deployed code cannot take (``deploys``)."""
+        if not any(command.kind == "run_task" for command in commands):
+            return commands
+        interpreter = self.interpreter(record.definition, record.state.workflow)
+        deployment = self.deployment
+        return checked_tasks(
+            interpreter, record.state, commands, deployment.service.tasks,
+            deployment.values.validate, now,
+        )  # fmt: skip
+
+    def _step(
+        self, interpreter: Interpreter, record: ExecutionRecord, body: dict[str, Any],
+        now: datetime,
+    ) -> list[Command]:  # fmt: skip
         if body["op"] == "signal":
             rejected = _signal_rejected(interpreter, body)
             if rejected:
@@ -237,9 +289,10 @@ class Orchestrator:
             log.warning("eventual: unknown inbox message %s dropped", message.id)
 
     def timer(self, body: Mapping[str, Any]) -> None:
-        """A delayed timer, while its execution still waits for it: sent on until due
-        (SQS delays 15 minutes at most), then to the execution's group. A timer whose
-        wait is over (the task answered, the execution ended) stops here."""
+        """A timer from its delay or its schedule, while its execution still waits for
+        it: to the execution's group (or, should it come early, delayed or scheduled
+        again for the rest). A timer whose wait is over (the task answered, the
+        execution ended) stops here: handles are never reused."""
         execution, handle = body["execution"], body["handle"]
         found = self.deployment.store.read(state_key(execution))
         state = ExecutionRecord.from_text(found.text).state if found else None

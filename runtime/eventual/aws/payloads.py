@@ -4,19 +4,32 @@ SQS messages and EventBridge events hold at most 256 KB. ``Payloads.pack`` turns
 text over ``LIMIT`` bytes into a small reference, ``{"$eventual:payload": "payloads/<sha256>"}``,
 after storing the text under that key of the state bucket; ``unpack`` (a text) and
 ``resolve`` (a parsed value) give the original back and leave everything else as is.
-Keys are content hashes, so storing the same text twice writes the same object.
+
+Keys are content hashes, so they are capabilities: only who saw a reference (or has
+the content) can name an object. Objects are created once (``If-None-Match: *``;
+the same text again finds its object there) and never overwritten. A reference is
+followed only to a key of the form ``payloads/<64 hex digits>`` and only to content
+whose SHA-256 is that hash: anything else (a key elsewhere in the bucket named in an
+event's detail, an object planted under another's hash) raises ``PayloadRefused``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
+from eventual.aws.store import error_code
 from eventual.state import loads
 
 LIMIT = 200_000  # bytes: below SQS's and EventBridge's 256 KB, with room for envelopes
 REFERENCE = "$eventual:payload"
+_KEY = re.compile(r"payloads/([0-9a-f]{64})")
+
+
+class PayloadRefused(ValueError):
+    """A payload reference to something other than a payload whose content matches."""
 
 
 class Payloads:
@@ -30,7 +43,11 @@ class Payloads:
         if len(data) <= LIMIT:
             return text
         key = f"payloads/{hashlib.sha256(data).hexdigest()}"
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+        except Exception as exc:
+            if error_code(exc) != "PreconditionFailed":  # else stored already: the same bytes
+                raise
         return json.dumps({REFERENCE: key})
 
     def unpack(self, text: str) -> str:
@@ -45,6 +62,11 @@ class Payloads:
             return loads(self._read(value[REFERENCE]))
         return value
 
-    def _read(self, key: str) -> str:
+    def _read(self, key: Any) -> str:
+        matched = _KEY.fullmatch(key) if isinstance(key, str) else None
+        if matched is None:
+            raise PayloadRefused(f"a payload reference to {key!r}: not a payloads/<sha256> key")
         body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        if hashlib.sha256(body).hexdigest() != matched.group(1):
+            raise PayloadRefused(f"payload {key} does not match its hash")
         return str(body.decode("utf-8"))

@@ -4,6 +4,7 @@ Besides the interpreter's state (``eventual.state``) a record keeps:
 
 - ``revision``: one more on every write, so no two writes of a record are equal bytes
   (an ETag never comes back, whatever the state does);
+- ``secret``: the key of its task runs' tokens (see ``messages.token``);
 - ``applied``: the ids of the last messages applied, so a message delivered again
   is recognised and not applied twice;
 - ``outbox``: what the last write must cause (messages, events, history chunks) and
@@ -21,6 +22,7 @@ state's, so readers (``eventual.aws.client``) need not rebuild the state.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -51,6 +53,9 @@ class ExecutionRecord:
     outbox: Outbox = field(default_factory=Outbox)
     chunks: int = 0  # history chunks written
     pending: list[dict[str, Any]] = field(default_factory=list)
+    # Keys the tokens of the execution's task runs (``messages.token``); only the
+    # orchestrator reads records, so a task cannot make a token for another run.
+    secret: str = field(default_factory=lambda: secrets.token_hex(16))
 
     @property
     def id(self) -> str:
@@ -64,7 +69,7 @@ class ExecutionRecord:
             "version": state.version,
             "status": state.status.value, "result": state.result, "error": state.error,
             "started": state.start_time, "ended": self.ended, "parent": self.parent,
-            "applied": self.applied,
+            "applied": self.applied, "secret": self.secret,
             "outbox": {"messages": self.outbox.messages, "effects": self.outbox.effects},
             "history": {"chunks": self.chunks, "pending": self.pending},
         })  # fmt: skip
@@ -80,5 +85,5 @@ class ExecutionRecord:
             data["service"], data["definition"], state_from_data(data["state"]), data["parent"],
             data["revision"],
             data["ended"], data["applied"], Outbox(outbox["messages"], outbox["effects"]),
-            data["history"]["chunks"], data["history"]["pending"],
+            data["history"]["chunks"], data["history"]["pending"], data.get("secret", ""),
         )  # fmt: skip

@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-_CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+# Only these mean "someone else wrote first". Anything else (a throttle that outlasted
+# botocore's retries, a parameter an old botocore does not know, access denied) fails
+# the message loudly; treating it as a conflict would retry it forever.
+_CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 # The tag of a finished execution's objects: the stack's lifecycle rule filters on it.
 FINISHED: Mapping[str, str] = {"eventual-finished": "true"}
@@ -65,7 +68,7 @@ class StateStore:
         try:
             answer = self.s3.get_object(Bucket=self.bucket, Key=key)
         except Exception as exc:
-            if _code(exc) in _MISSING_CODES:
+            if error_code(exc) in _MISSING_CODES:
                 return None
             raise
         return Versioned(answer["Body"].read().decode("utf-8"), answer["ETag"])
@@ -82,7 +85,7 @@ class StateStore:
                 ContentType="application/json", **condition, **_tagging(tags),
             )  # fmt: skip
         except Exception as exc:
-            if _code(exc) in _CONFLICT_CODES:
+            if error_code(exc) in _CONFLICT_CODES:
                 raise Conflict(key) from exc
             raise
         return str(answer["ETag"])
@@ -136,7 +139,8 @@ class StateStore:
                 yield from (o["Key"] for o in page.get("Contents", []))
 
 
-def _code(exc: Exception) -> str | None:
+def error_code(exc: Exception) -> str | None:
+    """The AWS error code of a botocore ``ClientError`` (else its HTTP status, or None)."""
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
         return None

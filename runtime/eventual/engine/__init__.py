@@ -68,7 +68,7 @@ class ExecutionView:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetterView:
-    id: int
+    id: int | str  # the store's number; on AWS, the SQS message id
     service: str
     subscription: str
     event: str
