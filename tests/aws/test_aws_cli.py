@@ -64,7 +64,7 @@ def test_dlq_list_and_redrive_on_the_deployed_service(aws: Aws) -> None:
     table = eventualc(aws, "dlq", "list", "--aws", stack="trips").stdout
     assert letter["id"] in table and "glitch 41" in table  # listing left it in place
     redriven = eventualc(aws, "dlq", "redrive", letter["id"], "--aws", stack="trips")
-    assert redriven.returncode == 0 and "1 dead letters" in redriven.stderr
+    assert redriven.returncode == 0 and "1 dead letter queued again" in redriven.stderr
     aws.harness.run(until=lambda: aws.calls("glitchy").count(41) == 4, timeout=60)
     aws.harness.run(until=dead_lettered, timeout=60)  # failed its attempts again
     depth = aws.clients.sqs.get_queue_attributes(
