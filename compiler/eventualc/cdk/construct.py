@@ -258,11 +258,34 @@ class ServiceConstruct(Construct):
         fifo: bool = False,
         name: str | None = None,
     ) -> sqs.Queue:
-        """A queue with its dead-letter queue, whose depth an alarm watches."""
-        queue = _queue(
-            scope, construct_id, dead_letters_id, timeout, receives, fifo=fifo, name=name
+        """A queue for a function with ``timeout`` (seconds), and its dead-letter queue,
+        whose depth an alarm watches."""
+        dead_letters = sqs.Queue(
+            scope,
+            dead_letters_id,
+            fifo=fifo or None,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
         )
-        self._alarm(scope, dead_letters_id, _dead_letters(queue))
+        queue = sqs.Queue(
+            scope,
+            construct_id,
+            queue_name=name,
+            fifo=fifo or None,
+            # Senders set the deduplication id (execution, step, attempt): never the body.
+            content_based_deduplication=False if fifo else None,
+            # High throughput: ordering and deduplication per execution (message group),
+            # so executions do not share the 300 sends a second of one FIFO queue.
+            deduplication_scope=sqs.DeduplicationScope.MESSAGE_GROUP if fifo else None,
+            fifo_throughput_limit=sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID if fifo else None,
+            retention_period=QUEUE_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(VISIBILITY_FACTOR * timeout),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=receives),
+        )
+        self._alarm(scope, dead_letters_id, dead_letters)
         return queue
 
     def _alarm(self, scope: Construct, dead_letters_id: str, dead_letters: sqs.IQueue) -> None:
@@ -620,44 +643,6 @@ def _asset(out: Path, architecture: lambda_.Architecture) -> Path:
     from eventualc.lambda_asset import build_asset  # pip and the copying: only when needed
 
     return build_asset(out, architecture.name)
-
-
-def _queue(
-    scope: Construct,
-    construct_id: str,
-    dead_letters_id: str,
-    timeout: int,
-    receives: int = CRASH_RECEIVES,
-    *,
-    fifo: bool = False,
-    name: str | None = None,
-) -> sqs.Queue:
-    """A queue for a function with ``timeout`` (seconds), and its dead-letter queue."""
-    dead_letters = sqs.Queue(
-        scope,
-        dead_letters_id,
-        fifo=fifo or None,
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
-        enforce_ssl=True,
-        retention_period=QUEUE_RETENTION,
-    )
-    return sqs.Queue(
-        scope,
-        construct_id,
-        queue_name=name,
-        fifo=fifo or None,
-        # Senders set the deduplication id (execution, step, attempt): never the body.
-        content_based_deduplication=False if fifo else None,
-        # High throughput: ordering and deduplication per execution (message group),
-        # so executions do not share the 300 sends a second of one FIFO queue.
-        deduplication_scope=sqs.DeduplicationScope.MESSAGE_GROUP if fifo else None,
-        fifo_throughput_limit=sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID if fifo else None,
-        retention_period=QUEUE_RETENTION,
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
-        enforce_ssl=True,
-        visibility_timeout=cdk.Duration.seconds(VISIBILITY_FACTOR * timeout),
-        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=receives),
-    )
 
 
 def _dead_letters(queue: sqs.Queue) -> sqs.IQueue:
