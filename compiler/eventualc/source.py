@@ -272,7 +272,10 @@ def parse_documents(
             if data is not None:  # an empty document (a trailing `---`) holds nothing
                 documents.append(Document(source, data, builder.locations))
     except yaml.MarkedYAMLError as exc:
-        builder.diagnostics.append(_yaml_error(source, exc))
+        if exc.problem and "nesting depth" in exc.problem:  # libyaml's own limit (1,000)
+            builder.diagnostics.append(error("E002", _deep_span(source), _TOO_DEEP))
+        else:
+            builder.diagnostics.append(_yaml_error(source, exc))
     except yaml.YAMLError as exc:
         builder.diagnostics.append(
             error("E002", Span(source.display, 1, 1, 2), f"invalid YAML: {exc}")
