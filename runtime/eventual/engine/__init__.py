@@ -336,3 +336,12 @@ class Engine:
     def finished(self, execution: str) -> bool:
         rows = self._read("SELECT status FROM executions WHERE id = ?", (execution,))
         return bool(rows) and rows[0][0] != ExecutionStatus.IN_PROGRESS.value
+
+    # what a command on the store alone reads ---------------------------------------------
+
+    def packages(self) -> list[str]:
+        """The Python packages of the services recorded in the store (each service's
+        generated package), in the order they were first recorded: what a command that
+        was given no specs imports to validate what it sends."""
+        rows = self._read("SELECT package FROM services ORDER BY rowid")
+        return [row[0] for row in rows]
