@@ -35,7 +35,7 @@ def test_the_wheel_installs_and_starts_a_project_that_builds_and_passes(tmp_path
     (wheel,) = (tmp_path / "dist").glob("eventualc-*.whl")
     assert wheel.name == f"eventualc-{VERSION}-py3-none-any.whl"
     names = zipfile.ZipFile(wheel).namelist()
-    for carried in ("eventualc/cli.py", "eventualc/spec.schema.json",
+    for carried in ("eventualc/cli/__init__.py", "eventualc/spec.schema.json",
                     "eventualc/starter/spec.yaml.tmpl", "eventual/engine/__init__.py"):  # fmt: skip
         assert carried in names
 

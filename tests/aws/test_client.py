@@ -1,5 +1,6 @@
-"""``eventual.aws.Client`` refusing what it cannot do, ``eventualc.aws_cli``, and the
-Lambda entry module: light to import, configured from its environment."""
+"""``eventual.aws.Client`` refusing what it cannot do, the command line's
+``eventualc.cli.factory.aws_client``, and the Lambda entry module: light to import,
+configured from its environment."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from eventual.aws import Client, RequestError, entry
 from eventual.aws.config import Config, ConfigError
 from eventual.engine import EngineError
 from eventual.status import ExecutionStatus
-from eventualc.aws_cli import aws_client
+from eventualc.cli.factory import aws_client
 
 
 def test_requests_that_cannot_be_carried_out_raise_request_errors(aws: Aws) -> None:

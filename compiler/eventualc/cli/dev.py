@@ -26,7 +26,8 @@ from typing import Any
 
 import click
 
-from eventualc.engine_cli import DB_HELP
+from eventualc.cli.console import stoppable
+from eventualc.cli.factory import DB_HELP, current_project, spec_paths, store_path
 from eventualc.source import display_path
 
 _SKIPPED = frozenset({"__pycache__", "node_modules", "cdk.out", "build", "dist"})
@@ -189,16 +190,13 @@ def run_loop(loop: Loop, specs: Sequence[Path], stop: threading.Event, interval:
 def dev(specs: tuple[str, ...], db: str | None, interval: float) -> None:
     """Watch specs and handlers; rebuild and restart the worker on each change; show
     executions and events live (Ctrl-C stops)."""
-    from eventualc.cli import _project, _spec_paths
-    from eventualc.engine_cli import _stoppable
-
-    project = _project()
-    paths = _spec_paths(specs, project)
-    store = Path(db) if db else project.root / ".eventual" / "local.db"
-    loop = Loop(specs, project.root, project.out, store)
+    here = current_project()
+    paths = spec_paths(specs, here)
+    store = store_path(db)
+    loop = Loop(specs, here.root, here.out, store)
     shown = ", ".join(display_path(p) for p in paths)
     say(f"watching {shown} and the handlers; store {display_path(store)} (Ctrl-C stops)")
-    with _stoppable() as stop:
+    with stoppable() as stop:
         try:
             run_loop(loop, paths, stop, interval)
         finally:

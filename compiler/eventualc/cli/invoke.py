@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from eventualc.cli.console import fail, handlers_running, parse_json
+from eventualc.cli.factory import built_services
+from eventualc.diagnostics import plural
 from eventualc.engine_view import short
 
 if TYPE_CHECKING:
@@ -52,16 +55,15 @@ def invoke(specs: tuple[str, ...], task: str, input_: str | None) -> None:
     from eventual.context import TaskContext
     from eventual.errors import PayloadInvalid
     from eventual.invoke import Values, emitter, run_task
-    from eventualc.engine_cli import _fail, _handlers_running, _json, _services
 
-    value = _json(input_, "--input")
-    service, name = find_task(_services(specs), task)
+    value = parse_json(input_, "--input")
+    service, name = find_task(built_services(specs), task)
     values = Values(service)
     spec = service.tasks[name]
     try:
         value = values.validate(spec["input"], value)
     except PayloadInvalid as exc:
-        _fail(f"input of {name}: {exc}")
+        fail(f"input of {name}: {exc}")
     emitted: list[tuple[str, Any]] = []
     run = f"invoke-{uuid.uuid4().hex[:12]}"
     ctx = TaskContext(
@@ -70,14 +72,14 @@ def invoke(specs: tuple[str, ...], task: str, input_: str | None) -> None:
         emitter=emitter(spec["emits"], lambda e, p: emitted.append((e, values.payload(e, p)))),
     )  # fmt: skip
     began = time.monotonic()
-    with _handlers_running():  # what the handler prints is not the result
+    with handlers_running():  # what the handler prints is not the result
         outcome = run_task(values, name, value, ctx)
     took = f"{(time.monotonic() - began) * 1000:.0f} ms"
     for event, payload in emitted:
         click.echo(f"  → emitted {event}: {short(payload)}", err=True)
     if outcome.error is not None:
-        _fail(f"{name} failed in {took}: {outcome.error['error']}: {outcome.error['message']}")
+        fail(f"{name} failed in {took}: {outcome.error['error']}: {outcome.error['message']}")
     click.echo(json.dumps(outcome.output))
-    count = f"{len(emitted)} event{'' if len(emitted) == 1 else 's'}"
+    count = plural(len(emitted), "event")
     click.echo(f"eventualc: {service.name}.{name} succeeded in {took}; {count} emitted "
                "(not delivered)", err=True)  # fmt: skip
