@@ -215,7 +215,7 @@ def _reporting(callback: Callable[..., Any]) -> Callable[..., Any]:
             return callback(*args, **kwargs)
         except StoreError as exc:
             fail(str(exc))
-        except sqlite3.Error as exc:  # SQLite's failure outside the engine's own: the same words
+        except sqlite3.Error as exc:  # from a call the store does not wrap: the same words
             where = kwargs.get("where")
             fail(describe(store_path(kwargs.get("db") or getattr(where, "db", None)), exc))
 
