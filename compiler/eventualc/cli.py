@@ -324,8 +324,9 @@ def _add_engine_commands() -> None:
     from eventualc.dev import dev
     from eventualc.invoke_cli import invoke
     from eventualc.store_cli import COMMANDS  # the engine's commands, and `store`
+    from eventualc.ui.command import ui
 
-    for command in [*COMMANDS, invoke, dev]:
+    for command in [*COMMANDS, invoke, dev, ui]:
         cli.add_command(command)
 
 
