@@ -62,11 +62,13 @@ def undo(input: str, ctx: eventual.TaskContext) -> None:
     pass
 """
 ON_BIG = """\
+from pathlib import Path
+
 import eventual
 from ..models import Big
 
 def on_big(event: Big, ctx: eventual.SubscriptionContext) -> None:
-    if event.amount > 1000:
+    if event.amount > 1000 and not Path("allow-big").exists():
         raise eventual.TaskError("TooBig", f"{event.amount} is too big <b>")
 """
 HANDLERS = {"double": DOUBLE, "undo": UNDO, "on_big": ON_BIG}
@@ -84,6 +86,14 @@ class Live:
     engine: Engine
     url: str
     settings: Settings
+    stop: threading.Event
+    workers: list[threading.Thread]
+
+    def start_worker(self) -> None:
+        """Runs the engine's work in a thread until the console stops."""
+        worker = threading.Thread(target=self.engine.run, kwargs={"stop": self.stop}, daemon=True)
+        self.workers.append(worker)
+        worker.start()
 
     def get(self, path: str, cookie: str = "") -> tuple[int, str]:
         request = urllib.request.Request(self.url + path, headers={"Cookie": cookie})
@@ -121,20 +131,19 @@ def live_console(service: Service, root: Path, settings: Settings | None = None,
     port = free_port()
     app = create_app(Console(engine, build), settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    stop = threading.Event()
-    threads = [threading.Thread(target=server.run, daemon=True)]
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    live = Live(engine, f"http://127.0.0.1:{port}", settings, threading.Event(), [])
     if worker:
-        threads.append(threading.Thread(target=engine.run, kwargs={"stop": stop}, daemon=True))
-    for thread in threads:
-        thread.start()
+        live.start_worker()
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     try:
-        yield Live(engine, f"http://127.0.0.1:{port}", settings)
+        yield live
     finally:
         server.should_exit = True
-        stop.set()
-        for thread in threads:
+        live.stop.set()
+        for thread in [serving, *live.workers]:
             thread.join(timeout=10)
         engine.close()

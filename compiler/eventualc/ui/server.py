@@ -115,7 +115,7 @@ class _Guard(BaseHTTPMiddleware):
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = _CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # no-referrer would make Origin "null"
         return response
 
 
