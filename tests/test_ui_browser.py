@@ -94,6 +94,21 @@ def test_a_failed_saga_shows_its_states_timeline_and_error(
             browser.open(path)
             browser.shot(name)
         assert page.locator("#choreography svg").count() == 1
+        page = browser.open(f"/executions/{execution}")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Restart from the failed step").click()
+        assert f"restarted from {execution}" in page.locator(".notice").inner_text()
+        restarted = page.url.rsplit("/", 1)[1].split("?")[0]
+        assert restarted != execution
+        page.locator("#steps tr.st-waiting", has_text="ok").wait_for(timeout=20_000)
+        states = {
+            r.locator("td").nth(0).inner_text(): r.locator(".state").inner_text()
+            for r in page.locator("#steps tbody tr").all()
+        }
+        assert states["one"] == "done" and states["two"] == "done"  # reused, not run
+        tasks = [e for e in live.engine.history(restarted) if e["type"] == "TaskScheduled"]
+        assert tasks == []
+        browser.shot("execution-restarted")
         assert browser.errors == []
 
 

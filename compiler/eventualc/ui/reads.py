@@ -109,7 +109,10 @@ class Reads:
 
     def children(self, execution: str) -> list[Row]:
         rows = self._rows(
-            f"SELECT {_COLUMNS} FROM executions WHERE parent = ? ORDER BY started, id",
+            # the parent index, always: most executions have no parent, and statistics
+            # (ANALYZE) then make SQLite prefer scanning the whole table
+            f"SELECT {_COLUMNS} FROM executions INDEXED BY executions_by_parent "
+            "WHERE parent = ? ORDER BY started, id",
             (execution,),
         )
         return [Row(*r[:7], None if r[7] is None else loads(r[7])) for r in rows]

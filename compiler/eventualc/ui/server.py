@@ -136,6 +136,7 @@ def create_app(console: Console, settings: Settings | None = None) -> Starlette:
             Route("/executions/{id}/version", routes.version),
             Route("/executions/{id}/signal", routes.signal, methods=["POST"]),
             Route("/executions/{id}/cancel", routes.cancel, methods=["POST"]),
+            Route("/executions/{id}/restart", routes.restart, methods=["POST"]),
             Route("/events", routes.events),
             Route("/dead-letters", routes.dead_letters),
             Route("/dead-letters/redrive", routes.redrive, methods=["POST"]),
@@ -208,36 +209,48 @@ class _Routes:
         values["ids"] = ",".join(v for k, v in pairs if k == "id")
         return values
 
-    async def signal(self, request: Request) -> Response:
+    async def _act(
+        self, request: Request, action: Callable[[str, dict[str, str]], tuple[str, str]]
+    ) -> Response:
+        """Runs ``action(execution, form) -> (page, notice)`` on a checked form; back to
+        ``page`` with the notice, or to the execution's page with what went wrong."""
         from eventual.engine import EngineError
 
         form = await self._form(request)
         if isinstance(form, Response):
             return form
         ref = request.path_params["id"]
-        back = f"/executions/{ref}"
         try:
-            chosen = self.console.signal_field(ref, form.get("signal", ""))
-            if chosen is None:
-                raise EngineError(f"no signal {form.get('signal', '')!r}")
-            payload = forms.parse(chosen, form.get("payload", ""))
-            self.console.engine.signal(ref, chosen.signal, payload)
+            page, notice = action(ref, form)
         except (EngineError, ValueError) as exc:
-            return _back(back, problem=str(exc))
-        return _back(back, notice=f"signal {chosen.signal} sent")
+            return _back(f"/executions/{ref}", problem=str(exc))
+        return _back(page, notice=notice)
+
+    async def signal(self, request: Request) -> Response:
+        return await self._act(request, self._signal)
+
+    def _signal(self, ref: str, form: dict[str, str]) -> tuple[str, str]:
+        chosen = self.console.signal_field(ref, form.get("signal", ""))
+        if chosen is None:
+            raise ValueError(f"no signal {form.get('signal', '')!r}")
+        payload = forms.parse(chosen, form.get("payload", ""))
+        self.console.engine.signal(ref, chosen.signal, payload)
+        return f"/executions/{ref}", f"signal {chosen.signal} sent"
 
     async def cancel(self, request: Request) -> Response:
-        from eventual.engine import EngineError
-
-        form = await self._form(request)
-        if isinstance(form, Response):
-            return form
-        ref = request.path_params["id"]
-        try:
+        def cancel(ref: str, _form: dict[str, str]) -> tuple[str, str]:
             self.console.engine.cancel(ref)
-        except EngineError as exc:
-            return _back(f"/executions/{ref}", problem=str(exc))
-        return _back(f"/executions/{ref}", notice="cancel requested")
+            return f"/executions/{ref}", "cancel requested"
+
+        return await self._act(request, cancel)
+
+    async def restart(self, request: Request) -> Response:
+        """A new execution reusing the outputs of the steps that succeeded; its page."""
+
+        def restart(ref: str, _form: dict[str, str]) -> tuple[str, str]:
+            return f"/executions/{self.console.engine.restart(ref)}", f"restarted from {ref}"
+
+        return await self._act(request, restart)
 
     def events(self, request: Request) -> HTMLResponse:
         name = request.query_params.get("name", "")
