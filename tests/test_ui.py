@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import click
 import pytest
 from tests.conftest import MakeService
-from tests.ui_harness import HANDLERS, SAGA_SPEC, Live, live_console
+from tests.ui_harness import HANDLERS, SAGA_SPEC, Live, free_port, live_console
 
 from eventual import Service
+from eventual.engine import Engine
 from eventualc.ui.command import TOKEN_ENV, choose_token
 from eventualc.ui.forms import field_for, parse
 from eventualc.ui.server import Settings
@@ -44,6 +49,8 @@ def test_pages_escape_names_payloads_and_spec_text(shop: Service, tmp_path: Path
             assert "too big <b>" not in html, path
         _, listing = live.get("/")
         assert "&lt;img src=x onerror=alert(1)&gt;" in listing
+        _, page = live.get(f"/executions/{execution}")
+        assert "&lt;/text&gt;&lt;script&gt;alert(2)" in page  # spec text in the flowchart
         _, service = live.get("/service")
         assert "&lt;script&gt;alert(" in service  # the service's description, escaped
 
@@ -107,3 +114,29 @@ def test_signal_form_fields_follow_the_schema() -> None:
         parse(field_for("n", True, {"type": "integer"}), "seven")
     with pytest.raises(ValueError, match="JSON"):
         parse(field_for("o", True, {}), "NaN")
+
+
+def test_the_command_serves_the_store_and_says_what_is_wrong(shop: Service, tmp_path: Path) -> None:
+    eventualc = [sys.executable, "-m", "eventualc", "ui"]
+    missing = subprocess.run([*eventualc, "--db", "nothing.db"], capture_output=True, text=True)
+    assert missing.returncode == 1 and "no engine store at nothing.db" in missing.stderr
+    exposed = subprocess.run([*eventualc, "--host", "0.0.0.0"], capture_output=True, text=True)
+    assert exposed.returncode == 2 and "--token" in exposed.stderr
+    Engine(tmp_path / "s.db", [shop]).close()
+    port = free_port()
+    server = subprocess.Popen([*eventualc, "--db", "s.db", "--port", str(port), "--read-only"],
+                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the console did not start"
+                time.sleep(0.2)
+        assert "read-only" in page and "No executions match." in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

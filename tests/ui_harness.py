@@ -51,7 +51,7 @@ workflows:
       - id: ok
         wait_for_signal: go
         timeout: 1h
-      - if: ${{ !steps.ok.output }}
+      - if: ${{ !steps.ok.output && "</text><script>alert(2)</script>" != "" }}
         then: [{fail: {error: Rejected, message: "no go for ${{ input }}"}}]
       - return: ${{ steps.two.output }}
 """

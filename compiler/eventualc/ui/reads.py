@@ -85,7 +85,7 @@ class Reads:
             f"SELECT {_COLUMNS} FROM executions{clause} ORDER BY started DESC, id DESC LIMIT ?",
             [*args, limit],
         )
-        return [Row(*r[:7], None if r[7] is None else loads(r[7])) for r in rows]
+        return [_row(r) for r in rows]
 
     def workflows(self) -> list[str]:
         """Every workflow name the store's definitions know (for the filter)."""
@@ -115,7 +115,7 @@ class Reads:
             "WHERE parent = ? ORDER BY started, id",
             (execution,),
         )
-        return [Row(*r[:7], None if r[7] is None else loads(r[7])) for r in rows]
+        return [_row(r) for r in rows]
 
     def version(self, execution: str) -> tuple[str, int]:
         """``(status, history length)``: what live pages poll to know something changed."""
@@ -125,7 +125,8 @@ class Reads:
     def events(self, name: str = "", before: int | None = None,
                limit: int = PAGE) -> list[EventRow]:  # fmt: skip
         """The event log, newest first, of one name or all, before position ``before``."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if name:
             where.append("name = ?")
             args.append(name)
@@ -138,9 +139,11 @@ class Reads:
             "ORDER BY seq DESC LIMIT ?",
             [*args, limit],
         )
-        return [EventRow(*r[:5], None if r[5] is None else loads(r[5]),
-                         self.deliveries(r[1], r[2], r[3], r[5]))
-                for r in rows]  # fmt: skip
+        return [
+            EventRow(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else loads(r[5]),
+                     self.deliveries(r[1], r[2], r[3], r[5]))
+            for r in rows
+        ]  # fmt: skip
 
     def deliveries(self, event_id: str, source: str, name: str, payload: str | None
                    ) -> tuple[Delivery, ...]:  # fmt: skip
@@ -175,6 +178,11 @@ class Reads:
             else:
                 found.append(Delivery(*key, "delivered", None))
         return tuple(found)
+
+
+def _row(r: Sequence[Any]) -> Row:
+    error = None if r[7] is None else loads(r[7])
+    return Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], error)
 
 
 def _where(filters: Filters) -> tuple[list[str], list[Any]]:
