@@ -131,6 +131,7 @@ def test_a_signal_sent_from_the_form_finishes_the_execution_live(
         live.start_worker()
         page.locator("#status", has_text="SUCCEEDED").wait_for(timeout=20_000)
         assert page.locator("#result").inner_text() == "10"
+        assert page.locator("#steps .state", has_text="running").count() == 0  # return: done
         assert page.locator("#actions").count() == 0
         assert loads == []  # updated in place, never reloaded
         browser.shot("execution-signalled")

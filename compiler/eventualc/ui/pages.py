@@ -21,7 +21,7 @@ from eventualc.emit.diagrams import to_dot
 from eventualc.graph import Graph
 from eventualc.ui.forms import SignalField, field_for
 from eventualc.ui.reads import Reads
-from eventualc.ui.steps import StepPath, colour_svg, node_ids, step_states, timeline
+from eventualc.ui.steps import StepPath, colour_svg, node_ids, settle, step_states, timeline
 
 if TYPE_CHECKING:
     from eventual.engine import Engine
@@ -62,6 +62,7 @@ class Console:
         declared = definition.get("workflows", {}).get(view.workflow, {})
         targets = _targets(declared)
         states = step_states(history, targets)
+        settle(states, view.status.value, view.error)
         end = view.ended or datetime.now(UTC)
         chart, steps = self.flowchart(view.service, view.workflow, states)
         return {

@@ -97,6 +97,21 @@ def step_states(
     return states
 
 
+def settle(states: Mapping[StepPath, StepState], status: str, error: Any) -> None:
+    """Steps an ended execution left started: a ``return`` is done; any other one
+    stopped with the execution (failed, with the execution's error)."""
+    if status == "IN_PROGRESS":
+        return
+    for step in states.values():
+        if step.state not in ("running", "waiting"):
+            continue
+        step.waiting = ""
+        if step.kind == "return" or status == "SUCCEEDED":
+            step.state = "done"
+        else:
+            step.state, step.error = "failed", _error_text(error) or status
+
+
 def _apply(step: StepState, kind: str, entry: Mapping[str, Any]) -> None:
     at = _when(entry)
     if kind == "TaskScheduled":
