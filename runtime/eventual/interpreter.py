@@ -18,6 +18,7 @@ finds nothing and is ignored.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -107,6 +108,9 @@ class ExecutionState:
     final: tuple[ExecutionStatus, Any, dict[str, str] | None] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     depth: int = 0  # 0 for an execution started from outside, parent's + 1 for a child
+    # A restart (redrive): outputs of steps the failed run completed, by step path as
+    # JSON (``restart.reusable_outputs``); each is taken once, when its step is reached.
+    reuse: dict[str, Any] = field(default_factory=dict)
 
     def next_token(self) -> int:
         self.seq += 1
@@ -390,7 +394,7 @@ class _Run:
             step = block[frame.index]
             self.log("StepStarted", step=list(step.path), kind=step.kind, id=step.id)
             try:
-                done, output = self.start_step(frame, step)
+                done, output = self.reused(step) or self.start_step(frame, step)
             except StepFailure as failure:
                 self.step_failed(frame, step, failure.error)
                 return
@@ -410,6 +414,14 @@ class _Run:
             steps, local = self.visible(frame)
             record = {"block": list(step.compensate), "steps": dict(steps), "locals": dict(local)}
             self.state.compensations.append(record)
+
+    def reused(self, step: Step) -> tuple[bool, Any] | None:
+        """``(True, output)`` when a restart brought this step's output from the run it
+        restarts: the step completes with it and runs nothing."""
+        if not self.state.reuse:  # every execution but a restart's first run
+            return None
+        key = json.dumps(list(step.path))
+        return (True, self.state.reuse.pop(key)) if key in self.state.reuse else None
 
     def start_step(self, frame: Frame, step: Step) -> tuple[bool, Any]:
         handler = getattr(self, "step_" + step.kind)

@@ -90,7 +90,7 @@ def dump_state(state: ExecutionState) -> str:
         "signals": state.signals, "waiters": state.waiters,
         "compensations": state.compensations, "compensating": state.compensating,
         "final": None if final is None else [final[0].value, final[1], final[2]],
-        "depth": state.depth,
+        "depth": state.depth, "reuse": state.reuse,
     })  # fmt: skip
 
 
@@ -116,7 +116,7 @@ def state_from_data(data: dict[str, Any]) -> ExecutionState:
         vars=data["vars"], seq=data["seq"], signals=data["signals"], waiters=data["waiters"],
         compensations=data["compensations"], compensating=data["compensating"],
         final=None if final is None else (ExecutionStatus(final[0]), final[1], final[2]),
-        depth=data.get("depth", 0),
+        depth=data.get("depth", 0), reuse=data.get("reuse", {}),
     )  # fmt: skip
     for token, block, node, index, last, steps, local, label in data["frames"]:
         state.frames[token] = Frame(token, tuple(block), node, index, last, steps, local, label)

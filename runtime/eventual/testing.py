@@ -33,6 +33,7 @@ from eventual.invoke import (
     start_request,
     subscribers,
 )
+from eventual.restart import reusable_outputs
 from eventual.retry import retry_after
 from eventual.service import Service
 from eventual.status import ExecutionStatus
@@ -174,6 +175,16 @@ class TestEnvironment:
         if name is not None and name in self._names:
             return Execution(self, self._names[name])
         return Execution(self, self._create(workflow, input, name, None))
+
+    def restart_execution(self, execution: Execution | str) -> Execution:
+        """A new execution of an ended one that reuses the outputs of the task and child
+        steps it completed (``eventual.restart``), as the engine's ``restart`` does."""
+        record = self._record(execution)
+        if record.state.status is ExecutionStatus.IN_PROGRESS:
+            raise ValueError(f"execution {record.state.id} is still in progress")
+        restarted = self._create(record.state.workflow, record.state.input, None, None)
+        self._executions[restarted].state.reuse = reusable_outputs(record.state.history)
+        return Execution(self, restarted)
 
     def publish(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
         self._publish(*event_payload(event, payload))

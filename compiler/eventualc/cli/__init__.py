@@ -29,7 +29,7 @@ from typing import NoReturn
 
 import click
 
-from eventualc.cli import deploy, dev, engine, invoke, specs, store
+from eventualc.cli import deploy, dev, engine, invoke, specs, store, ui
 from eventualc.cli.factory import guarded
 
 __all__ = ["cli", "main"]
@@ -43,7 +43,7 @@ def cli() -> None:
 
 for _command in [*specs.COMMANDS, *deploy.COMMANDS, invoke.invoke, dev.dev]:
     cli.add_command(_command)
-for _command in [*engine.COMMANDS, store.store]:  # on the store: its failures in one line
+for _command in [*engine.COMMANDS, store.store, ui.ui]:  # on the store: its failures in one line
     cli.add_command(guarded(_command))
 
 

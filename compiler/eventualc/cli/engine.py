@@ -298,6 +298,20 @@ def execution_history(execution: str, as_json: bool, where: Where) -> None:
     click.echo(describe_history(entries))
 
 
+@executions.command("redrive")
+@click.argument("execution")
+@click.argument("specs", nargs=-1, type=click.Path())
+@db_option
+def redrive_execution(execution: str, specs: tuple[str, ...], db: str | None) -> None:
+    """Restart an ended EXECUTION from its failed step: a new execution that reuses the
+    outputs of the task and child steps that succeeded. Prints the new id."""
+    engine = open_engine(db, built_services(specs))
+    with engine_errors():
+        restarted = engine.restart(execution)
+    say(f"restarted {execution} as {restarted}: run `eventualc worker` to carry it on")
+    click.echo(restarted)
+
+
 @click.group()
 def dlq() -> None:
     """Dead letters: deliveries that failed every attempt."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eventual.errors import PayloadInvalid
+from eventual.restart import reusable_outputs
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
@@ -155,6 +156,24 @@ class Engine:
             raise EngineError(f"input of {bare}: {exc}") from exc
         with self.store.write() as db:
             execution, _ = self.orchestrator.start(db, service, bare, input, name)
+        self._wake_workers()
+        return execution
+
+    def restart(self, ref: str) -> str:
+        """A new execution of an ended one's workflow and input that reuses the outputs
+        of the task and child steps it completed (``eventual.restart``); its id."""
+        view = self.execution(ref)
+        if view.status is ExecutionStatus.IN_PROGRESS:
+            raise EngineError(f"execution {view.id} is still in progress: cancel it first")
+        if view.service not in self.services:
+            raise EngineError(f"service {view.service!r} is not loaded: give its specs")
+        given = self._read("SELECT input FROM executions WHERE id = ?", (view.id,))[0][0]
+        reuse = reusable_outputs(self.history(view.id))
+        with self.store.write() as db:
+            execution, _ = self.orchestrator.start(
+                db, view.service, view.workflow, None if given is None else loads(given),
+                reuse=reuse,
+            )  # fmt: skip
         self._wake_workers()
         return execution
 

@@ -105,9 +105,11 @@ class Orchestrator:
     def start(
         self, db: sqlite3.Connection, service: str, workflow: str, input: Any,
         name: str | None = None, parent: tuple[str, int] | None = None,
+        reuse: dict[str, Any] | None = None,
     ) -> tuple[str, bool]:  # fmt: skip
         """Creates an execution and queues its start: ``(id, created)``; a name that
-        exists already gives that execution and creates nothing."""
+        exists already gives that execution and creates nothing. ``reuse``: step
+        outputs a restart brings (``ExecutionState.reuse``)."""
         if name is not None:
             row = db.execute(
                 "SELECT id FROM executions WHERE service = ? AND workflow = ? AND name = ?",
@@ -123,7 +125,8 @@ class Orchestrator:
             (execution, service, workflow, name or execution, self.services[service].version,
              _IN_PROGRESS, dumps(input), parent_id, handle, self.clock()),
         )  # fmt: skip
-        Store.add_work(db, "wf", execution, self.clock(), {"op": "start"})
+        start = {"op": "start", "reuse": reuse} if reuse else {"op": "start"}
+        Store.add_work(db, "wf", execution, self.clock(), start)
         return execution, True
 
     @staticmethod
@@ -154,6 +157,7 @@ class Orchestrator:
                 timestamp(started),
             )  # fmt: skip
             state.depth = self._depth(db, parent)
+            state.reuse = dict(event.get("reuse") or {})
             commands = interp.begin(state, now)
         else:
             state = self._state(execution, text)

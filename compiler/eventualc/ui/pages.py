@@ -1,0 +1,131 @@
+"""What each page shows: the engine and the build -> plain values for the templates.
+
+``Console`` holds the engine, the build of the specs (``None`` when the console runs
+on the store alone: flowcharts and signal schemas then come from what the store
+knows, which is less), and draws diagrams with Graphviz's ``dot`` when it is
+installed (SVG laid out on the server: no script library to ship, and no spec text
+ever reaches a script). Every method reads; the actions live in ``server``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from eventualc import ir
+from eventualc.emit.diagrams import to_dot
+from eventualc.graph import Graph
+from eventualc.ui.forms import SignalField, field_for
+from eventualc.ui.reads import Reads
+from eventualc.ui.steps import StepPath, colour_svg, node_ids, settle, step_states, timeline
+
+if TYPE_CHECKING:
+    from eventual.engine import Engine
+
+
+@lru_cache(maxsize=64)
+def render_svg(dot_source: str) -> str:
+    """Graphviz's SVG of ``dot_source`` (the ``<svg>`` element alone), or ``""`` when
+    ``dot`` is missing or fails."""
+    if shutil.which("dot") is None:
+        return ""
+    try:
+        done = subprocess.run(["dot", "-Tsvg"], input=dot_source, capture_output=True,
+                              text=True, timeout=20, check=True)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    start = done.stdout.find("<svg")
+    return done.stdout[start:] if start >= 0 else ""
+
+
+@dataclass
+class Console:
+    engine: Engine
+    build: ir.Build | None = None
+
+    def __post_init__(self) -> None:
+        self.reads = Reads(self.engine)
+
+    def workflow_ir(self, service: str, workflow: str) -> ir.Workflow | None:
+        found = self.build.service(service) if self.build else None
+        return next((w for w in found.workflows if w.name == workflow), None) if found else None
+
+    def execution(self, ref: str) -> dict[str, Any]:
+        """Everything the execution page shows."""
+        view = self.engine.execution(ref)
+        history = self.engine.history(view.id)
+        given, variables, definition, _ = self.reads.details(view.id)
+        declared = definition.get("workflows", {}).get(view.workflow, {})
+        targets = _targets(declared)
+        states = step_states(history, targets)
+        settle(states, view.status.value, view.error)
+        end = view.ended or datetime.now(UTC)
+        chart, steps = self.flowchart(view.service, view.workflow, states)
+        return {
+            "view": view, "history": history, "input": given, "vars": variables,
+            "states": sorted(states.values(), key=lambda s: s.started), "chart": chart,
+            "bars": timeline(states, view.started, end), "steps": steps,
+            "children": self.reads.children(view.id),
+            "signals": self.signal_fields(view.service, view.workflow, declared),
+            "version": self.reads.version(view.id),
+        }  # fmt: skip
+
+    def flowchart(self, service: str, workflow: str, states: dict[StepPath, Any]
+                  ) -> tuple[str, int]:  # fmt: skip
+        """The coloured flowchart SVG (``""`` without specs or Graphviz) and how many
+        steps have a state."""
+        chosen = self.workflow_ir(service, workflow)
+        if chosen is None:
+            return "", len(states)
+        graph, nodes = node_ids(service, chosen)
+        svg = render_svg(to_dot(graph))
+        coloured = {nodes[path]: step.state for path, step in states.items() if path in nodes}
+        return colour_svg(svg, coloured), len(states)
+
+    def signal_fields(self, service: str, workflow: str, declared: dict[str, Any]
+                      ) -> list[SignalField]:  # fmt: skip
+        chosen = self.workflow_ir(service, workflow)
+        schemas = {s.name: s.schema for s in chosen.signals} if chosen else {}
+        return [field_for(name, model is not None, schemas.get(name))
+                for name, model in sorted(declared.get("signals", {}).items())]  # fmt: skip
+
+    def signal_field(self, ref: str, signal: str) -> SignalField | None:
+        view = self.engine.execution(ref)
+        _, _, definition, _ = self.reads.details(view.id)
+        declared = definition.get("workflows", {}).get(view.workflow, {})
+        fields = self.signal_fields(view.service, view.workflow, declared)
+        return next((f for f in fields if f.signal == signal), None)
+
+    def service(self) -> dict[str, Any]:
+        """The event catalog and the choreography graph."""
+        if self.build is None:
+            return {"services": [], "chart": "", "known": self.reads.workflows()}
+        from eventualc.choreography import event_graph
+
+        graph: Graph = event_graph(self.build, expand=False)
+        return {"services": self.build.services, "chart": render_svg(to_dot(graph)),
+                "known": []}  # fmt: skip
+
+
+def _targets(declared: dict[str, Any]) -> dict[StepPath, str]:
+    """What each step of a stored workflow names (signal, event, child, timer)."""
+    if not declared.get("steps"):
+        return {}
+    from eventual.workflow import compile_workflow
+
+    try:
+        compiled = compile_workflow("w", {"version": "", **declared})
+    except (KeyError, TypeError, ValueError):
+        return {}
+    found: dict[StepPath, str] = {}
+    for block, steps in compiled.blocks.items():
+        for index, step in enumerate(steps):
+            if isinstance(step.target, str):
+                found[(*block, index)] = step.target
+            elif isinstance(step.target, list):
+                found[(*block, index)] = " or ".join(map(str, step.target))
+    return found
