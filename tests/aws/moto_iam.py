@@ -26,17 +26,22 @@ ways that matter to the stack's policies. This server corrects them before start
    Scheduler's ``ListSchedules``) is recomputed over its query parameters as the
    payload, so every such request fails with ``SignatureDoesNotMatch``.
 
-What moto does not do and this server does not add: condition keys. moto passes no
-request context to identity policies, so every ``Condition`` of an ``Allow`` statement
-holds (``events:source``, ``events:detail-type``, ``s3:prefix``,
-``iam:PassedToService``, ``s3:if-match`` / ``s3:if-none-match``); resource policies
-(queue policies) and ``iam:PassRole`` are not evaluated either.
+Conditions: moto passes no request context to identity policies, so every
+``Condition`` holds; worse, an ``Allow`` statement whose condition fails (which moto
+checks only for ``StringEquals`` on keys it is given) denies the request outright,
+where in AWS it only does not apply. Here an ``Allow`` that does not apply denies
+nothing, and S3's conditional-write keys are evaluated for the ``Null`` operator:
+``s3:if-match`` and ``s3:if-none-match`` are present when the request has the
+``If-Match`` / ``If-None-Match`` header. Every other condition still always holds
+(``events:source``, ``events:detail-type``, ``s3:prefix``, ``iam:PassedToService``),
+and resource policies (queue policies) and ``iam:PassRole`` are not evaluated.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
@@ -45,6 +50,11 @@ _SQS_BATCHES = {
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
 }
+
+
+# The conditional-write keys of the S3 request being authorized (see ``_patch_conditions``).
+_REQUEST = threading.local()
+_HEADER_KEYS = {"if-match": "s3:if-match", "if-none-match": "s3:if-none-match"}
 
 
 def _bus_of_entries(self: Any) -> str:
@@ -87,6 +97,7 @@ def patch() -> None:
     """Corrects moto's IAM evaluation (the module docstring lists how)."""
     _patch_resources()
     _patch_requests()
+    _patch_conditions()
 
 
 def _patch_resources() -> None:
@@ -130,6 +141,45 @@ def _patch_requests() -> None:
 
     IAMRequestBase.__init__ = __init__  # type: ignore[method-assign]
     IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
+
+
+def _patch_conditions() -> None:
+    from moto.iam.access_control import (
+        IAMPolicyStatement,
+        IAMRequestBase,
+        PermissionResult,
+        S3IAMRequest,
+    )
+
+    check, conditions = IAMRequestBase.check_action_permitted, IAMPolicyStatement._check_conditions
+    applies = IAMPolicyStatement.is_action_permitted
+
+    def check_action_permitted(self: Any, resource: str) -> None:
+        headers = {k.lower(): v for k, v in self._headers.items()}
+        s3 = isinstance(self, S3IAMRequest)
+        _REQUEST.keys = {key for header, key in _HEADER_KEYS.items() if s3 and header in headers}
+        try:
+            check(self, resource)
+        finally:
+            _REQUEST.keys = set()
+
+    def check_conditions(self: Any, incoming: Any) -> bool:
+        null = (self._statement.get("Condition") or {}).get("Null", {})
+        present = getattr(_REQUEST, "keys", set())
+        for key, expected in null.items():
+            if key in _HEADER_KEYS.values() and (key in present) != (str(expected) == "false"):
+                return False
+        return bool(conditions(self, incoming))
+
+    def is_action_permitted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = applies(self, *args, **kwargs)
+        if result == PermissionResult.DENIED and self._statement.get("Effect") == "Allow":
+            return PermissionResult.NEUTRAL  # an Allow that does not apply denies nothing
+        return result
+
+    IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
+    IAMPolicyStatement._check_conditions = check_conditions  # type: ignore[method-assign]
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ the test at once (``Enforcing.denials``). The operator and the harness's event s
 use a user allowed everything (what Lambda's event source mappings and the operator's
 credentials stand for).
 
-What moto cannot check, these tests cannot either: conditions (moto passes no request
-context to identity policies, so ``events:source``, ``events:detail-type``,
-``s3:prefix``, ``iam:PassedToService``, ``s3:if-match``/``s3:if-none-match`` always
-hold), resource policies (queue policies), ``iam:PassRole``, and the
-``s3:PutObjectTagging`` AWS requires for ``PutObject`` with tags. ``test_stack``
-asserts those statements in the template.
+Conditions: the server evaluates S3's conditional-write keys (``s3:if-match``,
+``s3:if-none-match``), so a write the policies require to be conditional is refused
+without its header. Other conditions always hold there (``events:source``,
+``events:detail-type``, ``s3:prefix``, ``iam:PassedToService``), and neither resource
+policies (queue policies), ``iam:PassRole`` nor the ``s3:PutObjectTagging`` AWS
+requires for a ``PutObject`` with tags are evaluated: ``test_stack`` asserts those
+statements in the template.
 """
 
 from __future__ import annotations
@@ -343,3 +344,29 @@ def test_the_orchestrator_and_subscriptions_keep_to_their_roles(enforced: Enforc
         Bucket=subscription.config.bucket, Key=state_key("any")))  # fmt: skip
     refused(lambda: subscription.clients.get("scheduler").list_schedules())
     enforced.harness.denials.clear()
+
+
+def test_objects_are_written_only_conditionally(enforced: Enforced) -> None:
+    trips = enforced.client("trips")
+    execution = trips.start("bookTrip", f"iam-cond-{uuid.uuid4().hex[:8]}")
+    enforced.finish(trips, execution)
+    orchestrator = enforced.function("trips", "orchestrator")
+    s3, bucket = orchestrator.clients.s3, orchestrator.config.bucket
+    state = s3.get_object(Bucket=bucket, Key=state_key(execution))
+    body, etag = state["Body"].read(), state["ETag"]
+    history = history_key(execution, 0)
+    refused(lambda: s3.put_object(Bucket=bucket, Key=state_key(execution), Body=body))
+    refused(lambda: s3.put_object(Bucket=bucket, Key=history, Body=b"[]"))  # over a chunk
+    refused(lambda: s3.put_object(Bucket=bucket, Key=history, Body=b"[]", IfMatch=etag))
+    task = enforced.function("trips", "bookHotel")
+    payload = "payloads/" + "0" * 64
+    refused(lambda: task.clients.s3.put_object(Bucket=bucket, Key=payload, Body=b"x"))
+    enforced.harness.denials.clear()
+    key, changed = state_key(execution), body + b" "
+    assert s3.put_object(Bucket=bucket, Key=key, Body=changed, IfMatch=etag)["ETag"] != etag
+    with pytest.raises(Exception, match="PreconditionFailed"):  # allowed, and conditional
+        s3.put_object(Bucket=bucket, Key=key, Body=changed, IfMatch=etag)
+    spare = history_key(f"iam-none-{uuid.uuid4().hex[:8]}", 0)
+    s3.put_object(Bucket=bucket, Key=spare, Body=b"[]", IfNoneMatch="*")  # a creation: allowed
+    with pytest.raises(Exception, match="PreconditionFailed"):  # once
+        s3.put_object(Bucket=bucket, Key=spare, Body=b"[]", IfNoneMatch="*")
