@@ -69,5 +69,6 @@ def test_finished_objects_carry_the_tag_the_lifecycle_rule_expires() -> None:
     assert state["Tagging"] == last["Tagging"] == "eventual-finished=true"
     assert state["IfMatch"] == '"old"'
     assert "Tagging" not in other
+    assert last["IfNoneMatch"] == other["IfNoneMatch"] == "*"  # history chunks: created once
     assert kind == "put_object_tagging"
     assert earlier["Tagging"] == {"TagSet": [{"Key": "eventual-finished", "Value": "true"}]}

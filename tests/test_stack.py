@@ -519,7 +519,8 @@ ACKNOWLEDGED = {
     "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
                        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<Timers>/*]"}
     | {f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:{s}-task-*]" for s in ("orders", "shop", "billing")},
-    "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES},
+    "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES}
+    | {"AwsSolutions-IAM5[Resource::<State.Arn>/executions/*/state.json]"},
 }  # fmt: skip
 
 
@@ -679,3 +680,24 @@ def test_the_orchestrator_lists_only_under_its_prefixes(apps: Apps) -> None:
     assert listing["Condition"] == {
         "StringLikeIfExists": {"s3:prefix": [f"{p}/*" for p in ("executions", "names", "definitions", "payloads")]}
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(("app", "service"), SERVICES)
+def test_objects_are_written_only_conditionally(apps: Apps, app: str, service: str) -> None:
+    """Every PutObject needs If-None-Match (created once); only execution records may
+    be written over, and only with If-Match (the ETag read)."""
+    template, _, _ = service_of(apps, app, service)
+    for name, function in functions(template).items():
+        puts = [s for s in statements(template, function) if "s3:PutObject" in actions(s)]
+        by_condition = {json.dumps(s["Condition"], sort_keys=True): s for s in puts}
+        assert len(by_condition) == len(puts) == (2 if name == "" else 1)
+        creates = by_condition.pop('{"Null": {"s3:if-none-match": "false"}}')
+        assert actions(creates) == ["s3:PutObject"]
+        expected = KEY_PREFIXES if name == "" else {"payloads"}
+        assert object_prefixes(creates) == expected
+        if name == "":
+            updates = by_condition.pop('{"Null": {"s3:if-match": "false"}}')
+            assert actions(updates) == ["s3:PutObject"]
+            (resource,) = resources(updates)
+            assert resource["Fn::Join"][1][1] == "/executions/*/state.json"
+        assert not by_condition

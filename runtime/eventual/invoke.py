@@ -15,7 +15,6 @@ reaches the same subscriptions wherever the service runs.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import weakref
@@ -131,7 +130,11 @@ def emitter(declared: list[str], publish: Publish) -> Callable[[Any, Any], None]
 
 
 def awaited(result: Any) -> Any:
-    return asyncio.run(result) if inspect.iscoroutine(result) else result
+    if not inspect.iscoroutine(result):
+        return result
+    import asyncio  # only for async handlers: it adds to every cold start otherwise
+
+    return asyncio.run(result)
 
 
 def failure(exc: BaseException) -> dict[str, str]:

@@ -57,14 +57,16 @@ CREDENTIALS = {
 
 
 @contextmanager
-def moto_server(log: Path) -> Iterator[str]:
-    """A moto server on 127.0.0.1 for the duration; its URL."""
+def moto_server(log: Path, script: Path | None = None) -> Iterator[str]:
+    """A moto server on 127.0.0.1 for the duration; its URL. ``script``: a file to run
+    instead of ``moto.server`` (taking its arguments)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with log.open("w") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, *([str(script)] if script else ["-m", "moto.server"]),
+             "-H", "127.0.0.1", "-p", str(port)],
             stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -181,6 +183,7 @@ class Stack:
     functions: dict[str, Function]
     sources: list[Source]
     schedule_groups: list[str] = field(default_factory=list)
+    physical: dict[str, str] = field(default_factory=dict)  # logical id (.Arn) -> name, ARN
 
     @classmethod
     def deploy(cls, clients: Clients, name: str, template: Mapping[str, Any]) -> Stack:
@@ -217,7 +220,7 @@ class Stack:
                 function = functions[properties["FunctionName"]["Ref"]]
                 sources.append(Source(queue, arn["Attributes"]["QueueArn"], function,
                                       properties.get("BatchSize", 10)))  # fmt: skip
-        return cls(name, outputs, functions, sources, sorted(groups.values()))
+        return cls(name, outputs, functions, sources, sorted(groups.values()), physical)
 
 
 def _arns(
@@ -241,7 +244,8 @@ def _arns(
 
 
 def _resolve(node: Any, physical: Mapping[str, str]) -> Any:
-    """A function's environment with ``Ref`` and ``Fn::Join`` resolved."""
+    """``node`` (a function's environment, a policy) with ``Ref``, ``Fn::GetAtt`` and
+    ``Fn::Join`` resolved."""
     if isinstance(node, dict):
         if "Ref" in node:
             return physical[node["Ref"]]
@@ -251,6 +255,8 @@ def _resolve(node: Any, physical: Mapping[str, str]) -> Any:
             separator, parts = node["Fn::Join"]
             return separator.join(_resolve(part, physical) for part in parts)
         return {key: _resolve(value, physical) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolve(value, physical) for value in node]
     return node
 
 

@@ -87,6 +87,7 @@ FINISHED_TAG = ("eventual-finished", "true")
 # a runaway (a workflow starting itself) stays bounded; raise it for throughput.
 MAX_CONCURRENCY = 50
 KEY_PREFIXES = ("executions", "names", "definitions", "payloads")
+STATE_KEY = "executions/*/state.json"  # the only objects written over (If-Match)
 # A rule target's retries: EventBridge's most (24 hours, 185 tries), then its dead letters.
 RULE_EVENT_AGE = 86_400
 RULE_RETRIES = 185
@@ -199,8 +200,9 @@ class ServiceConstruct(Construct):
         self.payload_objects = _object_access(self, "PayloadObjects", self.bucket, ["payloads"])
         # The orchestrator tags a finished execution's objects (the lifecycle rule's filter).
         self.state_objects = _object_access(
-            self, "StateObjects", self.bucket, KEY_PREFIXES, ["s3:PutObjectTagging"]
-        )
+            self, "StateObjects", self.bucket, KEY_PREFIXES, ["s3:PutObjectTagging"],
+            updated=STATE_KEY,
+        )  # fmt: skip
         self.environment = {
             "EVENTUAL_SERVICE": self.tables.package,
             "EVENTUAL_BUS": self.bus.event_bus_name,
@@ -680,18 +682,34 @@ def _object_access(
     bucket: s3.Bucket,
     prefixes: Sequence[str],
     more_actions: Sequence[str] = (),
+    updated: str | None = None,
 ) -> iam.ManagedPolicy:
-    """A policy to read and write the objects under ``prefixes`` of ``bucket``."""
-    resources = [bucket.arn_for_objects(f"{prefix}/*") for prefix in prefixes]
-    statement = iam.PolicyStatement(
-        actions=["s3:GetObject", "s3:PutObject", *more_actions], resources=resources
-    )
-    policy = iam.ManagedPolicy(scope, construct_id, statements=[statement])
+    """A policy to read the objects under ``prefixes`` of ``bucket`` and create them
+    (``If-None-Match: *``, so none is overwritten); the keys ``updated`` matches may
+    also be written over, only conditionally on the ETag read (``If-Match``)."""
+    objects = [bucket.arn_for_objects(f"{prefix}/*") for prefix in prefixes]
+    statements = [
+        iam.PolicyStatement(actions=["s3:GetObject", *more_actions], resources=objects),
+        iam.PolicyStatement(
+            actions=["s3:PutObject"],
+            resources=objects,
+            conditions={"Null": {"s3:if-none-match": "false"}},
+        ),
+    ]
+    if updated is not None:
+        statements.append(
+            iam.PolicyStatement(
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(updated)],
+                conditions={"Null": {"s3:if-match": "false"}},
+            )
+        )
+    policy = iam.ManagedPolicy(scope, construct_id, statements=statements)
     arn = f"<{cdk.Stack.of(scope).get_logical_id(_resource(bucket))}.Arn>"
-    for prefix in prefixes:
+    for pattern in [f"{prefix}/*" for prefix in prefixes] + ([updated] if updated else []):
         _acknowledge(
             policy,
-            f"AwsSolutions-IAM5[Resource::{arn}/{prefix}/*]",
+            f"AwsSolutions-IAM5[Resource::{arn}/{pattern}]",
             "objects are reached by key prefix: keys (execution ids, content hashes) are "
             "made at run time, and each function gets only the prefixes its work needs",
         )

@@ -3,7 +3,7 @@
 Keys (CONTRACT §6 and the stack's IAM policies rely on these prefixes):
 ``executions/<id>/state.json`` (an execution's record, written with ``If-Match`` on
 the ETag read, or ``If-None-Match: *`` when new), ``executions/<id>/history/<n>.json``
-(history chunks, append-only), ``names/<workflow>/<name>`` (the id of a named
+(history chunks, created once), ``names/<workflow>/<name>`` (the id of a named
 execution, created once), ``definitions/<version>.json`` (a service definition by
 hash, created once) and ``payloads/<sha256>`` (see ``payloads``).
 
@@ -20,6 +20,7 @@ request); ``tag_finished`` tags objects written before it finished.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -91,11 +92,11 @@ class StateStore:
         return str(answer["ETag"])
 
     def put(self, key: str, text: str, tags: Mapping[str, str] | None = None) -> None:
-        """Writes ``key`` unconditionally (for objects whose content never differs)."""
-        self.s3.put_object(
-            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
-            ContentType="application/json", **_tagging(tags),
-        )  # fmt: skip
+        """Writes ``key`` once, for objects whose content never differs (history
+        chunks): an object there already is that content (``If-None-Match: *``, as
+        the stack's policies require of every write but a state update)."""
+        with suppress(Conflict):
+            self.write(key, text, None, tags)
 
     def tag_finished(self, keys: Iterable[str]) -> None:
         """Tags ``keys`` (objects written before their execution finished) ``FINISHED``."""
