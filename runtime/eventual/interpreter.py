@@ -22,11 +22,29 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from eventual.cel.evaluate import CelEvaluationError
 from eventual.durations import parse_duration
 from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR, PayloadInvalid
+from eventual.port import (
+    Cancel,
+    CancelChild,
+    ChildFinished,
+    Command,
+    Event,
+    Finished,
+    Heartbeat,
+    Publish,
+    RunTask,
+    SignalReceived,
+    StartChild,
+    StartTimer,
+    TaskAnswered,
+    TimerFired,
+    Wait,
+    workflow_event,
+)
 from eventual.status import ExecutionStatus
 from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step, compile_workflow
 
@@ -48,17 +66,6 @@ MAX_CHILD_DEPTH = 32
 CHILD_DEPTH_LIMIT = "ChildDepthLimit"
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
-    kind: str  # run_task | start_timer | publish | start_child | cancel_child | finished
-    handle: int = 0
-    name: str = ""  # task, event or workflow name
-    value: Any = None  # input, payload, or result
-    attempt: int = 0
-    due: datetime | None = None
-    error: dict[str, str] | None = None
-
-
 @dataclass
 class Frame:
     token: int
@@ -77,7 +84,7 @@ class Node:
     frame: int
     step: Path
     attempt: int = 1
-    waiting: str = ""  # task | retry | timer | signal | child | children | catch
+    waiting: Wait = Wait.TASK
     children: list[int] = field(default_factory=list)
     results: dict[Any, Any] = field(default_factory=dict)
     queue: list[tuple[int, Any]] = field(default_factory=list)  # for_each items not started
@@ -242,30 +249,31 @@ class Interpreter:
         except PayloadInvalid as exc:
             state.status = ExecutionStatus.FAILED
             state.error = {"error": VALIDATION_ERROR, "message": str(exc)}
-            return [Command("finished", 0, state.workflow, error=state.error)]
+            return [Finished(state.workflow, error=state.error)]
         return self.start(state, now)
 
     def apply(
-        self, state: ExecutionState, event: Mapping[str, Any], now: datetime
+        self, state: ExecutionState, event: Event | Mapping[str, Any], now: datetime
     ) -> list[Command]:
-        """One workflow event given as data, as the durable runtimes queue them:
-        ``{"op": "task"|"child", "handle", "output"|"result", "error"}``,
-        ``{"op": "timer"|"heartbeat", "handle"}``, ``{"op": "signal", "name",
-        "payload"}`` or ``{"op": "cancel"}``. Raises ``ValueError`` for another op."""
-        op = event["op"]
-        if op == "task":
-            return self.task_result(state, event["handle"], now, event["output"], event["error"])
-        if op == "timer":
-            return self.timer_fired(state, event["handle"], now)
-        if op == "signal":
-            return self.signal(state, event["name"], event["payload"], now)
-        if op == "child":
-            return self.child_result(state, event["handle"], now, event["result"], event["error"])
-        if op == "heartbeat":
-            return self.heartbeat(state, event["handle"], now)
-        if op == "cancel":
-            return self.cancel(state, now)
-        raise ValueError(f"unknown workflow event {op!r}")
+        """One workflow event, typed or in the JSON form the durable runtimes queue
+        (``port.workflow_event``: ``ValueError`` for an unknown op)."""
+        if isinstance(event, Mapping):
+            event = workflow_event(event)
+        match event:
+            case TaskAnswered(handle, output, error):
+                return self.task_result(state, handle, now, output, error)
+            case TimerFired(handle):
+                return self.timer_fired(state, handle, now)
+            case SignalReceived(name, payload):
+                return self.signal(state, name, payload, now)
+            case ChildFinished(handle, result, error):
+                return self.child_result(state, handle, now, result, error)
+            case Heartbeat(handle):
+                return self.heartbeat(state, handle, now)
+            case Cancel():
+                return self.cancel(state, now)
+            case _:
+                assert_never(event)
 
 
 class _Run:
@@ -302,7 +310,7 @@ class _Run:
         node.children.append(frame.token)
         self.work.append(frame.token)
 
-    def new_node(self, frame: Frame, step: Step, waiting: str) -> Node:
+    def new_node(self, frame: Frame, step: Step, waiting: Wait) -> Node:
         node = Node(self.state.next_token(), frame.token, step.path, waiting=waiting)
         self.state.nodes[node.token] = node
         return node
@@ -310,7 +318,7 @@ class _Run:
     def timer(self, node: int, why: str, due: datetime) -> None:
         handle = self.state.next_token()
         self.state.handles[handle] = (node, why)
-        self.commands.append(Command("start_timer", handle, due=max(due, self.now)))
+        self.commands.append(StartTimer(handle, max(due, self.now)))
 
     def claim(self, handle: int, why: str) -> Node | None:
         entry = self.state.handles.get(handle)
@@ -324,7 +332,7 @@ class _Run:
             if owner == node:
                 del self.state.handles[handle]
                 if why == "child":
-                    self.commands.append(Command("cancel_child", handle))
+                    self.commands.append(CancelChild(handle))
 
     def discard_frame(self, token: int) -> None:
         self.state.frames.pop(token, None)
@@ -419,7 +427,7 @@ class _Run:
     def step_task(self, frame: Frame, step: Step) -> tuple[bool, Any]:
         task = self.i.tasks[str(step.target)]
         value = self.checked(task.get("input"), self.render(frame, step))
-        node = self.new_node(frame, step, "task")
+        node = self.new_node(frame, step, Wait.TASK)
         node.results["input"] = value
         self.dispatch(node, step)
         return False, None
@@ -428,9 +436,9 @@ class _Run:
         task = self.i.tasks[str(step.target)]
         handle = self.state.next_token()
         self.state.handles[handle] = (node.token, "task")
-        node.waiting = "task"
+        node.waiting = Wait.TASK
         value = node.results["input"]
-        self.commands.append(Command("run_task", handle, str(step.target), value, node.attempt))
+        self.commands.append(RunTask(handle, str(step.target), value, node.attempt))
         self.log("TaskScheduled", step=list(step.path), task=step.target, attempt=node.attempt)
         timeout = step.timeout if step.timeout is not None else task.get("timeout")
         if timeout:
@@ -447,10 +455,10 @@ class _Run:
             )
         child = self.i.workflows[str(step.target)]
         value = self.checked(child.get("input"), self.render(frame, step))
-        node = self.new_node(frame, step, "child")
+        node = self.new_node(frame, step, Wait.CHILD)
         handle = self.state.next_token()
         self.state.handles[handle] = (node.token, "child")
-        self.commands.append(Command("start_child", handle, str(step.target), value))
+        self.commands.append(StartChild(handle, str(step.target), value))
         if step.timeout is not None:
             self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
         return False, None
@@ -459,7 +467,7 @@ class _Run:
         event = self.i.events.get(str(step.target))
         payload = self.render(frame, step)
         payload = self.checked(event["model"], payload) if event else payload
-        self.commands.append(Command("publish", 0, str(step.target), payload))
+        self.commands.append(Publish(str(step.target), payload))
         return True, None
 
     def step_sleep(self, frame: Frame, step: Step) -> tuple[bool, Any]:
@@ -492,7 +500,7 @@ class _Run:
         return self.sleep(frame, step, due)
 
     def sleep(self, frame: Frame, step: Step, due: datetime) -> tuple[bool, Any]:
-        node = self.new_node(frame, step, "timer")
+        node = self.new_node(frame, step, Wait.TIMER)
         self.timer(node.token, "timer", due)
         return False, None
 
@@ -501,7 +509,7 @@ class _Run:
         queued = self.state.signals.get(name)
         if queued:
             return True, queued.pop(0)
-        node = self.new_node(frame, step, "signal")
+        node = self.new_node(frame, step, Wait.SIGNAL)
         self.state.waiters.setdefault(name, []).append(node.token)
         if step.timeout is not None:
             self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
@@ -528,7 +536,7 @@ class _Run:
         runnable = [b for b in blocks if self.wf.blocks[b[0]]]
         if not runnable and step.kind != "parallel":
             return True, None
-        node = self.new_node(frame, step, "children")
+        node = self.new_node(frame, step, Wait.CHILDREN)
         node.total = len(blocks)
         for block, label, local in blocks:
             self.child_frame(node, block, label, **local)
@@ -542,7 +550,7 @@ class _Run:
             )
         if not items:
             return True, []
-        node = self.new_node(frame, step, "children")
+        node = self.new_node(frame, step, Wait.CHILDREN)
         node.total = len(items)
         node.queue = list(enumerate(items))
         for _ in range(min(step.concurrency, len(items))):
@@ -600,7 +608,7 @@ class _Run:
         node = self.state.nodes[frame.node]
         node.children.remove(frame.token)
         step = self.wf.step(node.step)
-        if node.waiting == "catch" or step.kind in ("if", "try"):
+        if node.waiting is Wait.CATCH or step.kind in ("if", "try"):
             self.node_done(node, frame.last)
             return
         node.results[frame.label] = frame.last
@@ -614,7 +622,7 @@ class _Run:
 
     def step_failed(self, frame: Frame, step: Step, error: dict[str, str]) -> None:
         """A step failed as it started: its catch may still handle it."""
-        node = self.new_node(frame, step, "failed")
+        node = self.new_node(frame, step, Wait.FAILED)
         self.node_failed(node, error)
 
     def node_failed(self, node: Node, error: dict[str, str]) -> None:
@@ -622,7 +630,7 @@ class _Run:
         self.log("StepFailed", step=list(step.path), id=step.id, error=error)
         clause = (
             None
-            if node.waiting == "catch"
+            if node.waiting is Wait.CATCH
             else next((c for c in step.catch if c.handles(error["error"])), None)
         )
         for child in list(node.children):
@@ -630,7 +638,7 @@ class _Run:
         node.children.clear()
         self.drop_handles(node.token)
         if clause is not None:
-            node.waiting = "catch"
+            node.waiting = Wait.CATCH
             self.child_frame(node, clause.block, None, **{clause.var: dict(error)})
             return
         self.discard_node(node)
@@ -657,7 +665,7 @@ class _Run:
         if policy.retries(error["error"], node.attempt):
             delay = policy.delay(node.attempt, self.i.rng)
             node.attempt += 1
-            node.waiting = "retry"
+            node.waiting = Wait.RETRY
             self.timer(node.token, "retry", self.now + timedelta(seconds=delay))
         else:
             self.node_failed(node, error)
@@ -679,7 +687,7 @@ class _Run:
             self.stop_waiting(node)
             what = "no heartbeat in time" if why == "heartbeat" else f"{node.waiting} timed out"
             timeout = {"error": TIMEOUT, "message": what}
-            if node.waiting == "task":
+            if node.waiting is Wait.TASK:
                 self.task_failed(node, timeout)
             else:
                 self.node_failed(node, timeout)
@@ -718,4 +726,4 @@ class _Run:
         self.state.signals.clear()
         self.state.waiters.clear()
         self.log("Execution" + status.value.title().replace("_", ""), result=result, error=error)
-        self.commands.append(Command("finished", 0, self.state.workflow, result, error=error))
+        self.commands.append(Finished(self.state.workflow, result, error))

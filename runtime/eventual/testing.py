@@ -21,7 +21,7 @@ from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
 from eventual.errors import PayloadInvalid
-from eventual.interpreter import Command, ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter
 from eventual.invoke import (
     Values,
     emitter,
@@ -32,6 +32,17 @@ from eventual.invoke import (
     split_event,
     start_request,
     subscribers,
+)
+from eventual.port import (
+    CancelChild,
+    Command,
+    Finished,
+    Port,
+    Publish,
+    RunTask,
+    StartChild,
+    StartTimer,
+    dispatch,
 )
 from eventual.retry import retry_after
 from eventual.service import Service
@@ -278,43 +289,7 @@ class TestEnvironment:
     ) -> None:
         if record.state.status is not ExecutionStatus.IN_PROGRESS:
             return
-        for command in step(record.state, self.now):
-            self._carry_out(record, command)
-
-    def _carry_out(self, record: _Record, command: Command) -> None:
-        state, interp = record.state, record.interpreter
-        if command.kind == "run_task":
-            self._ready.append(lambda: self._run_task(record, command))
-        elif command.kind == "start_timer":
-            assert command.due is not None
-
-            def fire() -> None:
-                self._apply(record, lambda s, n: interp.timer_fired(s, command.handle, n))
-
-            heapq.heappush(self._timers, (command.due, next(self._seq), fire))
-        elif command.kind == "publish":
-            self._publish(command.name, command.value)
-        elif command.kind == "start_child":
-            child = self._create(command.name, command.value, None, (state.id, command.handle))
-            record.children[command.handle] = child
-        elif command.kind == "cancel_child":
-            child_id = record.children.get(command.handle)
-            if child_id is not None:
-                self.cancel(child_id)
-        elif command.kind == "finished":
-            self._finished(record, command)
-
-    def _finished(self, record: _Record, command: Command) -> None:
-        if record.parent is None:
-            return
-        parent_id, handle = record.parent
-        parent = self._executions[parent_id]
-        result, error = record.state.result, record.state.error
-        self._ready.append(
-            lambda: self._apply(
-                parent, lambda s, n: parent.interpreter.child_result(s, handle, n, result, error)
-            )
-        )
+        dispatch(_Effects(self, record), step(record.state, self.now))
 
     def _drain(self) -> None:
         while self._ready:
@@ -322,11 +297,11 @@ class TestEnvironment:
 
     # tasks -----------------------------------------------------------------------------
 
-    def _run_task(self, record: _Record, command: Command) -> None:
-        spec = self.service.tasks[command.name]
+    def _run_task(self, record: _Record, command: RunTask) -> None:
+        spec = self.service.tasks[command.task]
         interp = record.interpreter
         handle = command.handle
-        mock = self._mocks.get(command.name)
+        mock = self._mocks.get(command.task)
         behaviour = mock.behaviour() if mock is not None else None
         if behaviour is _NEVER:
             return  # never answers: the interpreter's timeout timer fails it
@@ -337,7 +312,7 @@ class TestEnvironment:
             beat=lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
         )  # fmt: skip
         calls = mock.calls if mock is not None else None
-        outcome = run_task(self._values, command.name, command.value, ctx, behaviour, calls)
+        outcome = run_task(self._values, command.task, command.input, ctx, behaviour, calls)
         self._apply(
             record,
             lambda s, n: interp.task_result(s, handle, n, outcome.output, outcome.error),
@@ -386,3 +361,51 @@ class TestEnvironment:
         else:
             failed = ErrorInfo(error["error"], error["message"])
             self.dead_letters.append(DeadLetter(sub_name, name, payload, failed))
+
+
+class _Effects:
+    """The port for one execution of a ``TestEnvironment``: in-memory queues and timers."""
+
+    def __init__(self, env: TestEnvironment, record: _Record) -> None:
+        self.env = env
+        self.record = record
+
+    def run_task(self, command: RunTask) -> None:
+        self.env._ready.append(lambda: self.env._run_task(self.record, command))
+
+    def start_timer(self, command: StartTimer) -> None:
+        env, record = self.env, self.record
+
+        def fire() -> None:
+            env._apply(record, lambda s, n: record.interpreter.timer_fired(s, command.handle, n))
+
+        heapq.heappush(env._timers, (command.due, next(env._seq), fire))
+
+    def publish(self, command: Publish) -> None:
+        self.env._publish(command.event, command.payload)
+
+    def start_child(self, command: StartChild) -> None:
+        parent = (self.record.state.id, command.handle)
+        child = self.env._create(command.workflow, command.input, None, parent)
+        self.record.children[command.handle] = child
+
+    def cancel_child(self, command: CancelChild) -> None:
+        child_id = self.record.children.get(command.handle)
+        if child_id is not None:
+            self.env.cancel(child_id)
+
+    def finished(self, command: Finished) -> None:
+        record = self.record
+        if record.parent is None:
+            return
+        parent_id, handle = record.parent
+        parent = self.env._executions[parent_id]
+        result, error = record.state.result, record.state.error
+        self.env._ready.append(
+            lambda: self.env._apply(
+                parent, lambda s, n: parent.interpreter.child_result(s, handle, n, result, error)
+            )
+        )
+
+
+_: type[Port] = _Effects

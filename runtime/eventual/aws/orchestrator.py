@@ -42,8 +42,9 @@ from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
 from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, state_key
 from eventual.errors import PayloadInvalid
-from eventual.interpreter import Command, ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter
 from eventual.invoke import start_request, subscribers
+from eventual.port import Command, RunTask
 
 CONFLICT_TRIES = 8
 
@@ -223,7 +224,7 @@ class Orchestrator:
         self, record: ExecutionRecord, commands: list[Command], now: datetime
     ) -> list[Command]:
         """``commands`` less the task runs the deployed code cannot take (``deploys``)."""
-        if not any(command.kind == "run_task" for command in commands):
+        if not any(isinstance(command, RunTask) for command in commands):
             return commands
         interpreter = self.interpreter(record.definition, record.state.workflow)
         deployment = self.deployment
