@@ -14,6 +14,11 @@ of the steps they completed; *nodes* are steps in progress (waiting for a task, 
 timer, a signal, a child, or child frames). Both are keyed by integer tokens; every
 wait has its own *handle* token, so a late answer to a cancelled or superseded wait
 finds nothing and is ignored.
+
+What each kind of step does (how it starts, and what a nested frame's end means to
+it) lives in its unit under ``eventual.steps``, reached only through ``steps.KINDS``;
+this module holds what every kind shares (frames, nodes, timers, failure, catch,
+compensation and the end).
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 from eventual.cel.evaluate import CelEvaluationError
-from eventual.durations import parse_duration
 from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR, PayloadInvalid
 from eventual.port import (
     Cancel,
@@ -35,10 +39,8 @@ from eventual.port import (
     Event,
     Finished,
     Heartbeat,
-    Publish,
     RunTask,
     SignalReceived,
-    StartChild,
     StartTimer,
     TaskAnswered,
     TimerFired,
@@ -46,24 +48,13 @@ from eventual.port import (
     workflow_event,
 )
 from eventual.status import ExecutionStatus
+from eventual.steps import KINDS, StepFailure
 from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step, compile_workflow
 
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
 
 
-class StepFailure(Exception):
-    def __init__(self, error: str, message: str) -> None:
-        super().__init__(message)
-        self.error = {"error": error, "message": message}
-
-
-# -- events (in) and commands (out) ------------------------------------------------------
-
-
-# A workflow that starts itself as a child would otherwise nest without end; Temporal
-# and Step Functions bound a run's history instead, we bound the nesting.
-MAX_CHILD_DEPTH = 32
-CHILD_DEPTH_LIMIT = "ChildDepthLimit"
+# -- state -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -161,7 +152,7 @@ class Interpreter:
     # events --------------------------------------------------------------------------
 
     def start(self, state: ExecutionState, now: datetime) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         run.log("ExecutionStarted", input=state.input)
         if self.workflow.timeout is not None:
             run.timer(0, "workflow-timeout", now + timedelta(seconds=self.workflow.timeout))
@@ -173,7 +164,7 @@ class Interpreter:
         self, state: ExecutionState, handle: int, now: datetime,
         output: Any = None, error: dict[str, str] | None = None,
     ) -> list[Command]:  # fmt: skip
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         node = run.claim(handle, "task")
         if node is not None:
             run.drop_handles(node.token)
@@ -186,7 +177,7 @@ class Interpreter:
         return run.finish()
 
     def timer_fired(self, state: ExecutionState, handle: int, now: datetime) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         entry = state.handles.pop(handle, None)
         if entry is not None:
             run.timer_fired(*entry)
@@ -195,7 +186,7 @@ class Interpreter:
     def signal(
         self, state: ExecutionState, name: str, payload: Any, now: datetime
     ) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         run.log("SignalReceived", signal=name, payload=payload)
         waiting = state.waiters.get(name)
         if waiting:
@@ -210,7 +201,7 @@ class Interpreter:
         self, state: ExecutionState, handle: int, now: datetime,
         result: Any = None, error: dict[str, str] | None = None,
     ) -> list[Command]:  # fmt: skip
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         node = run.claim(handle, "child")
         if node is not None:
             run.drop_handles(node.token)
@@ -222,7 +213,7 @@ class Interpreter:
 
     def heartbeat(self, state: ExecutionState, handle: int, now: datetime) -> list[Command]:
         """The task run ``handle`` is alive: its heartbeat deadline starts again."""
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         entry = state.handles.get(handle)
         node = state.nodes.get(entry[0]) if entry and entry[1] == "task" else None
         if node is not None:
@@ -235,7 +226,7 @@ class Interpreter:
         return run.finish()
 
     def cancel(self, state: ExecutionState, now: datetime) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         if state.status is ExecutionStatus.IN_PROGRESS and not state.compensating:
             message = "the execution was cancelled"
             run.end(ExecutionStatus.CANCELLED, None, {"error": CANCELLED, "message": message})
@@ -276,8 +267,9 @@ class Interpreter:
                 assert_never(event)
 
 
-class _Run:
-    """One ``apply``: the state, the time, the commands so far and frames to advance."""
+class Run:
+    """One ``apply``: the state, the time, the commands so far and frames to advance;
+    what step kinds (``eventual.steps``) act on."""
 
     def __init__(self, interpreter: Interpreter, state: ExecutionState, now: datetime) -> None:
         self.i = interpreter
@@ -420,17 +412,7 @@ class _Run:
             self.state.compensations.append(record)
 
     def start_step(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        handler = getattr(self, "step_" + step.kind)
-        result: tuple[bool, Any] = handler(frame, step)
-        return result
-
-    def step_task(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        task = self.i.tasks[str(step.target)]
-        value = self.checked(task.get("input"), self.render(frame, step))
-        node = self.new_node(frame, step, Wait.TASK)
-        node.results["input"] = value
-        self.dispatch(node, step)
-        return False, None
+        return KINDS[step.kind].start(self, frame, step)
 
     def dispatch(self, node: Node, step: Step) -> None:
         task = self.i.tasks[str(step.target)]
@@ -445,147 +427,6 @@ class _Run:
             self.timer(node.token, "timeout", self.now + timedelta(seconds=timeout))
         if task.get("heartbeat"):
             self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task["heartbeat"]))
-
-    def step_workflow(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        if self.state.depth + 1 > MAX_CHILD_DEPTH:
-            raise StepFailure(
-                CHILD_DEPTH_LIMIT,
-                f"a child of {self.state.workflow} would be {self.state.depth + 1} levels deep; "
-                f"executions nest at most {MAX_CHILD_DEPTH} deep (a workflow that starts itself?)",
-            )
-        child = self.i.workflows[str(step.target)]
-        value = self.checked(child.get("input"), self.render(frame, step))
-        node = self.new_node(frame, step, Wait.CHILD)
-        handle = self.state.next_token()
-        self.state.handles[handle] = (node.token, "child")
-        self.commands.append(StartChild(handle, str(step.target), value))
-        if step.timeout is not None:
-            self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
-        return False, None
-
-    def step_emit(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        event = self.i.events.get(str(step.target))
-        payload = self.render(frame, step)
-        payload = self.checked(event["model"], payload) if event else payload
-        self.commands.append(Publish(str(step.target), payload))
-        return True, None
-
-    def step_sleep(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        seconds = step.duration
-        if seconds is None:
-            value = self.render(frame, step)
-            try:
-                seconds = parse_duration(value)
-            except (TypeError, ValueError) as exc:
-                raise StepFailure("ExpressionError", f"sleep: {exc}") from exc
-        try:
-            due = self.now + timedelta(seconds=seconds)
-        except OverflowError as exc:
-            raise StepFailure("ExpressionError", f"sleep: {value!r} is too long") from exc
-        return self.sleep(frame, step, due)
-
-    def step_sleep_until(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        value = self.render(frame, step)
-        try:
-            due = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-        except ValueError as exc:
-            raise StepFailure(
-                "ExpressionError", f"sleep_until: not a timestamp: {value!r}"
-            ) from exc
-        if due.tzinfo is None:
-            raise StepFailure(
-                "ExpressionError",
-                f"sleep_until: {value!r} has no time zone (RFC 3339 needs one, e.g. Z)",
-            )
-        return self.sleep(frame, step, due)
-
-    def sleep(self, frame: Frame, step: Step, due: datetime) -> tuple[bool, Any]:
-        node = self.new_node(frame, step, Wait.TIMER)
-        self.timer(node.token, "timer", due)
-        return False, None
-
-    def step_wait_for_signal(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        name = str(step.target)
-        queued = self.state.signals.get(name)
-        if queued:
-            return True, queued.pop(0)
-        node = self.new_node(frame, step, Wait.SIGNAL)
-        self.state.waiters.setdefault(name, []).append(node.token)
-        if step.timeout is not None:
-            self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
-        return False, None
-
-    def step_if(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        condition = self.render(frame, step)
-        if not isinstance(condition, bool):
-            raise StepFailure(
-                "ExpressionError", f"an if condition gave {condition!r}, not a boolean"
-            )
-        block = dict(step.blocks)["then" if condition else "else"]
-        return self.nested(frame, step, [(block, None, {})])
-
-    def step_try(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        return self.nested(frame, step, [(dict(step.blocks)["try"], None, {})])
-
-    def step_parallel(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        return self.nested(frame, step, [(block, name, {}) for name, block in step.blocks])
-
-    def nested(
-        self, frame: Frame, step: Step, blocks: list[tuple[Path, Any, dict[str, Any]]]
-    ) -> tuple[bool, Any]:
-        runnable = [b for b in blocks if self.wf.blocks[b[0]]]
-        if not runnable and step.kind != "parallel":
-            return True, None
-        node = self.new_node(frame, step, Wait.CHILDREN)
-        node.total = len(blocks)
-        for block, label, local in blocks:
-            self.child_frame(node, block, label, **local)
-        return False, None
-
-    def step_for_each(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        items = self.render(frame, step)
-        if not isinstance(items, list):
-            raise StepFailure(
-                "ExpressionError", f"for_each needs a list, got {type(items).__name__}"
-            )
-        if not items:
-            return True, []
-        node = self.new_node(frame, step, Wait.CHILDREN)
-        node.total = len(items)
-        node.queue = list(enumerate(items))
-        for _ in range(min(step.concurrency, len(items))):
-            self.next_item(node, step)
-        return False, None
-
-    def next_item(self, node: Node, step: Step) -> None:
-        index, item = node.queue.pop(0)
-        block = dict(step.blocks)["steps"]
-        self.child_frame(node, block, index, **{str(step.var): item, "index": index})
-
-    def step_set(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        """Assigns in written order, each value seeing the ones before; all or nothing."""
-        scope = self.scope(frame)
-        assigned = scope["vars"] = dict(self.state.vars)
-        for var, renderer in step.assign:
-            try:
-                assigned[var] = renderer(scope)
-            except CelEvaluationError as exc:
-                raise StepFailure(exc.error_name, str(exc)) from exc
-        self.state.vars = assigned
-        return True, None
-
-    def step_fail(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        message = self.render(frame, step)
-        raise StepFailure(str(step.error), "" if message is None else str(message))
-
-    def step_return(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        value = self.checked(self.wf.output_model, self.render(frame, step))
-        if self.state.compensating:
-            self.discard_frame(frame.token)  # a return inside a compensation ends only it
-            self.next_compensation()
-            return False, None
-        self.end(ExecutionStatus.SUCCEEDED, value, None)
-        return False, None
 
     # completion and failure ------------------------------------------------------------
 
@@ -608,17 +449,10 @@ class _Run:
         node = self.state.nodes[frame.node]
         node.children.remove(frame.token)
         step = self.wf.step(node.step)
-        if node.waiting is Wait.CATCH or step.kind in ("if", "try"):
+        if node.waiting is Wait.CATCH:
             self.node_done(node, frame.last)
-            return
-        node.results[frame.label] = frame.last
-        if step.kind == "for_each" and node.queue:
-            self.next_item(node, step)
-        elif not node.children:
-            if step.kind == "parallel":
-                self.node_done(node, {name: node.results.get(name) for name, _ in step.blocks})
-            else:
-                self.node_done(node, [node.results[i] for i in range(node.total)])
+        else:
+            KINDS[step.kind].frame_done(self, node, step, frame)
 
     def step_failed(self, frame: Frame, step: Step, error: dict[str, str]) -> None:
         """A step failed as it started: its catch may still handle it."""
