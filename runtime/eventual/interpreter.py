@@ -54,6 +54,30 @@ from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step, c
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
 
 
+class SignalRefused(ValueError):
+    """A signal an execution does not take; the message says why."""
+
+
+def signal_payload(
+    workflow: str, signals: Mapping[str, str | None], name: str, payload: Any,
+    validate: Validate | None,
+) -> Any:  # fmt: skip
+    """The payload of signal ``name`` as ``workflow`` takes it: ``SignalRefused`` when
+    the workflow declares no such signal or (given ``validate``) the payload does not
+    fit the signal's model. The one rule for signals, at send time and when applied."""
+    if name not in signals:
+        declared = ", ".join(sorted(signals)) or "none"
+        raise SignalRefused(
+            f"workflow {workflow!r} declares no signal {name!r} (declared: {declared})"
+        )
+    if validate is None:
+        return payload
+    try:
+        return validate(signals[name], payload)
+    except PayloadInvalid as exc:
+        raise SignalRefused(f"signal {name!r}: {exc}") from exc
+
+
 # -- state -----------------------------------------------------------------------------
 
 
@@ -149,6 +173,11 @@ class Interpreter:
             definition["workflows"], definition["events"], validate, rng,
         )  # fmt: skip
 
+    def accept_signal(self, name: str, payload: Any) -> Any:
+        """``signal_payload`` for this workflow, payload checked."""
+        workflow = self.workflow
+        return signal_payload(workflow.name, workflow.signals, name, payload, self.validate)
+
     # events --------------------------------------------------------------------------
 
     def start(self, state: ExecutionState, now: datetime) -> list[Command]:
@@ -187,6 +216,11 @@ class Interpreter:
         self, state: ExecutionState, name: str, payload: Any, now: datetime
     ) -> list[Command]:
         run = Run(self, state, now)
+        try:
+            payload = self.accept_signal(name, payload)
+        except SignalRefused as refused:  # sent unchecked: recorded, and nothing else
+            run.log("SignalRejected", signal=name, reason=str(refused))
+            return run.finish()
         run.log("SignalReceived", signal=name, payload=payload)
         waiting = state.waiters.get(name)
         if waiting:
@@ -265,6 +299,32 @@ class Interpreter:
                 return self.cancel(state, now)
             case _:
                 assert_never(event)
+
+
+class Interpreters:
+    """The interpreters of one service, each built once per (definition version,
+    workflow) and kept: an execution runs on the definition it started with.
+    ``validate`` checks values against the service's models; each interpreter draws
+    its own random source (retry jitter) from ``rng``."""
+
+    def __init__(self, validate: Validate, rng: random.Random) -> None:
+        self.validate = validate
+        self.rng = rng
+        self._built: dict[tuple[str, str], Interpreter] = {}
+
+    def get(
+        self, version: str, workflow: str, definition: Callable[[], Mapping[str, Any]]
+    ) -> Interpreter:
+        """The interpreter of ``workflow`` in definition ``version``; ``definition()``
+        reads that definition (its ``tasks``, ``workflows`` and ``events``) when the
+        interpreter is not built yet."""
+        key = (version, workflow)
+        found = self._built.get(key)
+        if found is None:
+            rng = random.Random(self.rng.random())
+            found = Interpreter.of_definition(definition(), workflow, self.validate, rng)
+            self._built[key] = found
+        return found
 
 
 class Run:

@@ -20,8 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import PayloadInvalid
-from eventual.interpreter import ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import (
     Values,
     emitter,
@@ -32,6 +31,7 @@ from eventual.invoke import (
     split_event,
     start_request,
     subscribers,
+    task_context,
 )
 from eventual.port import (
     CancelChild,
@@ -168,7 +168,7 @@ class TestEnvironment:
         self._seq = itertools.count(1)
         self._rng = random.Random(seed)
         self._values = Values(service)
-        self._interpreters: dict[str, Interpreter] = {}
+        self._interpreters = Interpreters(self._validate, self._rng)
 
     # the API of CONTRACT §5.1 ---------------------------------------------------------
 
@@ -191,13 +191,7 @@ class TestEnvironment:
 
     def send_signal(self, execution: Execution | str, signal: str, payload: Any = None) -> None:
         record = self._record(execution)
-        signals = self.service.workflows[record.state.workflow]["signals"]
-        if signal not in signals:
-            raise ValueError(f"workflow {record.state.workflow!r} declares no signal {signal!r}")
-        try:
-            value = self._validate(signals[signal], payload)
-        except PayloadInvalid as exc:
-            raise ValueError(f"signal {signal!r}: {exc}") from exc
+        value = record.interpreter.accept_signal(signal, payload)  # SignalRefused: ValueError
         self._ready.append(
             lambda: self._apply(record, lambda s, n: record.interpreter.signal(s, signal, value, n))
         )
@@ -254,16 +248,11 @@ class TestEnvironment:
     def _interpreter(self, workflow: str) -> Interpreter:
         """The interpreter of the workflow's current definition; an execution keeps the
         one it started with (``_Record.interpreter``), whatever changes later."""
-        definition = self.service.workflows[workflow]
-        key = f"{workflow}@{definition['version']}"
-        if key not in self._interpreters:
-            service = self.service  # its tables as they are now, not as first loaded
-            parts = {"tasks": service.tasks, "workflows": service.workflows,
-                     "events": service.events}  # fmt: skip
-            self._interpreters[key] = Interpreter.of_definition(
-                parts, workflow, self._validate, random.Random(self._rng.random())
-            )
-        return self._interpreters[key]
+        service = self.service  # its tables as they are now, not as first loaded
+        parts = {"tasks": service.tasks, "workflows": service.workflows,
+                 "events": service.events}  # fmt: skip
+        version = service.workflows[workflow]["version"]
+        return self._interpreters.get(version, workflow, lambda: parts)
 
     def _create(
         self, workflow: str, input: Any, name: str | None, parent: tuple[str, int] | None
@@ -305,11 +294,9 @@ class TestEnvironment:
         behaviour = mock.behaviour() if mock is not None else None
         if behaviour is _NEVER:
             return  # never answers: the interpreter's timeout timer fails it
-        ctx = TaskContext(
-            execution_id=record.state.id, attempt=command.attempt,
-            idempotency_key=f"{record.state.id}/{handle}/{command.attempt}", now=self.now,
-            emitter=emitter(spec["emits"], self._emit),
-            beat=lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
+        ctx = task_context(
+            spec, record.state.id, handle, command.attempt, self.now, self._emit,
+            lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
         )  # fmt: skip
         calls = mock.calls if mock is not None else None
         outcome = run_task(self._values, command.task, command.input, ctx, behaviour, calls)

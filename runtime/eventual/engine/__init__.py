@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eventual.errors import PayloadInvalid
+from eventual.interpreter import SignalRefused, signal_payload
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
@@ -171,19 +172,18 @@ class Engine:
         return event_id
 
     def signal(self, execution: str, signal: str, payload: Any = None) -> None:
+        """Queues ``signal`` for the execution: ``EngineError`` when its workflow declares
+        no such signal or, its service loaded, the payload does not fit (unloaded, the
+        worker's interpreter checks it and records a refusal as ``SignalRejected``)."""
         view = self.execution(execution)
-        definition = self._definition(view.id)
-        signals = definition["workflows"][view.workflow]["signals"]
-        if signal not in signals:
-            declared = ", ".join(sorted(signals)) or "none"
-            raise EngineError(
-                f"workflow {view.workflow!r} declares no signal {signal!r} (declared: {declared})"
+        signals = self._definition(view.id)["workflows"][view.workflow]["signals"]
+        values = self.orchestrator.values.get(view.service)
+        try:
+            payload = signal_payload(
+                view.workflow, signals, signal, payload, values.validate if values else None
             )
-        if view.service in self.orchestrator.values:
-            try:
-                payload = self.orchestrator.values[view.service].validate(signals[signal], payload)
-            except PayloadInvalid as exc:
-                raise EngineError(f"signal {signal!r}: {exc}") from exc
+        except SignalRefused as refused:
+            raise EngineError(str(refused)) from refused
         self._enqueue(view, {"op": "signal", "name": signal, "payload": payload})
 
     def cancel(self, execution: str) -> None:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventual.context import EventMeta
-from eventual.interpreter import ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import Values, failure, split_event, start_request, subscribers
 from eventual.port import (
     CancelChild,
@@ -59,7 +59,9 @@ class Orchestrator:
         self.values = {name: Values(service) for name, service in services.items()}
         self.clock = clock
         self.rng = random.Random()
-        self._interpreters: dict[tuple[str, str], Interpreter] = {}
+        self._interpreters = {
+            name: Interpreters(values.validate, self.rng) for name, values in self.values.items()
+        }
         # The states this orchestrator wrote last, with their text: an execution whose
         # stored text is still that one needs no parsing (another worker's write, or a
         # rolled-back transaction, changes the text, and the state is read again).
@@ -94,21 +96,15 @@ class Orchestrator:
     def interpreter(
         self, db: sqlite3.Connection, service: str, version: str, workflow: str
     ) -> Interpreter:
-        key = (version, workflow)
-        if key not in self._interpreters:
+        def definition() -> Mapping[str, Any]:
             current = self.services[service]
             if version == current.version:
-                definition: Mapping[str, Any] = current.definition
-            else:
-                row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
-                definition = json.loads(row.fetchone()[0])
-            self._interpreters[key] = Interpreter.of_definition(
-                definition,
-                workflow,
-                self.values[service].validate,
-                random.Random(self.rng.random()),
-            )
-        return self._interpreters[key]
+                return current.definition
+            row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
+            found: Mapping[str, Any] = json.loads(row.fetchone()[0])
+            return found
+
+        return self._interpreters[service].get(version, workflow, definition)
 
     # executions --------------------------------------------------------------------------
 
