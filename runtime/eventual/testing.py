@@ -8,6 +8,7 @@ exactly. Handlers are the service's own unless mocked with ``mock_task``.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import gc
 import heapq
@@ -33,6 +34,7 @@ from eventual.invoke import (
     subscribers,
     task_context,
 )
+from eventual.operations import Operations
 from eventual.port import (
     CancelChild,
     Command,
@@ -47,6 +49,7 @@ from eventual.port import (
 from eventual.retry import retry_after
 from eventual.service import Service
 from eventual.status import ExecutionStatus
+from eventual.views import ExecutionView
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -186,8 +189,9 @@ class TestEnvironment:
             return Execution(self, self._names[name])
         return Execution(self, self._create(workflow, input, name, None))
 
-    def publish(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
-        self._publish(*event_payload(event, payload))
+    def publish(self, event: Any, payload: Mapping[str, Any] | None = None) -> str:
+        """Publishes ``event`` (a model instance, or a name with a payload); its id."""
+        return self._publish(*event_payload(event, payload))
 
     def send_signal(self, execution: Execution | str, signal: str, payload: Any = None) -> None:
         record = self._record(execution)
@@ -236,6 +240,41 @@ class TestEnvironment:
             if enabled:
                 gc.enable()
 
+    # the operations every runtime offers (``eventual.operations``) ----------------------
+
+    def start(self, workflow: str, input: Any = None, name: str | None = None) -> str:
+        """``start_execution``, answering the execution's id."""
+        return self.start_execution(workflow, input, name).id
+
+    def signal(self, execution: str, signal: str, payload: Any = None) -> None:
+        """``send_signal``."""
+        self.send_signal(execution, signal, payload)
+
+    def history(self, execution: str) -> list[dict[str, Any]]:
+        return list(self._record(execution).state.history)
+
+    def get(self, execution: str) -> ExecutionView:
+        """The execution of this id or name, as the engine and AWS describe one."""
+        record = self._record(execution)
+        state = record.state
+        ended = None
+        if state.status is not ExecutionStatus.IN_PROGRESS and state.history:
+            ended = datetime.fromisoformat(state.history[-1]["time"])
+        parent = record.parent[0] if record.parent else None
+        return ExecutionView(
+            state.id, state.name, self.service.name, state.workflow, state.status,
+            state.result, state.error, state.start_time, ended, parent,
+        )  # fmt: skip
+
+    def list(
+        self, workflow: str | None = None, status: str | None = None
+    ) -> builtins.list[ExecutionView]:
+        """``executions``, described as ``get`` does, newest first."""
+        bare = workflow.rpartition(".")[2] if workflow else None
+        wanted = status.upper() if status else None
+        found = self.executions(bare, wanted)
+        return [self.get(execution.id) for execution in reversed(found)]
+
     # executions ------------------------------------------------------------------------
 
     def _record(self, execution: Execution | str) -> _Record:
@@ -274,8 +313,9 @@ class TestEnvironment:
         return execution_id
 
     def _apply(
-        self, record: _Record, step: Callable[[ExecutionState, datetime], list[Command]]
-    ) -> None:
+        self, record: _Record,
+        step: Callable[[ExecutionState, datetime], builtins.list[Command]],
+    ) -> None:  # fmt: skip
         if record.state.status is not ExecutionStatus.IN_PROGRESS:
             return
         dispatch(_Effects(self, record), step(record.state, self.now))
@@ -313,13 +353,14 @@ class TestEnvironment:
     def _emit(self, name: str, payload: Any) -> None:
         self._publish(name, payload)
 
-    def _publish(self, name: str, payload: Any) -> None:
+    def _publish(self, name: str, payload: Any) -> str:
         value = self._values.payload(name, payload)
         self.emitted.append((name, value))
         source, bare = split_event(self.service, name)
         meta = EventMeta(f"evt-{next(self._seq)}", name, source, self.now)
         for sub_name in subscribers(self.service, source, bare, value):
             self._ready.append(functools.partial(self._deliver, sub_name, name, value, meta, 1))
+        return meta.id
 
     def _deliver(
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
@@ -396,3 +437,6 @@ class _Effects:
 
 
 _: type[Port] = _Effects
+
+
+_operations: type[Operations] = TestEnvironment

@@ -42,6 +42,7 @@ from eventual.aws.store import definition_key, history_key, state_key
 from eventual.engine import DeadLetterView, EngineError, ExecutionView
 from eventual.errors import PayloadInvalid
 from eventual.interpreter import SignalRefused, signal_payload
+from eventual.operations import Operations
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
@@ -320,3 +321,6 @@ class Client:
             raise RequestError(f"definition {found.definition} of {found.view.id} is not stored")
         result: Mapping[str, Any] = json.loads(stored.text)
         return result
+
+
+_operations: type[Operations] = Client

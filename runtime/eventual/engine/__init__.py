@@ -17,16 +17,16 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from eventual.errors import PayloadInvalid
 from eventual.interpreter import SignalRefused, signal_payload
+from eventual.operations import Operations, ViewNames
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
+from eventual.views import DeadLetterView, ExecutionView
 
 from .orchestrator import Observer, Orchestrator, delivery_kind, timestamp
 from .store import Store, StoreError
@@ -45,48 +45,6 @@ class EngineError(Exception):
     """A request the engine cannot carry out: unknown names, payloads that do not fit."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExecutionView:
-    id: str
-    name: str
-    service: str
-    workflow: str
-    status: ExecutionStatus
-    result: Any
-    error: dict[str, str] | None
-    started: datetime
-    ended: datetime | None
-    parent: str | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.name, "service": self.service,
-            "workflow": self.workflow, "status": self.status.value, "result": self.result,
-            "error": self.error, "started": self.started.isoformat(),
-            "ended": self.ended.isoformat() if self.ended else None, "parent": self.parent,
-        }  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetterView:
-    id: int | str  # the store's number; on AWS, the SQS message id
-    service: str
-    subscription: str
-    event: str
-    event_id: str
-    payload: Any
-    error: dict[str, str]
-    attempts: int
-    failed: datetime
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "service": self.service, "subscription": self.subscription,
-            "event": self.event, "event_id": self.event_id, "payload": self.payload,
-            "error": self.error, "attempts": self.attempts, "failed": self.failed.isoformat(),
-        }  # fmt: skip
-
-
 _EXECUTION_COLUMNS = "id, name, service, workflow, status, result, error, started, ended, parent"
 
 
@@ -98,7 +56,7 @@ def _execution(row: Sequence[Any]) -> ExecutionView:
     )  # fmt: skip
 
 
-class Engine:
+class Engine(ViewNames):
     def __init__(
         self, path: str | Path = DEFAULT_PATH, services: Iterable[Service] = (), *,
         durability: str = "full", threads: int = 8, clock: Callable[[], float] = time.time,
@@ -336,3 +294,6 @@ class Engine:
     def finished(self, execution: str) -> bool:
         rows = self._read("SELECT status FROM executions WHERE id = ?", (execution,))
         return bool(rows) and rows[0][0] != ExecutionStatus.IN_PROGRESS.value
+
+
+_operations: type[Operations] = Engine
