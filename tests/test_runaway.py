@@ -13,7 +13,7 @@ from tests.conftest import MakeService
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine
-from eventual.interpreter import MAX_CHILD_DEPTH
+from eventual.steps import MAX_CHILD_DEPTH
 from eventual.testing import TestEnvironment
 
 SPEC = """

@@ -15,7 +15,7 @@ from typing import Any
 Emitter = Callable[[Any, "Mapping[str, Any] | None"], None]
 
 
-def _no_heartbeat() -> None:
+def no_heartbeat() -> None:
     """Heartbeats of tasks that declare no ``heartbeat`` are accepted and ignored."""
 
 
@@ -37,7 +37,7 @@ class TaskContext:
     idempotency_key: str
     now: datetime
     emitter: Emitter
-    beat: Callable[[], None] = _no_heartbeat
+    beat: Callable[[], None] = no_heartbeat
 
     def emit(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
         """Publishes ``event`` (a model instance, or an event name with a payload dict)."""

@@ -14,6 +14,11 @@ of the steps they completed; *nodes* are steps in progress (waiting for a task, 
 timer, a signal, a child, or child frames). Both are keyed by integer tokens; every
 wait has its own *handle* token, so a late answer to a cancelled or superseded wait
 finds nothing and is ignored.
+
+What each kind of step does (how it starts, and what a nested frame's end means to
+it) lives in its unit under ``eventual.steps``, reached only through ``steps.KINDS``;
+this module holds what every kind shares (frames, nodes, timers, failure, catch,
+compensation and the end).
 """
 
 from __future__ import annotations
@@ -23,41 +28,58 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from eventual.cel.evaluate import CelEvaluationError
-from eventual.durations import parse_duration
 from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR, PayloadInvalid
+from eventual.port import (
+    Cancel,
+    CancelChild,
+    ChildFinished,
+    Command,
+    Event,
+    Finished,
+    Heartbeat,
+    RunTask,
+    SignalReceived,
+    StartTimer,
+    TaskAnswered,
+    TimerFired,
+    Wait,
+    workflow_event,
+)
 from eventual.status import ExecutionStatus
+from eventual.steps import KINDS, StepFailure
 from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step, compile_workflow
 
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
 
 
-class StepFailure(Exception):
-    def __init__(self, error: str, message: str) -> None:
-        super().__init__(message)
-        self.error = {"error": error, "message": message}
+class SignalRefused(ValueError):
+    """A signal an execution does not take; the message says why."""
 
 
-# -- events (in) and commands (out) ------------------------------------------------------
+def signal_payload(
+    workflow: str, signals: Mapping[str, str | None], name: str, payload: Any,
+    validate: Validate | None,
+) -> Any:  # fmt: skip
+    """The payload of signal ``name`` as ``workflow`` takes it: ``SignalRefused`` when
+    the workflow declares no such signal or (given ``validate``) the payload does not
+    fit the signal's model. The one rule for signals, at send time and when applied."""
+    if name not in signals:
+        declared = ", ".join(sorted(signals)) or "none"
+        raise SignalRefused(
+            f"workflow {workflow!r} declares no signal {name!r} (declared: {declared})"
+        )
+    if validate is None:
+        return payload
+    try:
+        return validate(signals[name], payload)
+    except PayloadInvalid as exc:
+        raise SignalRefused(f"signal {name!r}: {exc}") from exc
 
 
-# A workflow that starts itself as a child would otherwise nest without end; Temporal
-# and Step Functions bound a run's history instead, we bound the nesting.
-MAX_CHILD_DEPTH = 32
-CHILD_DEPTH_LIMIT = "ChildDepthLimit"
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    kind: str  # run_task | start_timer | publish | start_child | cancel_child | finished
-    handle: int = 0
-    name: str = ""  # task, event or workflow name
-    value: Any = None  # input, payload, or result
-    attempt: int = 0
-    due: datetime | None = None
-    error: dict[str, str] | None = None
+# -- state -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -78,7 +100,7 @@ class Node:
     frame: int
     step: Path
     attempt: int = 1
-    waiting: str = ""  # task | retry | timer | signal | child | children | catch
+    waiting: Wait = Wait.TASK
     children: list[int] = field(default_factory=list)
     results: dict[Any, Any] = field(default_factory=dict)
     queue: list[tuple[int, Any]] = field(default_factory=list)  # for_each items not started
@@ -155,10 +177,15 @@ class Interpreter:
             definition["workflows"], definition["events"], validate, rng,
         )  # fmt: skip
 
+    def accept_signal(self, name: str, payload: Any) -> Any:
+        """``signal_payload`` for this workflow, payload checked."""
+        workflow = self.workflow
+        return signal_payload(workflow.name, workflow.signals, name, payload, self.validate)
+
     # events --------------------------------------------------------------------------
 
     def start(self, state: ExecutionState, now: datetime) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         run.log("ExecutionStarted", input=state.input)
         if self.workflow.timeout is not None:
             run.timer(0, "workflow-timeout", now + timedelta(seconds=self.workflow.timeout))
@@ -170,7 +197,7 @@ class Interpreter:
         self, state: ExecutionState, handle: int, now: datetime,
         output: Any = None, error: dict[str, str] | None = None,
     ) -> list[Command]:  # fmt: skip
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         node = run.claim(handle, "task")
         if node is not None:
             run.drop_handles(node.token)
@@ -183,7 +210,7 @@ class Interpreter:
         return run.finish()
 
     def timer_fired(self, state: ExecutionState, handle: int, now: datetime) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         entry = state.handles.pop(handle, None)
         if entry is not None:
             run.timer_fired(*entry)
@@ -192,7 +219,12 @@ class Interpreter:
     def signal(
         self, state: ExecutionState, name: str, payload: Any, now: datetime
     ) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
+        try:
+            payload = self.accept_signal(name, payload)
+        except SignalRefused as refused:  # sent unchecked: recorded, and nothing else
+            run.log("SignalRejected", signal=name, reason=str(refused))
+            return run.finish()
         run.log("SignalReceived", signal=name, payload=payload)
         waiting = state.waiters.get(name)
         if waiting:
@@ -207,7 +239,7 @@ class Interpreter:
         self, state: ExecutionState, handle: int, now: datetime,
         result: Any = None, error: dict[str, str] | None = None,
     ) -> list[Command]:  # fmt: skip
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         node = run.claim(handle, "child")
         if node is not None:
             run.drop_handles(node.token)
@@ -219,7 +251,7 @@ class Interpreter:
 
     def heartbeat(self, state: ExecutionState, handle: int, now: datetime) -> list[Command]:
         """The task run ``handle`` is alive: its heartbeat deadline starts again."""
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         entry = state.handles.get(handle)
         node = state.nodes.get(entry[0]) if entry and entry[1] == "task" else None
         if node is not None:
@@ -232,7 +264,7 @@ class Interpreter:
         return run.finish()
 
     def cancel(self, state: ExecutionState, now: datetime) -> list[Command]:
-        run = _Run(self, state, now)
+        run = Run(self, state, now)
         if state.status is ExecutionStatus.IN_PROGRESS and not state.compensating:
             message = "the execution was cancelled"
             run.end(ExecutionStatus.CANCELLED, None, {"error": CANCELLED, "message": message})
@@ -246,34 +278,62 @@ class Interpreter:
         except PayloadInvalid as exc:
             state.status = ExecutionStatus.FAILED
             state.error = {"error": VALIDATION_ERROR, "message": str(exc)}
-            return [Command("finished", 0, state.workflow, error=state.error)]
+            return [Finished(state.workflow, error=state.error)]
         return self.start(state, now)
 
     def apply(
-        self, state: ExecutionState, event: Mapping[str, Any], now: datetime
+        self, state: ExecutionState, event: Event | Mapping[str, Any], now: datetime
     ) -> list[Command]:
-        """One workflow event given as data, as the durable runtimes queue them:
-        ``{"op": "task"|"child", "handle", "output"|"result", "error"}``,
-        ``{"op": "timer"|"heartbeat", "handle"}``, ``{"op": "signal", "name",
-        "payload"}`` or ``{"op": "cancel"}``. Raises ``ValueError`` for another op."""
-        op = event["op"]
-        if op == "task":
-            return self.task_result(state, event["handle"], now, event["output"], event["error"])
-        if op == "timer":
-            return self.timer_fired(state, event["handle"], now)
-        if op == "signal":
-            return self.signal(state, event["name"], event["payload"], now)
-        if op == "child":
-            return self.child_result(state, event["handle"], now, event["result"], event["error"])
-        if op == "heartbeat":
-            return self.heartbeat(state, event["handle"], now)
-        if op == "cancel":
-            return self.cancel(state, now)
-        raise ValueError(f"unknown workflow event {op!r}")
+        """One workflow event, typed or in the JSON form the durable runtimes queue
+        (``port.workflow_event``: ``ValueError`` for an unknown op)."""
+        if isinstance(event, Mapping):
+            event = workflow_event(event)
+        match event:
+            case TaskAnswered(handle, output, error):
+                return self.task_result(state, handle, now, output, error)
+            case TimerFired(handle):
+                return self.timer_fired(state, handle, now)
+            case SignalReceived(name, payload):
+                return self.signal(state, name, payload, now)
+            case ChildFinished(handle, result, error):
+                return self.child_result(state, handle, now, result, error)
+            case Heartbeat(handle):
+                return self.heartbeat(state, handle, now)
+            case Cancel():
+                return self.cancel(state, now)
+            case _:
+                assert_never(event)
 
 
-class _Run:
-    """One ``apply``: the state, the time, the commands so far and frames to advance."""
+class Interpreters:
+    """The interpreters of one service, each built once per (definition version,
+    workflow) and kept: an execution runs on the definition it started with.
+    ``validate`` checks values against the service's models; each interpreter draws
+    its own random source (retry jitter) from ``rng``."""
+
+    def __init__(self, validate: Validate, rng: random.Random) -> None:
+        self.validate = validate
+        self.rng = rng
+        self._built: dict[tuple[str, str], Interpreter] = {}
+
+    def get(
+        self, version: str, workflow: str, definition: Callable[[], Mapping[str, Any]]
+    ) -> Interpreter:
+        """The interpreter of ``workflow`` in definition ``version``; ``definition()``
+        reads that definition (its ``tasks``, ``workflows`` and ``events``) when the
+        interpreter is not built yet."""
+        key = (version, workflow)
+        found = self._built.get(key)
+        if found is None:
+            rng = random.Random(self.rng.random())
+            found = Interpreter.of_definition(definition(), workflow, self.validate, rng)
+            self._built[key] = found
+        return found
+
+
+class Run:
+    """One ``apply``: the state, the time, the commands so far and frames to advance;
+    what step kinds (``eventual.steps``) act on."""
 
     def __init__(self, interpreter: Interpreter, state: ExecutionState, now: datetime) -> None:
         self.i = interpreter
@@ -306,7 +366,7 @@ class _Run:
         node.children.append(frame.token)
         self.work.append(frame.token)
 
-    def new_node(self, frame: Frame, step: Step, waiting: str) -> Node:
+    def new_node(self, frame: Frame, step: Step, waiting: Wait) -> Node:
         node = Node(self.state.next_token(), frame.token, step.path, waiting=waiting)
         self.state.nodes[node.token] = node
         return node
@@ -314,7 +374,7 @@ class _Run:
     def timer(self, node: int, why: str, due: datetime) -> None:
         handle = self.state.next_token()
         self.state.handles[handle] = (node, why)
-        self.commands.append(Command("start_timer", handle, due=max(due, self.now)))
+        self.commands.append(StartTimer(handle, max(due, self.now)))
 
     def claim(self, handle: int, why: str) -> Node | None:
         entry = self.state.handles.get(handle)
@@ -328,7 +388,7 @@ class _Run:
             if owner == node:
                 del self.state.handles[handle]
                 if why == "child":
-                    self.commands.append(Command("cancel_child", handle))
+                    self.commands.append(CancelChild(handle))
 
     def discard_frame(self, token: int) -> None:
         self.state.frames.pop(token, None)
@@ -424,172 +484,21 @@ class _Run:
         return (True, self.state.reuse.pop(key)) if key in self.state.reuse else None
 
     def start_step(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        handler = getattr(self, "step_" + step.kind)
-        result: tuple[bool, Any] = handler(frame, step)
-        return result
-
-    def step_task(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        task = self.i.tasks[str(step.target)]
-        value = self.checked(task.get("input"), self.render(frame, step))
-        node = self.new_node(frame, step, "task")
-        node.results["input"] = value
-        self.dispatch(node, step)
-        return False, None
+        return KINDS[step.kind].start(self, frame, step)
 
     def dispatch(self, node: Node, step: Step) -> None:
         task = self.i.tasks[str(step.target)]
         handle = self.state.next_token()
         self.state.handles[handle] = (node.token, "task")
-        node.waiting = "task"
+        node.waiting = Wait.TASK
         value = node.results["input"]
-        self.commands.append(Command("run_task", handle, str(step.target), value, node.attempt))
+        self.commands.append(RunTask(handle, str(step.target), value, node.attempt))
         self.log("TaskScheduled", step=list(step.path), task=step.target, attempt=node.attempt)
         timeout = step.timeout if step.timeout is not None else task.get("timeout")
         if timeout:
             self.timer(node.token, "timeout", self.now + timedelta(seconds=timeout))
         if task.get("heartbeat"):
             self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task["heartbeat"]))
-
-    def step_workflow(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        if self.state.depth + 1 > MAX_CHILD_DEPTH:
-            raise StepFailure(
-                CHILD_DEPTH_LIMIT,
-                f"a child of {self.state.workflow} would be {self.state.depth + 1} levels deep; "
-                f"executions nest at most {MAX_CHILD_DEPTH} deep (a workflow that starts itself?)",
-            )
-        child = self.i.workflows[str(step.target)]
-        value = self.checked(child.get("input"), self.render(frame, step))
-        node = self.new_node(frame, step, "child")
-        handle = self.state.next_token()
-        self.state.handles[handle] = (node.token, "child")
-        self.commands.append(Command("start_child", handle, str(step.target), value))
-        if step.timeout is not None:
-            self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
-        return False, None
-
-    def step_emit(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        event = self.i.events.get(str(step.target))
-        payload = self.render(frame, step)
-        payload = self.checked(event["model"], payload) if event else payload
-        self.commands.append(Command("publish", 0, str(step.target), payload))
-        return True, None
-
-    def step_sleep(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        seconds = step.duration
-        if seconds is None:
-            value = self.render(frame, step)
-            try:
-                seconds = parse_duration(value)
-            except (TypeError, ValueError) as exc:
-                raise StepFailure("ExpressionError", f"sleep: {exc}") from exc
-        try:
-            due = self.now + timedelta(seconds=seconds)
-        except OverflowError as exc:
-            raise StepFailure("ExpressionError", f"sleep: {value!r} is too long") from exc
-        return self.sleep(frame, step, due)
-
-    def step_sleep_until(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        value = self.render(frame, step)
-        try:
-            due = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-        except ValueError as exc:
-            raise StepFailure(
-                "ExpressionError", f"sleep_until: not a timestamp: {value!r}"
-            ) from exc
-        if due.tzinfo is None:
-            raise StepFailure(
-                "ExpressionError",
-                f"sleep_until: {value!r} has no time zone (RFC 3339 needs one, e.g. Z)",
-            )
-        return self.sleep(frame, step, due)
-
-    def sleep(self, frame: Frame, step: Step, due: datetime) -> tuple[bool, Any]:
-        node = self.new_node(frame, step, "timer")
-        self.timer(node.token, "timer", due)
-        return False, None
-
-    def step_wait_for_signal(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        name = str(step.target)
-        queued = self.state.signals.get(name)
-        if queued:
-            return True, queued.pop(0)
-        node = self.new_node(frame, step, "signal")
-        self.state.waiters.setdefault(name, []).append(node.token)
-        if step.timeout is not None:
-            self.timer(node.token, "timeout", self.now + timedelta(seconds=step.timeout))
-        return False, None
-
-    def step_if(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        condition = self.render(frame, step)
-        if not isinstance(condition, bool):
-            raise StepFailure(
-                "ExpressionError", f"an if condition gave {condition!r}, not a boolean"
-            )
-        block = dict(step.blocks)["then" if condition else "else"]
-        return self.nested(frame, step, [(block, None, {})])
-
-    def step_try(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        return self.nested(frame, step, [(dict(step.blocks)["try"], None, {})])
-
-    def step_parallel(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        return self.nested(frame, step, [(block, name, {}) for name, block in step.blocks])
-
-    def nested(
-        self, frame: Frame, step: Step, blocks: list[tuple[Path, Any, dict[str, Any]]]
-    ) -> tuple[bool, Any]:
-        runnable = [b for b in blocks if self.wf.blocks[b[0]]]
-        if not runnable and step.kind != "parallel":
-            return True, None
-        node = self.new_node(frame, step, "children")
-        node.total = len(blocks)
-        for block, label, local in blocks:
-            self.child_frame(node, block, label, **local)
-        return False, None
-
-    def step_for_each(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        items = self.render(frame, step)
-        if not isinstance(items, list):
-            raise StepFailure(
-                "ExpressionError", f"for_each needs a list, got {type(items).__name__}"
-            )
-        if not items:
-            return True, []
-        node = self.new_node(frame, step, "children")
-        node.total = len(items)
-        node.queue = list(enumerate(items))
-        for _ in range(min(step.concurrency, len(items))):
-            self.next_item(node, step)
-        return False, None
-
-    def next_item(self, node: Node, step: Step) -> None:
-        index, item = node.queue.pop(0)
-        block = dict(step.blocks)["steps"]
-        self.child_frame(node, block, index, **{str(step.var): item, "index": index})
-
-    def step_set(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        """Assigns in written order, each value seeing the ones before; all or nothing."""
-        scope = self.scope(frame)
-        assigned = scope["vars"] = dict(self.state.vars)
-        for var, renderer in step.assign:
-            try:
-                assigned[var] = renderer(scope)
-            except CelEvaluationError as exc:
-                raise StepFailure(exc.error_name, str(exc)) from exc
-        self.state.vars = assigned
-        return True, None
-
-    def step_fail(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        message = self.render(frame, step)
-        raise StepFailure(str(step.error), "" if message is None else str(message))
-
-    def step_return(self, frame: Frame, step: Step) -> tuple[bool, Any]:
-        value = self.checked(self.wf.output_model, self.render(frame, step))
-        if self.state.compensating:
-            self.discard_frame(frame.token)  # a return inside a compensation ends only it
-            self.next_compensation()
-            return False, None
-        self.end(ExecutionStatus.SUCCEEDED, value, None)
-        return False, None
 
     # completion and failure ------------------------------------------------------------
 
@@ -612,21 +521,14 @@ class _Run:
         node = self.state.nodes[frame.node]
         node.children.remove(frame.token)
         step = self.wf.step(node.step)
-        if node.waiting == "catch" or step.kind in ("if", "try"):
+        if node.waiting is Wait.CATCH:
             self.node_done(node, frame.last)
-            return
-        node.results[frame.label] = frame.last
-        if step.kind == "for_each" and node.queue:
-            self.next_item(node, step)
-        elif not node.children:
-            if step.kind == "parallel":
-                self.node_done(node, {name: node.results.get(name) for name, _ in step.blocks})
-            else:
-                self.node_done(node, [node.results[i] for i in range(node.total)])
+        else:
+            KINDS[step.kind].frame_done(self, node, step, frame)
 
     def step_failed(self, frame: Frame, step: Step, error: dict[str, str]) -> None:
         """A step failed as it started: its catch may still handle it."""
-        node = self.new_node(frame, step, "failed")
+        node = self.new_node(frame, step, Wait.FAILED)
         self.node_failed(node, error)
 
     def node_failed(self, node: Node, error: dict[str, str]) -> None:
@@ -634,7 +536,7 @@ class _Run:
         self.log("StepFailed", step=list(step.path), id=step.id, error=error)
         clause = (
             None
-            if node.waiting == "catch"
+            if node.waiting is Wait.CATCH
             else next((c for c in step.catch if c.handles(error["error"])), None)
         )
         for child in list(node.children):
@@ -642,7 +544,7 @@ class _Run:
         node.children.clear()
         self.drop_handles(node.token)
         if clause is not None:
-            node.waiting = "catch"
+            node.waiting = Wait.CATCH
             self.child_frame(node, clause.block, None, **{clause.var: dict(error)})
             return
         self.discard_node(node)
@@ -669,7 +571,7 @@ class _Run:
         if policy.retries(error["error"], node.attempt):
             delay = policy.delay(node.attempt, self.i.rng)
             node.attempt += 1
-            node.waiting = "retry"
+            node.waiting = Wait.RETRY
             self.timer(node.token, "retry", self.now + timedelta(seconds=delay))
         else:
             self.node_failed(node, error)
@@ -691,7 +593,7 @@ class _Run:
             self.stop_waiting(node)
             what = "no heartbeat in time" if why == "heartbeat" else f"{node.waiting} timed out"
             timeout = {"error": TIMEOUT, "message": what}
-            if node.waiting == "task":
+            if node.waiting is Wait.TASK:
                 self.task_failed(node, timeout)
             else:
                 self.node_failed(node, timeout)
@@ -730,4 +632,4 @@ class _Run:
         self.state.signals.clear()
         self.state.waiters.clear()
         self.log("Execution" + status.value.title().replace("_", ""), result=result, error=error)
-        self.commands.append(Command("finished", 0, self.state.workflow, result, error=error))
+        self.commands.append(Finished(self.state.workflow, result, error))

@@ -20,9 +20,10 @@ import json
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from eventual.context import EventMeta, SubscriptionContext, TaskContext
+from eventual.context import EventMeta, SubscriptionContext, TaskContext, no_heartbeat
 from eventual.errors import VALIDATION_ERROR, PayloadInvalid, UndeclaredEmit, error_name
 from eventual.service import Service
 
@@ -127,6 +128,22 @@ def emitter(declared: list[str], publish: Publish) -> Callable[[Any, Any], None]
         publish(name, value)
 
     return emit
+
+
+def task_context(
+    spec: Mapping[str, Any], execution: str, handle: int, attempt: int, now: datetime,
+    publish: Publish, beat: Callable[[], None],
+) -> TaskContext:  # fmt: skip
+    """The ``ctx`` of attempt ``attempt`` of task run ``handle`` of ``execution``, for a
+    task whose definition entry is ``spec``: its idempotency key
+    ``<execution>/<handle>/<attempt>`` is the same in every runtime and on every
+    redelivery; ``beat`` is called only when the task declares a ``heartbeat``."""
+    return TaskContext(
+        execution_id=execution, attempt=attempt,
+        idempotency_key=f"{execution}/{handle}/{attempt}", now=now,
+        emitter=emitter(spec["emits"], publish),
+        beat=beat if spec.get("heartbeat") else no_heartbeat,
+    )  # fmt: skip
 
 
 def awaited(result: Any) -> Any:

@@ -104,6 +104,7 @@ def state_from_data(data: dict[str, Any]) -> ExecutionState:
     # Implementation note: imported here so that the value codec (``dumps``/``loads``)
     # stays light for the Lambda functions that never hold an execution's state.
     from eventual.interpreter import ExecutionState, Frame, Node
+    from eventual.port import Wait
 
     if data.get("format") != FORMAT:
         raise ValueError(f"unsupported execution state format {data.get('format')!r}")
@@ -122,7 +123,7 @@ def state_from_data(data: dict[str, Any]) -> ExecutionState:
         state.frames[token] = Frame(token, tuple(block), node, index, last, steps, local, label)
     for token, frame, step, attempt, waiting, children, results, queue, total in data["nodes"]:
         state.nodes[token] = Node(
-            token, frame, tuple(step), attempt, waiting, children,
+            token, frame, tuple(step), attempt, Wait(waiting), children,
             {key: value for key, value in results}, [(i, item) for i, item in queue], total,
         )  # fmt: skip
     state.handles = {h: (node, why) for h, node, why in data["handles"]}

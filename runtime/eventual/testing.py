@@ -8,6 +8,7 @@ exactly. Handlers are the service's own unless mocked with ``mock_task``.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import gc
 import heapq
@@ -20,8 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import PayloadInvalid
-from eventual.interpreter import Command, ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import (
     Values,
     emitter,
@@ -32,11 +32,25 @@ from eventual.invoke import (
     split_event,
     start_request,
     subscribers,
+    task_context,
+)
+from eventual.operations import Operations
+from eventual.port import (
+    CancelChild,
+    Command,
+    Finished,
+    Port,
+    Publish,
+    RunTask,
+    StartChild,
+    StartTimer,
+    dispatch,
 )
 from eventual.restart import reusable_outputs
 from eventual.retry import retry_after
 from eventual.service import Service
 from eventual.status import ExecutionStatus
+from eventual.views import ExecutionView
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -158,7 +172,7 @@ class TestEnvironment:
         self._seq = itertools.count(1)
         self._rng = random.Random(seed)
         self._values = Values(service)
-        self._interpreters: dict[str, Interpreter] = {}
+        self._interpreters = Interpreters(self._validate, self._rng)
 
     # the API of CONTRACT §5.1 ---------------------------------------------------------
 
@@ -186,18 +200,13 @@ class TestEnvironment:
         self._executions[restarted].state.reuse = reusable_outputs(record.state.history)
         return Execution(self, restarted)
 
-    def publish(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
-        self._publish(*event_payload(event, payload))
+    def publish(self, event: Any, payload: Mapping[str, Any] | None = None) -> str:
+        """Publishes ``event`` (a model instance, or a name with a payload); its id."""
+        return self._publish(*event_payload(event, payload))
 
     def send_signal(self, execution: Execution | str, signal: str, payload: Any = None) -> None:
         record = self._record(execution)
-        signals = self.service.workflows[record.state.workflow]["signals"]
-        if signal not in signals:
-            raise ValueError(f"workflow {record.state.workflow!r} declares no signal {signal!r}")
-        try:
-            value = self._validate(signals[signal], payload)
-        except PayloadInvalid as exc:
-            raise ValueError(f"signal {signal!r}: {exc}") from exc
+        value = record.interpreter.accept_signal(signal, payload)  # SignalRefused: ValueError
         self._ready.append(
             lambda: self._apply(record, lambda s, n: record.interpreter.signal(s, signal, value, n))
         )
@@ -242,6 +251,41 @@ class TestEnvironment:
             if enabled:
                 gc.enable()
 
+    # the operations every runtime offers (``eventual.operations``) ----------------------
+
+    def start(self, workflow: str, input: Any = None, name: str | None = None) -> str:
+        """``start_execution``, answering the execution's id."""
+        return self.start_execution(workflow, input, name).id
+
+    def signal(self, execution: str, signal: str, payload: Any = None) -> None:
+        """``send_signal``."""
+        self.send_signal(execution, signal, payload)
+
+    def history(self, execution: str) -> list[dict[str, Any]]:
+        return list(self._record(execution).state.history)
+
+    def get(self, execution: str) -> ExecutionView:
+        """The execution of this id or name, as the engine and AWS describe one."""
+        record = self._record(execution)
+        state = record.state
+        ended = None
+        if state.status is not ExecutionStatus.IN_PROGRESS and state.history:
+            ended = datetime.fromisoformat(state.history[-1]["time"])
+        parent = record.parent[0] if record.parent else None
+        return ExecutionView(
+            state.id, state.name, self.service.name, state.workflow, state.status,
+            state.result, state.error, state.start_time, ended, parent,
+        )  # fmt: skip
+
+    def list(
+        self, workflow: str | None = None, status: str | None = None
+    ) -> builtins.list[ExecutionView]:
+        """``executions``, described as ``get`` does, newest first."""
+        bare = workflow.rpartition(".")[2] if workflow else None
+        wanted = status.upper() if status else None
+        found = self.executions(bare, wanted)
+        return [self.get(execution.id) for execution in reversed(found)]
+
     # executions ------------------------------------------------------------------------
 
     def _record(self, execution: Execution | str) -> _Record:
@@ -254,16 +298,11 @@ class TestEnvironment:
     def _interpreter(self, workflow: str) -> Interpreter:
         """The interpreter of the workflow's current definition; an execution keeps the
         one it started with (``_Record.interpreter``), whatever changes later."""
-        definition = self.service.workflows[workflow]
-        key = f"{workflow}@{definition['version']}"
-        if key not in self._interpreters:
-            service = self.service  # its tables as they are now, not as first loaded
-            parts = {"tasks": service.tasks, "workflows": service.workflows,
-                     "events": service.events}  # fmt: skip
-            self._interpreters[key] = Interpreter.of_definition(
-                parts, workflow, self._validate, random.Random(self._rng.random())
-            )
-        return self._interpreters[key]
+        service = self.service  # its tables as they are now, not as first loaded
+        parts = {"tasks": service.tasks, "workflows": service.workflows,
+                 "events": service.events}  # fmt: skip
+        version = service.workflows[workflow]["version"]
+        return self._interpreters.get(version, workflow, lambda: parts)
 
     def _create(
         self, workflow: str, input: Any, name: str | None, parent: tuple[str, int] | None
@@ -285,47 +324,12 @@ class TestEnvironment:
         return execution_id
 
     def _apply(
-        self, record: _Record, step: Callable[[ExecutionState, datetime], list[Command]]
-    ) -> None:
+        self, record: _Record,
+        step: Callable[[ExecutionState, datetime], builtins.list[Command]],
+    ) -> None:  # fmt: skip
         if record.state.status is not ExecutionStatus.IN_PROGRESS:
             return
-        for command in step(record.state, self.now):
-            self._carry_out(record, command)
-
-    def _carry_out(self, record: _Record, command: Command) -> None:
-        state, interp = record.state, record.interpreter
-        if command.kind == "run_task":
-            self._ready.append(lambda: self._run_task(record, command))
-        elif command.kind == "start_timer":
-            assert command.due is not None
-
-            def fire() -> None:
-                self._apply(record, lambda s, n: interp.timer_fired(s, command.handle, n))
-
-            heapq.heappush(self._timers, (command.due, next(self._seq), fire))
-        elif command.kind == "publish":
-            self._publish(command.name, command.value)
-        elif command.kind == "start_child":
-            child = self._create(command.name, command.value, None, (state.id, command.handle))
-            record.children[command.handle] = child
-        elif command.kind == "cancel_child":
-            child_id = record.children.get(command.handle)
-            if child_id is not None:
-                self.cancel(child_id)
-        elif command.kind == "finished":
-            self._finished(record, command)
-
-    def _finished(self, record: _Record, command: Command) -> None:
-        if record.parent is None:
-            return
-        parent_id, handle = record.parent
-        parent = self._executions[parent_id]
-        result, error = record.state.result, record.state.error
-        self._ready.append(
-            lambda: self._apply(
-                parent, lambda s, n: parent.interpreter.child_result(s, handle, n, result, error)
-            )
-        )
+        dispatch(_Effects(self, record), step(record.state, self.now))
 
     def _drain(self) -> None:
         while self._ready:
@@ -333,22 +337,20 @@ class TestEnvironment:
 
     # tasks -----------------------------------------------------------------------------
 
-    def _run_task(self, record: _Record, command: Command) -> None:
-        spec = self.service.tasks[command.name]
+    def _run_task(self, record: _Record, command: RunTask) -> None:
+        spec = self.service.tasks[command.task]
         interp = record.interpreter
         handle = command.handle
-        mock = self._mocks.get(command.name)
+        mock = self._mocks.get(command.task)
         behaviour = mock.behaviour() if mock is not None else None
         if behaviour is _NEVER:
             return  # never answers: the interpreter's timeout timer fails it
-        ctx = TaskContext(
-            execution_id=record.state.id, attempt=command.attempt,
-            idempotency_key=f"{record.state.id}/{handle}/{command.attempt}", now=self.now,
-            emitter=emitter(spec["emits"], self._emit),
-            beat=lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
+        ctx = task_context(
+            spec, record.state.id, handle, command.attempt, self.now, self._emit,
+            lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
         )  # fmt: skip
         calls = mock.calls if mock is not None else None
-        outcome = run_task(self._values, command.name, command.value, ctx, behaviour, calls)
+        outcome = run_task(self._values, command.task, command.input, ctx, behaviour, calls)
         self._apply(
             record,
             lambda s, n: interp.task_result(s, handle, n, outcome.output, outcome.error),
@@ -362,13 +364,14 @@ class TestEnvironment:
     def _emit(self, name: str, payload: Any) -> None:
         self._publish(name, payload)
 
-    def _publish(self, name: str, payload: Any) -> None:
+    def _publish(self, name: str, payload: Any) -> str:
         value = self._values.payload(name, payload)
         self.emitted.append((name, value))
         source, bare = split_event(self.service, name)
         meta = EventMeta(f"evt-{next(self._seq)}", name, source, self.now)
         for sub_name in subscribers(self.service, source, bare, value):
             self._ready.append(functools.partial(self._deliver, sub_name, name, value, meta, 1))
+        return meta.id
 
     def _deliver(
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
@@ -397,3 +400,54 @@ class TestEnvironment:
         else:
             failed = ErrorInfo(error["error"], error["message"])
             self.dead_letters.append(DeadLetter(sub_name, name, payload, failed))
+
+
+class _Effects:
+    """The port for one execution of a ``TestEnvironment``: in-memory queues and timers."""
+
+    def __init__(self, env: TestEnvironment, record: _Record) -> None:
+        self.env = env
+        self.record = record
+
+    def run_task(self, command: RunTask) -> None:
+        self.env._ready.append(lambda: self.env._run_task(self.record, command))
+
+    def start_timer(self, command: StartTimer) -> None:
+        env, record = self.env, self.record
+
+        def fire() -> None:
+            env._apply(record, lambda s, n: record.interpreter.timer_fired(s, command.handle, n))
+
+        heapq.heappush(env._timers, (command.due, next(env._seq), fire))
+
+    def publish(self, command: Publish) -> None:
+        self.env._publish(command.event, command.payload)
+
+    def start_child(self, command: StartChild) -> None:
+        parent = (self.record.state.id, command.handle)
+        child = self.env._create(command.workflow, command.input, None, parent)
+        self.record.children[command.handle] = child
+
+    def cancel_child(self, command: CancelChild) -> None:
+        child_id = self.record.children.get(command.handle)
+        if child_id is not None:
+            self.env.cancel(child_id)
+
+    def finished(self, command: Finished) -> None:
+        record = self.record
+        if record.parent is None:
+            return
+        parent_id, handle = record.parent
+        parent = self.env._executions[parent_id]
+        result, error = record.state.result, record.state.error
+        self.env._ready.append(
+            lambda: self.env._apply(
+                parent, lambda s, n: parent.interpreter.child_result(s, handle, n, result, error)
+            )
+        )
+
+
+_: type[Port] = _Effects
+
+
+_operations: type[Operations] = TestEnvironment

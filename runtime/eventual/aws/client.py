@@ -41,6 +41,8 @@ from eventual.aws.events import Bus
 from eventual.aws.store import definition_key, history_key, state_key
 from eventual.engine import DeadLetterView, EngineError, ExecutionView
 from eventual.errors import PayloadInvalid
+from eventual.interpreter import SignalRefused, signal_payload
+from eventual.operations import Operations
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
@@ -182,18 +184,17 @@ class Client:
 
     @_requests
     def signal(self, execution: str, signal: str, payload: Any = None) -> None:
+        """Sends ``signal``: ``RequestError`` when the workflow declares no such signal
+        or, with ``service``, the payload does not fit (without it, the orchestrator's
+        interpreter checks it and records a refusal as ``SignalRejected``)."""
         found = self._running(execution)
         workflow = found.view.workflow
         signals = self._definition_of(found)["workflows"][workflow]["signals"]
-        if signal not in signals:
-            declared = ", ".join(sorted(signals)) or "none"
-            raise RequestError(
-                f"workflow {workflow!r} declares no signal {signal!r} (declared: {declared})"
-            )
-        if self.service is not None:
-            model = signals[signal]
-            check = functools.partial(self.deployment.values.validate, model, payload)
-            payload = self._checked(check, f"signal {signal!r}")
+        validate = self.deployment.values.validate if self.service is not None else None
+        try:
+            payload = signal_payload(workflow, signals, signal, payload, validate)
+        except SignalRefused as refused:
+            raise RequestError(str(refused)) from refused
         dedup = uuid.uuid4().hex
         self._send(
             messages.to_orchestrator(found.view.id, "signal", dedup, name=signal, payload=payload)
@@ -320,3 +321,6 @@ class Client:
             raise RequestError(f"definition {found.definition} of {found.view.id} is not stored")
         result: Mapping[str, Any] = json.loads(stored.text)
         return result
+
+
+_operations: type[Operations] = Client

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from eventual.errors import VALIDATION_ERROR, PayloadInvalid
-from eventual.interpreter import Command, ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter
+from eventual.port import Command, RunTask, TaskAnswered
 
 TASK_NOT_DEPLOYED = "TaskNotDeployed"
 
@@ -43,25 +44,25 @@ def checked_tasks(
     waiting = list(commands)
     while waiting:
         command = waiting.pop(0)
-        error = _refusal(command, tasks, validate) if command.kind == "run_task" else None
-        if error is None:
+        error = _refusal(command, tasks, validate) if isinstance(command, RunTask) else None
+        if error is None or not isinstance(command, RunTask):
             kept.append(command)
             continue
-        answer = {"op": "task", "handle": command.handle, "output": None, "error": error}
+        answer = TaskAnswered(command.handle, None, error)
         waiting += interpreter.apply(state, answer, now)
     return kept
 
 
 def _refusal(
-    command: Command, tasks: Mapping[str, Mapping[str, Any]], validate: Validate
+    command: RunTask, tasks: Mapping[str, Mapping[str, Any]], validate: Validate
 ) -> dict[str, str] | None:
-    spec = tasks.get(command.name)
+    spec = tasks.get(command.task)
     if spec is None:
-        return not_deployed(command.name)
+        return not_deployed(command.task)
     try:
-        validate(spec["input"], command.value)
+        validate(spec["input"], command.input)
     except PayloadInvalid as exc:
-        return {"error": VALIDATION_ERROR, "message": f"input of task {command.name!r}: {exc}"}
+        return {"error": VALIDATION_ERROR, "message": f"input of task {command.task!r}: {exc}"}
     return None
 
 
@@ -77,6 +78,6 @@ def removed_waits(
             continue
         task = str(interpreter.workflow.step(node.step).target)
         if task not in tasks:
-            answer = {"op": "task", "handle": handle, "output": None, "error": not_deployed(task)}
+            answer = TaskAnswered(handle, None, not_deployed(task))
             commands += interpreter.apply(state, answer, now)
     return commands

@@ -19,39 +19,64 @@ from eventual.aws.deployment import Deployment
 from eventual.aws.queues import Outgoing
 from eventual.aws.record import ExecutionRecord
 from eventual.aws.store import history_key
-from eventual.interpreter import Command
+from eventual.port import (
+    CancelChild,
+    Command,
+    Finished,
+    Port,
+    Publish,
+    RunTask,
+    StartChild,
+    StartTimer,
+    dispatch,
+)
 from eventual.state import dumps
 
 
 def command_effects(
     record: ExecutionRecord, commands: Sequence[Command], now: datetime
 ) -> list[dict[str, Any]]:
-    execution = record.id
-    effects = []
-    for command in commands:
-        kind, handle = command.kind, command.handle
-        if kind == "run_task":
-            effects.append(
-                messages.task(
-                    command.name, execution, handle, command.attempt, command.value, record.secret
-                )
-            )
-        elif kind == "start_timer":
-            assert command.due is not None
-            effects.append(messages.timer(execution, handle, command.due, now))
-        elif kind == "publish":
-            effects.append(messages.publish(command.name, command.value))
-        elif kind == "start_child":
-            child = messages.child_id(execution, handle)
-            parent = {"id": execution, "handle": handle, "depth": record.state.depth + 1}
-            effects.append(messages.start(child, command.name, command.value, None, parent))
-        elif kind == "cancel_child":
-            child = messages.child_id(execution, handle)
-            dedup = messages.dedup_id(child, "cancel", execution)
-            effects.append(messages.to_orchestrator(child, "cancel", dedup))
-        elif kind == "finished" and record.parent is not None:
-            effects.append(_tell_parent(record))
-    return effects
+    effects = _Effects(record, now)
+    dispatch(effects, commands)
+    return effects.effects
+
+
+class _Effects:
+    """The port for one execution's applied message: each command as an effect."""
+
+    def __init__(self, record: ExecutionRecord, now: datetime) -> None:
+        self.record, self.now = record, now
+        self.effects: list[dict[str, Any]] = []
+
+    def run_task(self, command: RunTask) -> None:
+        record = self.record
+        self.effects.append(messages.task(
+            command.task, record.id, command.handle, command.attempt, command.input, record.secret
+        ))  # fmt: skip
+
+    def start_timer(self, command: StartTimer) -> None:
+        self.effects.append(messages.timer(self.record.id, command.handle, command.due, self.now))
+
+    def publish(self, command: Publish) -> None:
+        self.effects.append(messages.publish(command.event, command.payload))
+
+    def start_child(self, command: StartChild) -> None:
+        execution, handle = self.record.id, command.handle
+        child = messages.child_id(execution, handle)
+        parent = {"id": execution, "handle": handle, "depth": self.record.state.depth + 1}
+        self.effects.append(messages.start(child, command.workflow, command.input, None, parent))
+
+    def cancel_child(self, command: CancelChild) -> None:
+        child = messages.child_id(self.record.id, command.handle)
+        dedup = messages.dedup_id(child, "cancel", self.record.id)
+        self.effects.append(messages.to_orchestrator(child, "cancel", dedup))
+
+    def finished(self, command: Finished) -> None:
+        if self.record.parent is not None:
+            self.effects.append(_tell_parent(self.record))
+
+
+_: type[Port] = _Effects
 
 
 def _tell_parent(record: ExecutionRecord) -> dict[str, Any]:

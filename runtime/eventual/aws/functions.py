@@ -30,8 +30,8 @@ from eventual.aws.deploys import not_deployed
 from eventual.aws.effects import outgoing
 from eventual.aws.events import read_event
 from eventual.aws.queues import Outgoing, Received, batch_response, received
-from eventual.context import SubscriptionContext, TaskContext
-from eventual.invoke import emitter, run_subscription, run_task
+from eventual.context import SubscriptionContext
+from eventual.invoke import emitter, run_subscription, run_task, task_context
 from eventual.retry import retry_after
 
 MESSAGE_LIMIT = 4000  # characters of an error message kept on a dead letter
@@ -75,20 +75,14 @@ def _run_task(deployment: Deployment, message: Received) -> bool:
         answer = messages.task_outcome(body, None, not_deployed(name))
         deployment.queues.send([outgoing(deployment, answer)])
         return True
-    ctx = TaskContext(
-        execution_id=execution, attempt=attempt,
-        idempotency_key=messages.dedup_id(execution, handle, attempt),
-        now=deployment.clock(), emitter=emitter(spec["emits"], _publisher(deployment)),
-        beat=_heartbeat(deployment, body) if spec.get("heartbeat") else _no_beat,
+    ctx = task_context(
+        spec, execution, handle, attempt, deployment.clock(), _publisher(deployment),
+        _heartbeat(deployment, body),
     )  # fmt: skip
     outcome = run_task(deployment.values, name, body["input"], ctx)
     answer = messages.task_outcome(body, outcome.output, outcome.error)
     deployment.queues.send([outgoing(deployment, answer)])
     return True
-
-
-def _no_beat() -> None:
-    """Tasks without a declared ``heartbeat`` accept heartbeats and ignore them."""
 
 
 def _heartbeat(deployment: Deployment, run: dict[str, Any]) -> Callable[[], None]:

@@ -41,9 +41,9 @@ from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
 from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, state_key
-from eventual.errors import PayloadInvalid
-from eventual.interpreter import Command, ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import start_request, subscribers
+from eventual.port import Command, RunTask
 
 CONFLICT_TRIES = 8
 
@@ -58,7 +58,7 @@ class Orchestrator:
     def __init__(self, deployment: Deployment, rng: random.Random | None = None) -> None:
         self.deployment = deployment
         self.rng = rng or random.Random()
-        self._interpreters: dict[tuple[str, str], Interpreter] = {}
+        self._interpreters = Interpreters(deployment.values.validate, self.rng)
         self._definitions: dict[str, Mapping[str, Any]] = {}
         self._definition_stored = False
 
@@ -223,7 +223,7 @@ class Orchestrator:
         self, record: ExecutionRecord, commands: list[Command], now: datetime
     ) -> list[Command]:
         """``commands`` less the task runs the deployed code cannot take (``deploys``)."""
-        if not any(command.kind == "run_task" for command in commands):
+        if not any(isinstance(command, RunTask) for command in commands):
             return commands
         interpreter = self.interpreter(record.definition, record.state.workflow)
         deployment = self.deployment
@@ -236,28 +236,12 @@ class Orchestrator:
         self, interpreter: Interpreter, record: ExecutionRecord, body: dict[str, Any],
         now: datetime,
     ) -> list[Command]:  # fmt: skip
-        if body["op"] == "signal":
-            rejected = _signal_rejected(interpreter, body)
-            if rejected:
-                entry = {"type": "SignalRejected", "time": now.isoformat(), "signal": body["name"],
-                         "reason": rejected}  # fmt: skip
-                record.state.history.append(entry)
-                return []
         return interpreter.apply(record.state, body, now)
 
     # definitions -------------------------------------------------------------------------
 
     def interpreter(self, version: str, workflow: str) -> Interpreter:
-        key = (version, workflow)
-        if key not in self._interpreters:
-            definition = self.definition(version)
-            self._interpreters[key] = Interpreter.of_definition(
-                definition,
-                workflow,
-                self.deployment.values.validate,
-                random.Random(self.rng.random()),
-            )
-        return self._interpreters[key]
+        return self._interpreters.get(version, workflow, lambda: self.definition(version))
 
     def definition(self, version: str) -> Mapping[str, Any]:
         service = self.deployment.service
@@ -319,15 +303,3 @@ class Orchestrator:
                 execution = deployment.store.reserve_name(workflow, execution_name, execution)
             starts.append(messages.start(execution, workflow, value, execution_name))
         carry_out(deployment, starts)
-
-
-def _signal_rejected(interpreter: Interpreter, body: dict[str, Any]) -> str:
-    """Why the signal in ``body`` cannot be taken ("" if it can; its payload checked)."""
-    signals = interpreter.workflow.signals
-    if body["name"] not in signals:
-        return f"the workflow declares no signal {body['name']!r}"
-    try:
-        body["payload"] = interpreter.validate(signals[body["name"]], body["payload"])
-    except PayloadInvalid as exc:
-        return str(exc)
-    return ""

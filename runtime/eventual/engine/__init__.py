@@ -17,16 +17,17 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from eventual.errors import PayloadInvalid
+from eventual.interpreter import SignalRefused, signal_payload
+from eventual.operations import Operations, ViewNames
 from eventual.restart import reusable_outputs
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
+from eventual.views import DeadLetterView, ExecutionView
 
 from .orchestrator import Observer, Orchestrator, delivery_kind, timestamp
 from .store import Store, StoreError
@@ -45,48 +46,6 @@ class EngineError(Exception):
     """A request the engine cannot carry out: unknown names, payloads that do not fit."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExecutionView:
-    id: str
-    name: str
-    service: str
-    workflow: str
-    status: ExecutionStatus
-    result: Any
-    error: dict[str, str] | None
-    started: datetime
-    ended: datetime | None
-    parent: str | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.name, "service": self.service,
-            "workflow": self.workflow, "status": self.status.value, "result": self.result,
-            "error": self.error, "started": self.started.isoformat(),
-            "ended": self.ended.isoformat() if self.ended else None, "parent": self.parent,
-        }  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetterView:
-    id: int | str  # the store's number; on AWS, the SQS message id
-    service: str
-    subscription: str
-    event: str
-    event_id: str
-    payload: Any
-    error: dict[str, str]
-    attempts: int
-    failed: datetime
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "service": self.service, "subscription": self.subscription,
-            "event": self.event, "event_id": self.event_id, "payload": self.payload,
-            "error": self.error, "attempts": self.attempts, "failed": self.failed.isoformat(),
-        }  # fmt: skip
-
-
 _EXECUTION_COLUMNS = "id, name, service, workflow, status, result, error, started, ended, parent"
 
 
@@ -98,7 +57,7 @@ def _execution(row: Sequence[Any]) -> ExecutionView:
     )  # fmt: skip
 
 
-class Engine:
+class Engine(ViewNames):
     def __init__(
         self, path: str | Path = DEFAULT_PATH, services: Iterable[Service] = (), *,
         durability: str = "full", threads: int = 8, clock: Callable[[], float] = time.time,
@@ -190,19 +149,18 @@ class Engine:
         return event_id
 
     def signal(self, execution: str, signal: str, payload: Any = None) -> None:
+        """Queues ``signal`` for the execution: ``EngineError`` when its workflow declares
+        no such signal or, its service loaded, the payload does not fit (unloaded, the
+        worker's interpreter checks it and records a refusal as ``SignalRejected``)."""
         view = self.execution(execution)
-        definition = self._definition(view.id)
-        signals = definition["workflows"][view.workflow]["signals"]
-        if signal not in signals:
-            declared = ", ".join(sorted(signals)) or "none"
-            raise EngineError(
-                f"workflow {view.workflow!r} declares no signal {signal!r} (declared: {declared})"
+        signals = self._definition(view.id)["workflows"][view.workflow]["signals"]
+        values = self.orchestrator.values.get(view.service)
+        try:
+            payload = signal_payload(
+                view.workflow, signals, signal, payload, values.validate if values else None
             )
-        if view.service in self.orchestrator.values:
-            try:
-                payload = self.orchestrator.values[view.service].validate(signals[signal], payload)
-            except PayloadInvalid as exc:
-                raise EngineError(f"signal {signal!r}: {exc}") from exc
+        except SignalRefused as refused:
+            raise EngineError(str(refused)) from refused
         self._enqueue(view, {"op": "signal", "name": signal, "payload": payload})
 
     def cancel(self, execution: str) -> None:
@@ -364,3 +322,6 @@ class Engine:
         was given no specs imports to validate what it sends."""
         rows = self._read("SELECT package FROM services ORDER BY rowid")
         return [row[0] for row in rows]
+
+
+_operations: type[Operations] = Engine

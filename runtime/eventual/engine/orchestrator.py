@@ -24,8 +24,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventual.context import EventMeta
-from eventual.interpreter import Command, ExecutionState, Interpreter
+from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import Values, failure, split_event, start_request, subscribers
+from eventual.port import (
+    CancelChild,
+    Finished,
+    Port,
+    Publish,
+    RunTask,
+    StartChild,
+    StartTimer,
+    dispatch,
+)
 from eventual.retry import retry_after
 from eventual.service import Service
 from eventual.state import dump_state, dumps, load_state, loads
@@ -49,7 +59,9 @@ class Orchestrator:
         self.values = {name: Values(service) for name, service in services.items()}
         self.clock = clock
         self.rng = random.Random()
-        self._interpreters: dict[tuple[str, str], Interpreter] = {}
+        self._interpreters = {
+            name: Interpreters(values.validate, self.rng) for name, values in self.values.items()
+        }
         # The states this orchestrator wrote last, with their text: an execution whose
         # stored text is still that one needs no parsing (another worker's write, or a
         # rolled-back transaction, changes the text, and the state is read again).
@@ -84,21 +96,15 @@ class Orchestrator:
     def interpreter(
         self, db: sqlite3.Connection, service: str, version: str, workflow: str
     ) -> Interpreter:
-        key = (version, workflow)
-        if key not in self._interpreters:
+        def definition() -> Mapping[str, Any]:
             current = self.services[service]
             if version == current.version:
-                definition: Mapping[str, Any] = current.definition
-            else:
-                row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
-                definition = json.loads(row.fetchone()[0])
-            self._interpreters[key] = Interpreter.of_definition(
-                definition,
-                workflow,
-                self.values[service].validate,
-                random.Random(self.rng.random()),
-            )
-        return self._interpreters[key]
+                return current.definition
+            row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
+            found: Mapping[str, Any] = json.loads(row.fetchone()[0])
+            return found
+
+        return self._interpreters[service].get(version, workflow, definition)
 
     # executions --------------------------------------------------------------------------
 
@@ -163,8 +169,7 @@ class Orchestrator:
             state = self._state(execution, text)
             commands = interp.apply(state, event, now)
         self._record_history(db, execution, seen, state.history)
-        for command in commands:
-            self._carry_out(db, interp, state, service, command)
+        dispatch(_Effects(self, db, interp, state, service), commands)
         text = dump_state(state)
         db.execute(
             "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
@@ -206,32 +211,6 @@ class Orchestrator:
             [(execution, seen + i, dumps(entry)) for i, entry in enumerate(entries)],
         )
         self.observed.setdefault(execution, []).extend(entries)
-
-    def _carry_out(
-        self, db: sqlite3.Connection, interp: Interpreter, state: ExecutionState, service: str,
-        command: Command,
-    ) -> None:  # fmt: skip
-        kind, at = command.kind, self.clock()
-        if kind == "run_task":
-            body = {"service": service, "handle": command.handle, "name": command.name,
-                    "input": command.value, "attempt": command.attempt,
-                    "timeout": task_timeout(interp, state, command)}  # fmt: skip
-            Store.add_work(db, "task", state.id, at, body)
-        elif kind == "start_timer":
-            assert command.due is not None
-            body = {"op": "timer", "handle": command.handle}
-            Store.add_work(db, "wf", state.id, command.due.timestamp(), body)
-        elif kind == "publish":
-            self.publish(db, service, command.name, command.value, validated=True)
-        elif kind == "start_child":
-            self.start(db, service, command.name, command.value, None, (state.id, command.handle))
-        elif kind == "cancel_child":
-            row = db.execute(
-                "SELECT id FROM executions WHERE parent = ? AND parent_handle = ?",
-                (state.id, command.handle),
-            ).fetchone()
-            if row is not None:
-                Store.add_work(db, "wf", row[0], at, {"op": "cancel"})
 
     # events ------------------------------------------------------------------------------
 
@@ -349,14 +328,60 @@ class Routed:
     reached: list[tuple[str, str]]
 
 
-def task_timeout(interp: Interpreter, state: ExecutionState, command: Command) -> float | None:
+def task_timeout(interp: Interpreter, state: ExecutionState, command: RunTask) -> float | None:
     """The seconds a task run may take: its step's ``timeout``, else its task's, else none."""
     token, _ = state.handles[command.handle]
     step = interp.workflow.step(state.nodes[token].step)
     if step.timeout is not None:
         return float(step.timeout)
-    timeout = interp.tasks[command.name].get("timeout")
+    timeout = interp.tasks[command.task].get("timeout")
     return None if timeout is None else float(timeout)
+
+
+class _Effects:
+    """The port for one applied event of one execution: work items in the caller's
+    write transaction (``db``)."""
+
+    def __init__(
+        self, orchestrator: Orchestrator, db: sqlite3.Connection, interp: Interpreter,
+        state: ExecutionState, service: str,
+    ) -> None:  # fmt: skip
+        self.orchestrator, self.db, self.interp = orchestrator, db, interp
+        self.state, self.service = state, service
+
+    def run_task(self, command: RunTask) -> None:
+        body = {"service": self.service, "handle": command.handle, "name": command.task,
+                "input": command.input, "attempt": command.attempt,
+                "timeout": task_timeout(self.interp, self.state, command)}  # fmt: skip
+        Store.add_work(self.db, "task", self.state.id, self.orchestrator.clock(), body)
+
+    def start_timer(self, command: StartTimer) -> None:
+        body = {"op": "timer", "handle": command.handle}
+        Store.add_work(self.db, "wf", self.state.id, command.due.timestamp(), body)
+
+    def publish(self, command: Publish) -> None:
+        self.orchestrator.publish(
+            self.db, self.service, command.event, command.payload, validated=True
+        )
+
+    def start_child(self, command: StartChild) -> None:
+        parent = (self.state.id, command.handle)
+        start = self.orchestrator.start
+        start(self.db, self.service, command.workflow, command.input, None, parent)
+
+    def cancel_child(self, command: CancelChild) -> None:
+        row = self.db.execute(
+            "SELECT id FROM executions WHERE parent = ? AND parent_handle = ?",
+            (self.state.id, command.handle),
+        ).fetchone()
+        if row is not None:
+            Store.add_work(self.db, "wf", row[0], self.orchestrator.clock(), {"op": "cancel"})
+
+    def finished(self, command: Finished) -> None:
+        """Nothing yet: ``Orchestrator.apply`` tells the parent once the state is written."""
+
+
+_: type[Port] = _Effects
 
 
 def meta(body: Mapping[str, Any]) -> EventMeta:

@@ -49,9 +49,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from eventual.context import SubscriptionContext, TaskContext
+from eventual.context import SubscriptionContext
 from eventual.errors import TIMEOUT
-from eventual.invoke import Outcome, emitter, run_subscription, run_task
+from eventual.invoke import Outcome, emitter, run_subscription, run_task, task_context
 from eventual.status import ExecutionStatus
 
 from .orchestrator import Observer, Orchestrator, Routed, meta, timestamp
@@ -435,11 +435,9 @@ class Worker:
         if item.kind == "task":
             spec = values.service.tasks[body["name"]]
             execution, attempt = str(item.execution), body["attempt"]
-            ctx = TaskContext(
-                execution_id=execution, attempt=attempt,
-                idempotency_key=f"{execution}/{body['handle']}/{attempt}", now=now,
-                emitter=emitter(spec["emits"], publish),
-                beat=lambda: self._report(_Beat(item)) if spec.get("heartbeat") else None,
+            ctx = task_context(
+                spec, execution, body["handle"], attempt, now, publish,
+                lambda: self._report(_Beat(item)),
             )  # fmt: skip
             return _Finished(item, run_task(values, body["name"], body["input"], ctx), emitted)
         subscription = values.service.subscriptions[body["subscription"]]
