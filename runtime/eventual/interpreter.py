@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from eventual import definition
 from eventual.cel.evaluate import CelEvaluationError
 from eventual.durations import parse_duration
 from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR, PayloadInvalid
 from eventual.status import ExecutionStatus
-from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step, compile_workflow
+from eventual.workflow import ROOT, CompiledWorkflow, Path, Step, compile_workflow
 
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
 
@@ -127,9 +128,9 @@ class Interpreter:
     def __init__(
         self,
         workflow: CompiledWorkflow,
-        tasks: Mapping[str, Mapping[str, Any]],
-        workflows: Mapping[str, Mapping[str, Any]],
-        events: Mapping[str, Mapping[str, Any]],
+        tasks: Mapping[str, definition.Task],
+        workflows: Mapping[str, definition.Workflow],
+        events: Mapping[str, definition.Event],
         validate: Validate,
         rng: random.Random | None = None,
     ) -> None:
@@ -142,13 +143,13 @@ class Interpreter:
 
     @classmethod
     def of_definition(
-        cls, definition: Mapping[str, Any], workflow: str, validate: Validate,
+        cls, service: definition.Definition, workflow: str, validate: Validate,
         rng: random.Random,
     ) -> Interpreter:  # fmt: skip
-        """The interpreter of ``workflow`` in a service ``definition`` (definition.json)."""
+        """The interpreter of ``workflow`` in a service definition (definition.json)."""
         return cls(
-            compile_workflow(workflow, definition["workflows"][workflow]), definition["tasks"],
-            definition["workflows"], definition["events"], validate, rng,
+            compile_workflow(workflow, service.workflows[workflow]), service.tasks,
+            service.workflows, service.events, validate, rng,
         )  # fmt: skip
 
     # events --------------------------------------------------------------------------
@@ -223,8 +224,8 @@ class Interpreter:
             for old, (owner, why) in list(state.handles.items()):
                 if owner == node.token and why == "heartbeat":
                     del state.handles[old]
-            if task.get("heartbeat"):
-                run.timer(node.token, "heartbeat", now + timedelta(seconds=task["heartbeat"]))
+            if task.heartbeat:
+                run.timer(node.token, "heartbeat", now + timedelta(seconds=task.heartbeat))
         return run.finish()
 
     def cancel(self, state: ExecutionState, now: datetime) -> list[Command]:
@@ -418,7 +419,7 @@ class _Run:
 
     def step_task(self, frame: Frame, step: Step) -> tuple[bool, Any]:
         task = self.i.tasks[str(step.target)]
-        value = self.checked(task.get("input"), self.render(frame, step))
+        value = self.checked(task.input, self.render(frame, step))
         node = self.new_node(frame, step, "task")
         node.results["input"] = value
         self.dispatch(node, step)
@@ -432,11 +433,11 @@ class _Run:
         value = node.results["input"]
         self.commands.append(Command("run_task", handle, str(step.target), value, node.attempt))
         self.log("TaskScheduled", step=list(step.path), task=step.target, attempt=node.attempt)
-        timeout = step.timeout if step.timeout is not None else task.get("timeout")
+        timeout = step.timeout if step.timeout is not None else task.timeout
         if timeout:
             self.timer(node.token, "timeout", self.now + timedelta(seconds=timeout))
-        if task.get("heartbeat"):
-            self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task["heartbeat"]))
+        if task.heartbeat:
+            self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task.heartbeat))
 
     def step_workflow(self, frame: Frame, step: Step) -> tuple[bool, Any]:
         if self.state.depth + 1 > MAX_CHILD_DEPTH:
@@ -446,7 +447,7 @@ class _Run:
                 f"executions nest at most {MAX_CHILD_DEPTH} deep (a workflow that starts itself?)",
             )
         child = self.i.workflows[str(step.target)]
-        value = self.checked(child.get("input"), self.render(frame, step))
+        value = self.checked(child.input, self.render(frame, step))
         node = self.new_node(frame, step, "child")
         handle = self.state.next_token()
         self.state.handles[handle] = (node.token, "child")
@@ -458,7 +459,7 @@ class _Run:
     def step_emit(self, frame: Frame, step: Step) -> tuple[bool, Any]:
         event = self.i.events.get(str(step.target))
         payload = self.render(frame, step)
-        payload = self.checked(event["model"], payload) if event else payload
+        payload = self.checked(event.model, payload) if event else payload
         self.commands.append(Command("publish", 0, str(step.target), payload))
         return True, None
 
@@ -545,6 +546,7 @@ class _Run:
         node = self.new_node(frame, step, "children")
         node.total = len(items)
         node.queue = list(enumerate(items))
+        assert step.concurrency is not None  # every for_each carries one (definition.py)
         for _ in range(min(step.concurrency, len(items))):
             self.next_item(node, step)
         return False, None
@@ -653,7 +655,7 @@ class _Run:
     def task_failed(self, node: Node, error: dict[str, str]) -> None:
         step = self.wf.step(node.step)
         task = self.i.tasks[str(step.target)]
-        policy = step.retry or RetryPolicy.of(task.get("retry"))
+        policy = step.retry or task.retry
         if policy.retries(error["error"], node.attempt):
             delay = policy.delay(node.attempt, self.i.rng)
             node.attempt += 1

@@ -36,6 +36,7 @@ from eventual.invoke import (
 from eventual.retry import retry_after
 from eventual.service import Service
 from eventual.status import ExecutionStatus
+from eventual.workflow import compile_workflow
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -180,7 +181,7 @@ class TestEnvironment:
 
     def send_signal(self, execution: Execution | str, signal: str, payload: Any = None) -> None:
         record = self._record(execution)
-        signals = self.service.workflows[record.state.workflow]["signals"]
+        signals = self.service.workflows[record.state.workflow].signals
         if signal not in signals:
             raise ValueError(f"workflow {record.state.workflow!r} declares no signal {signal!r}")
         try:
@@ -244,14 +245,13 @@ class TestEnvironment:
         """The interpreter of the workflow's current definition; an execution keeps the
         one it started with (``_Record.interpreter``), whatever changes later."""
         definition = self.service.workflows[workflow]
-        key = f"{workflow}@{definition['version']}"
+        key = f"{workflow}@{definition.version}"
         if key not in self._interpreters:
             service = self.service  # its tables as they are now, not as first loaded
-            parts = {"tasks": service.tasks, "workflows": service.workflows,
-                     "events": service.events}  # fmt: skip
-            self._interpreters[key] = Interpreter.of_definition(
-                parts, workflow, self._validate, random.Random(self._rng.random())
-            )
+            self._interpreters[key] = Interpreter(
+                compile_workflow(workflow, definition), service.tasks, service.workflows,
+                service.events, self._validate, random.Random(self._rng.random()),
+            )  # fmt: skip
         return self._interpreters[key]
 
     def _create(
@@ -333,7 +333,7 @@ class TestEnvironment:
         ctx = TaskContext(
             execution_id=record.state.id, attempt=command.attempt,
             idempotency_key=f"{record.state.id}/{handle}/{command.attempt}", now=self.now,
-            emitter=emitter(spec["emits"], self._emit),
+            emitter=emitter(spec.emits, self._emit),
             beat=lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
         )  # fmt: skip
         calls = mock.calls if mock is not None else None
@@ -363,7 +363,7 @@ class TestEnvironment:
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
     ) -> None:
         sub = self.service.subscriptions[sub_name]
-        if sub["workflow"]:
+        if sub.workflow:
             try:
                 workflow, value, execution_name = start_request(sub, payload, meta)
             except Exception as exc:  # a template that fails is the delivery's failure
@@ -372,11 +372,11 @@ class TestEnvironment:
                 self.start_execution(workflow, value, execution_name)
                 return
         else:
-            ctx = SubscriptionContext(meta.id, meta, self.now, emitter(sub["emits"], self._emit))
+            ctx = SubscriptionContext(meta.id, meta, self.now, emitter(sub.emits, self._emit))
             error = run_subscription(self._values, sub_name, name, payload, ctx)
         if error is None:
             return
-        delay = retry_after(sub["retry"], error, attempt, self._rng)
+        delay = retry_after(sub.retry, error, attempt, self._rng)
         if delay is not None:
             due = self.now + timedelta(seconds=delay)
             retry: Callable[[], None] = functools.partial(

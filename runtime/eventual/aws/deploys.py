@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from eventual.definition import Task
 from eventual.errors import VALIDATION_ERROR, PayloadInvalid
 from eventual.interpreter import Command, ExecutionState, Interpreter
 
@@ -35,7 +36,7 @@ def not_deployed(task: str) -> dict[str, str]:
 
 def checked_tasks(
     interpreter: Interpreter, state: ExecutionState, commands: Sequence[Command],
-    tasks: Mapping[str, Mapping[str, Any]], validate: Validate, now: datetime,
+    tasks: Mapping[str, Task], validate: Validate, now: datetime,
 ) -> list[Command]:  # fmt: skip
     """``commands`` less the task runs that cannot run, each answered with its error
     (and with what those answers cause, checked the same way)."""
@@ -53,20 +54,20 @@ def checked_tasks(
 
 
 def _refusal(
-    command: Command, tasks: Mapping[str, Mapping[str, Any]], validate: Validate
+    command: Command, tasks: Mapping[str, Task], validate: Validate
 ) -> dict[str, str] | None:
     spec = tasks.get(command.name)
     if spec is None:
         return not_deployed(command.name)
     try:
-        validate(spec["input"], command.value)
+        validate(spec.input, command.value)
     except PayloadInvalid as exc:
         return {"error": VALIDATION_ERROR, "message": f"input of task {command.name!r}: {exc}"}
     return None
 
 
 def removed_waits(
-    interpreter: Interpreter, state: ExecutionState, tasks: Mapping[str, Any], now: datetime
+    interpreter: Interpreter, state: ExecutionState, tasks: Mapping[str, Task], now: datetime
 ) -> list[Command]:
     """Answers ``TaskNotDeployed`` for the task runs ``state`` waits for whose task is
     gone; what those answers cause."""

@@ -78,8 +78,8 @@ def _run_task(deployment: Deployment, message: Received) -> bool:
     ctx = TaskContext(
         execution_id=execution, attempt=attempt,
         idempotency_key=messages.dedup_id(execution, handle, attempt),
-        now=deployment.clock(), emitter=emitter(spec["emits"], _publisher(deployment)),
-        beat=_heartbeat(deployment, body) if spec.get("heartbeat") else _no_beat,
+        now=deployment.clock(), emitter=emitter(spec.emits, _publisher(deployment)),
+        beat=_heartbeat(deployment, body) if spec.heartbeat else _no_beat,
     )  # fmt: skip
     outcome = run_task(deployment.values, name, body["input"], ctx)
     answer = messages.task_outcome(body, outcome.output, outcome.error)
@@ -128,13 +128,13 @@ def _deliver(deployment: Deployment, message: Received, rng: random.Random) -> b
     event = read_event(body, deployment.service.name, deployment.payloads)
     publish = _publisher(deployment)
     ctx = SubscriptionContext(
-        event.meta.id, event.meta, deployment.clock(), emitter(subscription["emits"], publish)
+        event.meta.id, event.meta, deployment.clock(), emitter(subscription.emits, publish)
     )
     error = run_subscription(deployment.values, name, event.meta.name, event.payload, ctx)
     if error is None:
         return True
     attempt = message.receive_count
-    delay = retry_after(subscription["retry"], error, attempt, rng)
+    delay = retry_after(subscription.retry, error, attempt, rng)
     if delay is not None:
         deployment.queues.retry_later(message, delay)
         return False

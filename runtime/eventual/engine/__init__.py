@@ -12,7 +12,6 @@ Names: a workflow is ``name`` or ``service.name``; an event ``Name`` or
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -22,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from eventual.definition import Definition
 from eventual.errors import PayloadInvalid
 from eventual.service import Service
 from eventual.state import loads
@@ -148,7 +148,7 @@ class Engine:
         """Queues an execution and returns its id; a name used before gives that one.
         Raises ``EngineError`` when the input does not fit the workflow's input schema."""
         service, bare = self.workflow(workflow)
-        model = self.services[service].workflows[bare]["input"]
+        model = self.services[service].workflows[bare].input
         try:
             input = self.orchestrator.values[service].validate(model, input)
         except PayloadInvalid as exc:
@@ -172,8 +172,7 @@ class Engine:
 
     def signal(self, execution: str, signal: str, payload: Any = None) -> None:
         view = self.execution(execution)
-        definition = self._definition(view.id)
-        signals = definition["workflows"][view.workflow]["signals"]
+        signals = self._definition(view.id).workflows[view.workflow].signals
         if signal not in signals:
             declared = ", ".join(sorted(signals)) or "none"
             raise EngineError(
@@ -205,14 +204,13 @@ class Engine:
             return
         notify(row[0] for row in rows)
 
-    def _definition(self, execution: str) -> dict[str, Any]:
+    def _definition(self, execution: str) -> Definition:
         rows = self._read(
             "SELECT d.body FROM executions e JOIN definitions d ON d.version = e.version "
             "WHERE e.id = ?",
             (execution,),
         )
-        result: dict[str, Any] = json.loads(rows[0][0])
-        return result
+        return Definition.loads(rows[0][0])
 
     def _read(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
         """The rows of a query; SQLite failures come out as ``StoreError``."""

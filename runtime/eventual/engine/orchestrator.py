@@ -13,7 +13,6 @@ hash and an execution's interpreter is built from its own.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import uuid
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventual.context import EventMeta
+from eventual.definition import Definition
 from eventual.interpreter import Command, ExecutionState, Interpreter
 from eventual.invoke import Values, failure, split_event, start_request, subscribers
 from eventual.retry import retry_after
@@ -88,10 +88,10 @@ class Orchestrator:
         if key not in self._interpreters:
             current = self.services[service]
             if version == current.version:
-                definition: Mapping[str, Any] = current.definition
+                definition = current.definition
             else:
                 row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
-                definition = json.loads(row.fetchone()[0])
+                definition = Definition.loads(row.fetchone()[0])
             self._interpreters[key] = Interpreter.of_definition(
                 definition,
                 workflow,
@@ -295,7 +295,7 @@ class Orchestrator:
         body = item.body
         subscription = self.services[body["service"]].subscriptions[body["subscription"]]
         attempt = body["attempt"]
-        delay = retry_after(subscription["retry"], error, attempt, self.rng)
+        delay = retry_after(subscription.retry, error, attempt, self.rng)
         if delay is not None:
             ready = self.clock() + delay
             kind = delivery_kind(self.services[body["service"]], body["subscription"])
@@ -332,7 +332,7 @@ class Orchestrator:
 def delivery_kind(service: Service, subscription: str) -> str:
     """``start`` for a declarative subscription (no user code: done in the transaction),
     ``delivery`` for one with a handler (leased and run by a worker thread)."""
-    return "start" if service.subscriptions[subscription]["workflow"] else "delivery"
+    return "start" if service.subscriptions[subscription].workflow else "delivery"
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,14 +345,13 @@ class Routed:
     reached: list[tuple[str, str]]
 
 
-def task_timeout(interp: Interpreter, state: ExecutionState, command: Command) -> float | None:
-    """The seconds a task run may take: its step's ``timeout``, else its task's, else none."""
+def task_timeout(interp: Interpreter, state: ExecutionState, command: Command) -> float:
+    """The seconds a task run may take: its step's ``timeout``, else its task's."""
     token, _ = state.handles[command.handle]
     step = interp.workflow.step(state.nodes[token].step)
     if step.timeout is not None:
         return float(step.timeout)
-    timeout = interp.tasks[command.name].get("timeout")
-    return None if timeout is None else float(timeout)
+    return float(interp.tasks[command.name].timeout)
 
 
 def meta(body: Mapping[str, Any]) -> EventMeta:
