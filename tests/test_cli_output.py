@@ -84,7 +84,7 @@ def test_every_table_cell_is_escaped() -> None:
 @pytest.fixture
 def place(make_service: MakeService) -> Place:
     service = make_service(SPEC, charge=CHARGE, record=RECORD)
-    workflow = compile_workflow("approval", service.definition["workflows"]["approval"])
+    workflow = compile_workflow("approval", service.workflows["approval"])
     return Place("order 7\x1b[1m", workflow, db="data/x.db")
 
 

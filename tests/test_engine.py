@@ -287,7 +287,7 @@ def test_executions_keep_their_definition_across_a_rebuild(flows: Service, tmp_p
     virtual = VirtualEngine(flows, tmp_path / "e.db")
     execution = virtual.engine.start("saga", 1)
     virtual.tick()
-    changed = json.loads(json.dumps(flows.definition))
+    changed = flows.definition.to_json()
     changed["version"] = "changed"
     saga = changed["workflows"]["saga"]
     saga["steps"] = [{"kind": "return", "id": None, "value": "new"}]

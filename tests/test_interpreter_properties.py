@@ -275,9 +275,8 @@ def steps_(draw: st.DrawFn, scope: Scope) -> dict[str, Any]:
             st.lists(int_exprs(scope, 1), min_size=draw(st.sampled_from([1, 2, 0])), max_size=4)
         )
         step.update(value=placeholder("[" + ", ".join(items) + "]"), var=var)
-        concurrency = draw(st.sampled_from([None, 1, 2]))
-        if concurrency is not None:
-            step["concurrency"] = concurrency
+        concurrency = draw(st.sampled_from([10, 1, 2]))
+        step["concurrency"] = concurrency
         # one at a time, iterations may set vars: each sees the vars the one before left
         concurrent = scope.concurrent or concurrency != 1
         inner = scope.nested(loop=(*scope.loop, var), concurrent=concurrent)
@@ -533,8 +532,8 @@ def with_workflow(base: Service, steps: list[dict[str, Any]]) -> Service:
     steps = json.loads(json.dumps(steps, sort_keys=True))
     body = {"input": None, "output": None, "timeout": None, "signals": {}, "steps": steps}
     version = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    definition = dict(base.definition)
-    definition["workflows"] = {**base.workflows, "random": {**body, "version": version}}
+    definition = base.definition.to_json()
+    definition["workflows"]["random"] = {**body, "version": version}
     return Service(definition, base.package)
 
 

@@ -20,10 +20,24 @@ from eventual.patterns import matches
 from eventual.service import Service
 from eventualc.diagnostics import Diagnostic
 
+RETRY = {"attempts": 3, "backoff": 1.0, "multiplier": 2.0, "max_backoff": None, "jitter": "none",
+         "errors": None}  # fmt: skip
+
 
 def service(filters: dict[str, Any]) -> Service:
     subscriptions = {
-        name: {"handler": name, "events": ["Order", "shop.Paid"], "filter": f}
+        name: {
+            "handler": name,
+            "events": ["Order", "shop.Paid"],
+            "filter": f,
+            "emits": [],
+            "retry": RETRY,
+            "timeout": 30.0,
+            "memory": 512,
+            "workflow": None,
+            "input": None,
+            "execution_name": None,
+        }
         for name, f in filters.items()
     }
     definition = {

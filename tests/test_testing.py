@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
 from tests.conftest import MakeService
 
-from eventual import ExecutionStatus, Service, TaskContext, TaskError
+from eventual import ExecutionStatus, Service, TaskContext, TaskError, definition
 from eventual.testing import TestEnvironment
 
 
@@ -321,7 +322,7 @@ def test_executions_are_pinned_to_their_definition(flows: Service) -> None:
     execution = env.start_execution("saga", input=1)
     env.tick()
     version = env._executions[execution.id].state.version
-    assert version == flows.workflows["saga"]["version"]
+    assert version == flows.workflows["saga"].version
 
 
 def test_a_task_without_heartbeats_times_out_at_its_heartbeat(flows: Service) -> None:
@@ -463,10 +464,10 @@ def test_a_new_definition_does_not_move_running_executions(flows: Service) -> No
     execution = env.start_execution("timed")
     env.tick()
     pinned = env._executions[execution.id].interpreter
-    changed = dict(
+    changed = dataclasses.replace(
         flows.workflows["timed"],
         version="v2",
-        steps=[{"kind": "return", "id": None, "value": "new"}],
+        steps=(definition.Step("return", None, value="new"),),
     )
     flows.workflows = {**flows.workflows, "timed": changed}  # a redeploy with another definition
     newer = env.start_execution("timed")

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eventual.durations import format_duration
 from eventualc import ir
 from eventualc.graph import Graph, GraphBuilder
+from eventualc.kinds import complete
 
 _Pending = list[tuple[str, str, str]]  # (node, edge kind, edge label) waiting for the next node
 _WHOLE_EXPRESSION = re.compile(r"^\$\{\{(.*)\}\}$", re.DOTALL)
@@ -99,7 +101,7 @@ class _Drawer:
         return pending
 
     def step(self, step: ir.Step, pending: _Pending) -> _Pending:
-        draw = _COMPOUND.get(step.kind, _Drawer.simple)
+        draw = DRAWINGS[step.kind]
         node, exits = draw(self, step, pending)
         for i, handler in enumerate(step.catch):
             errors = ", ".join("any error" if e == "*" else e for e in handler.errors)
@@ -174,12 +176,22 @@ class _Drawer:
         return node, exits
 
 
-_COMPOUND = {
+_Drawing = Callable[[_Drawer, ir.Step, _Pending], tuple[str, _Pending]]
+DRAWINGS: dict[str, _Drawing] = complete({
+    "task": _Drawer.simple,
+    "workflow": _Drawer.simple,
+    "emit": _Drawer.simple,
+    "sleep": _Drawer.simple,
+    "sleep_until": _Drawer.simple,
+    "wait_for_signal": _Drawer.simple,
+    "set": _Drawer.simple,
+    "fail": _Drawer.simple,
+    "return": _Drawer.simple,
     "if": _Drawer.choice,
     "parallel": _Drawer.parallel,
     "for_each": _Drawer.loop,
     "try": _Drawer.attempt,
-}
+}, "flowchart.DRAWINGS")  # fmt: skip
 
 
 def _details(step: ir.Step) -> str:

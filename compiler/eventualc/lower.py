@@ -16,6 +16,7 @@ from typing import Any
 from eventual.durations import parse_duration
 from eventualc import ir
 from eventualc.diagnostics import Diagnostic, Note, error
+from eventualc.kinds import complete
 from eventualc.schemas import SchemaLowering, alias_cycles
 from eventualc.source import Document, Locations, PathKey
 
@@ -308,7 +309,7 @@ def _fail_fields(src: _StepSource) -> dict[str, Any]:
     return {"error": src.body["error"], "expr": message}
 
 
-_KIND_FIELDS = {
+KIND_FIELDS = complete({
     "task": _call_fields,
     "workflow": _call_fields,
     "wait_for_signal": _call_fields,
@@ -322,13 +323,13 @@ _KIND_FIELDS = {
     "try": lambda src: {"blocks": (("try", src.nested(src.body, src.kind)),)},
     "set": _set_fields,
     "fail": _fail_fields,
-}
+}, "lower.KIND_FIELDS")  # fmt: skip
 
 
 def _step(service: str, value: dict[str, Any], path: PathKey) -> ir.Step:
-    kind = next(k for k in _KIND_FIELDS if k in value)
+    kind = next(k for k in KIND_FIELDS if k in value)
     src = _StepSource(service, value, path, kind)
-    fields: dict[str, Any] = _KIND_FIELDS[kind](src)
+    fields: dict[str, Any] = KIND_FIELDS[kind](src)
     if "timeout" in value:
         fields["timeout"] = parse_duration(value["timeout"])
     if "retry" in value:

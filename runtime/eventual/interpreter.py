@@ -28,8 +28,9 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, assert_never
+from typing import Any, Protocol, assert_never
 
+from eventual import definition
 from eventual.cel.evaluate import CelEvaluationError
 from eventual.errors import CANCELLED, TIMEOUT, VALIDATION_ERROR, PayloadInvalid
 from eventual.port import (
@@ -50,9 +51,23 @@ from eventual.port import (
 )
 from eventual.status import ExecutionStatus
 from eventual.steps import KINDS, StepFailure
-from eventual.workflow import ROOT, CompiledWorkflow, Path, RetryPolicy, Step, compile_workflow
+from eventual.workflow import ROOT, CompiledWorkflow, Path, Step, compile_workflow
 
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
+
+
+class Tables(Protocol):
+    """What an interpreter reads of a service: a ``Definition``, or a ``Service`` (its
+    tables as they are now)."""
+
+    @property
+    def tasks(self) -> Mapping[str, definition.Task]: ...
+
+    @property
+    def workflows(self) -> Mapping[str, definition.Workflow]: ...
+
+    @property
+    def events(self) -> Mapping[str, definition.Event]: ...
 
 
 class SignalRefused(ValueError):
@@ -153,9 +168,9 @@ class Interpreter:
     def __init__(
         self,
         workflow: CompiledWorkflow,
-        tasks: Mapping[str, Mapping[str, Any]],
-        workflows: Mapping[str, Mapping[str, Any]],
-        events: Mapping[str, Mapping[str, Any]],
+        tasks: Mapping[str, definition.Task],
+        workflows: Mapping[str, definition.Workflow],
+        events: Mapping[str, definition.Event],
         validate: Validate,
         rng: random.Random | None = None,
     ) -> None:
@@ -168,13 +183,13 @@ class Interpreter:
 
     @classmethod
     def of_definition(
-        cls, definition: Mapping[str, Any], workflow: str, validate: Validate,
+        cls, service: Tables, workflow: str, validate: Validate,
         rng: random.Random,
     ) -> Interpreter:  # fmt: skip
-        """The interpreter of ``workflow`` in a service ``definition`` (definition.json)."""
+        """The interpreter of ``workflow`` in a service definition (definition.json)."""
         return cls(
-            compile_workflow(workflow, definition["workflows"][workflow]), definition["tasks"],
-            definition["workflows"], definition["events"], validate, rng,
+            compile_workflow(workflow, service.workflows[workflow]), service.tasks,
+            service.workflows, service.events, validate, rng,
         )  # fmt: skip
 
     def accept_signal(self, name: str, payload: Any) -> Any:
@@ -259,8 +274,8 @@ class Interpreter:
             for old, (owner, why) in list(state.handles.items()):
                 if owner == node.token and why == "heartbeat":
                     del state.handles[old]
-            if task.get("heartbeat"):
-                run.timer(node.token, "heartbeat", now + timedelta(seconds=task["heartbeat"]))
+            if task.heartbeat:
+                run.timer(node.token, "heartbeat", now + timedelta(seconds=task.heartbeat))
         return run.finish()
 
     def cancel(self, state: ExecutionState, now: datetime) -> list[Command]:
@@ -316,9 +331,7 @@ class Interpreters:
         self.rng = rng
         self._built: dict[tuple[str, str], Interpreter] = {}
 
-    def get(
-        self, version: str, workflow: str, definition: Callable[[], Mapping[str, Any]]
-    ) -> Interpreter:
+    def get(self, version: str, workflow: str, definition: Callable[[], Tables]) -> Interpreter:
         """The interpreter of ``workflow`` in definition ``version``; ``definition()``
         reads that definition (its ``tasks``, ``workflows`` and ``events``) when the
         interpreter is not built yet."""
@@ -494,11 +507,11 @@ class Run:
         value = node.results["input"]
         self.commands.append(RunTask(handle, str(step.target), value, node.attempt))
         self.log("TaskScheduled", step=list(step.path), task=step.target, attempt=node.attempt)
-        timeout = step.timeout if step.timeout is not None else task.get("timeout")
+        timeout = step.timeout if step.timeout is not None else task.timeout
         if timeout:
             self.timer(node.token, "timeout", self.now + timedelta(seconds=timeout))
-        if task.get("heartbeat"):
-            self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task["heartbeat"]))
+        if task.heartbeat:
+            self.timer(node.token, "heartbeat", self.now + timedelta(seconds=task.heartbeat))
 
     # completion and failure ------------------------------------------------------------
 
@@ -567,7 +580,7 @@ class Run:
     def task_failed(self, node: Node, error: dict[str, str]) -> None:
         step = self.wf.step(node.step)
         task = self.i.tasks[str(step.target)]
-        policy = step.retry or RetryPolicy.of(task.get("retry"))
+        policy = step.retry or task.retry
         if policy.retries(error["error"], node.attempt):
             delay = policy.delay(node.attempt, self.i.rng)
             node.attempt += 1

@@ -18,12 +18,13 @@ from __future__ import annotations
 import inspect
 import json
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext, no_heartbeat
+from eventual.definition import Subscription, Task
 from eventual.errors import VALIDATION_ERROR, PayloadInvalid, UndeclaredEmit, error_name
 from eventual.service import Service
 
@@ -79,8 +80,7 @@ class Values:
         package is not there (its payload is then taken as given)."""
         event = self.service.events.get(name)
         if event is not None:
-            model: str = event["model"]
-            return model
+            return event.model
         if "." not in name:
             raise ValueError(f"{self.service.name} has no event {name!r}")
         return name if self.service.has_model(name) else None
@@ -116,7 +116,7 @@ def event_payload(event: Any, payload: Mapping[str, Any] | None) -> tuple[str, A
     return type(event).__name__, event
 
 
-def emitter(declared: list[str], publish: Publish) -> Callable[[Any, Any], None]:
+def emitter(declared: Collection[str], publish: Publish) -> Callable[[Any, Any], None]:
     """``ctx.emit`` for a handler that may emit ``declared``."""
 
     def emit(event: Any, payload: Mapping[str, Any] | None = None) -> None:
@@ -131,7 +131,7 @@ def emitter(declared: list[str], publish: Publish) -> Callable[[Any, Any], None]
 
 
 def task_context(
-    spec: Mapping[str, Any], execution: str, handle: int, attempt: int, now: datetime,
+    spec: Task, execution: str, handle: int, attempt: int, now: datetime,
     publish: Publish, beat: Callable[[], None],
 ) -> TaskContext:  # fmt: skip
     """The ``ctx`` of attempt ``attempt`` of task run ``handle`` of ``execution``, for a
@@ -141,8 +141,8 @@ def task_context(
     return TaskContext(
         execution_id=execution, attempt=attempt,
         idempotency_key=f"{execution}/{handle}/{attempt}", now=now,
-        emitter=emitter(spec["emits"], publish),
-        beat=beat if spec.get("heartbeat") else no_heartbeat,
+        emitter=emitter(spec.emits, publish),
+        beat=beat if spec.heartbeat else no_heartbeat,
     )  # fmt: skip
 
 
@@ -175,11 +175,11 @@ def run_task(
     collects the natural input when given."""
     spec = values.service.tasks[name]
     try:
-        natural = values.natural(spec["input"], value)
+        natural = values.natural(spec.input, value)
         if calls is not None:
             calls.append(natural)
         handler = function or values.service.handler(name)
-        return Outcome(output=values.validate(spec["output"], awaited(handler(natural, ctx))))
+        return Outcome(output=values.validate(spec.output, awaited(handler(natural, ctx))))
     except BaseException as exc:  # a handler's failure is the task's error, by contract,
         return Outcome(error=failure(exc))  # sys.exit() and KeyboardInterrupt included
 
@@ -206,9 +206,9 @@ def subscribers(service: Service, source: str, name: str, payload: Any) -> list[
     qualified = f"{source}.{name}"
     reached = []
     for sub_name, sub in service.subscriptions.items():
-        events = sub["events"]
+        events = sub.events
         if (own in events or qualified in events) and (
-            not sub["filter"] or _matches(service, sub_name, payload)
+            not sub.filter or _matches(service, sub_name, sub.filter, payload)
         ):
             reached.append(sub_name)
     return reached
@@ -224,17 +224,17 @@ def meta_scope(meta: EventMeta) -> dict[str, Any]:
     return {"id": meta.id, "name": meta.name, "source": meta.source, "time": meta.time}
 
 
-def start_request(
-    sub: Mapping[str, Any], payload: Any, meta: EventMeta
-) -> tuple[str, Any, str | None]:
+def start_request(sub: Subscription, payload: Any, meta: EventMeta) -> tuple[str, Any, str | None]:
     """``(workflow, input, execution name)`` a declarative subscription starts; raises
     ``CelEvaluationError`` when a template fails."""
     from eventual.cel.render import compile_template
 
     scope = {"event": payload, "meta": meta_scope(meta)}
-    value = compile_template(sub["input"])(scope)
-    name = compile_template(sub["execution_name"])(scope) if sub["execution_name"] else None
-    return sub["workflow"], value, None if name is None else str(name)
+    if sub.workflow is None:
+        raise ValueError("a subscription with a handler starts no workflow")
+    value = compile_template(sub.input)(scope)
+    name = compile_template(sub.execution_name)(scope) if sub.execution_name else None
+    return sub.workflow, value, None if name is None else str(name)
 
 
 _FILTERS: weakref.WeakKeyDictionary[Service, dict[str, Callable[[Any], bool]]] = (
@@ -242,17 +242,15 @@ _FILTERS: weakref.WeakKeyDictionary[Service, dict[str, Callable[[Any], bool]]] =
 )
 
 
-def _matches(service: Service, subscription: str, payload: Any) -> bool:
-    """Whether ``payload`` passes the filter of ``subscription``, compiled on first use and
-    kept as long as ``service`` lives (a service's definition does not change)."""
+def _matches(service: Service, subscription: str, pattern: Mapping[str, Any], payload: Any) -> bool:
+    """Whether ``payload`` passes ``pattern``, the filter of ``subscription``, compiled on
+    first use and kept as long as ``service`` lives (a service's definition does not change)."""
     compiled = _FILTERS.setdefault(service, {})
     match = compiled.get(subscription)
     if match is None:
         from eventual.patterns import compile_pattern  # only services with filters need it
 
-        match = compiled[subscription] = compile_pattern(
-            service.subscriptions[subscription]["filter"]
-        )
+        match = compiled[subscription] = compile_pattern(pattern)
     return match(payload)
 
 

@@ -7,31 +7,21 @@ without loading the workflow compiler or CEL.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from eventual.errors import VALIDATION_ERROR, names_error
 
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """A retry policy as ``definition.json`` carries it (every field explicit there)."""
+
     attempts: int = 1
     backoff: float = 0.0
     multiplier: float = 2.0
     max_backoff: float | None = None
     jitter: str = "none"
     errors: tuple[str, ...] | None = None
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any] | None) -> RetryPolicy:
-        if not data:
-            return cls()
-        errors = data.get("errors")
-        return cls(
-            data["attempts"], data["backoff"], data["multiplier"], data.get("max_backoff"),
-            data.get("jitter", "none"), tuple(errors) if errors is not None else None,
-        )  # fmt: skip
 
     def retries(self, error: str, attempt: int) -> bool:
         """Whether attempt ``attempt`` failing with ``error`` is tried again."""
@@ -50,9 +40,8 @@ class RetryPolicy:
 
 
 def retry_after(
-    retry: Mapping[str, Any] | None, error: dict[str, str], attempt: int, rng: random.Random
+    policy: RetryPolicy, error: dict[str, str], attempt: int, rng: random.Random
 ) -> float | None:
     """Seconds until a delivery that failed ``attempt`` with ``error`` is tried again
-    under the ``retry`` policy of its subscription; ``None`` when it is not."""
-    policy = RetryPolicy.of(retry)
+    under the retry ``policy`` of its subscription; ``None`` when it is not."""
     return policy.delay(attempt, rng) if policy.retries(error["error"], attempt) else None

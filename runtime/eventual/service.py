@@ -5,21 +5,7 @@ reads it (the standard library's ``json``) and resolves code only when asked:
 ``handler(name)`` imports one handler module, ``model(name)`` one model module, so a
 Lambda that runs one function imports only what that function needs.
 
-The definition format (version 1), all names as written in the spec:
-``{"format": 1, "service": str, "version": sha256,
-"events": {Name: {"model": Name, "description": str}},
-"tasks": {name: {"handler": module, "input": Model|null, "output": Model|null,
-"timeout": s, "heartbeat": s|null, "retry": Retry, "emits": [Event], "memory": MB}},
-"subscriptions": {name: {"handler": module|null, "events": [Event], "filter": {}|null,
-"emits": [Event], "retry": Retry, "timeout": s, "memory": MB,
-"workflow": name|null, "input": template|null, "execution_name": template|null}},
-"workflows": {name: {"version": sha256, "input": Model|null, "output": Model|null,
-"timeout": s|null, "signals": {name: Model}, "steps": [Step]}}}``
-where an ``Event`` of another service is ``service.Name``, a ``Retry`` is
-``{"attempts", "backoff", "multiplier", "max_backoff", "jitter", "errors"}`` and a
-``Step`` is ``{"kind", "id", ...}`` with the kind's keys (see the compiler's
-``emit/definition.py``); a ``set`` step lists its ``[var, template]`` pairs in written
-order, each assignment seeing the ones before it.
+The definition's format and its records are ``eventual.definition``.
 """
 
 from __future__ import annotations
@@ -31,23 +17,28 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+from eventual.definition import Definition, Event, Subscription, Task, Workflow
 
 
 class Service:
-    def __init__(self, definition: Mapping[str, Any], package: str) -> None:
-        if definition.get("format") != FORMAT:
-            raise ValueError(
-                f"{package}: unsupported definition format {definition.get('format')!r}"
-            )
+    """``definition`` as records (a mapping is read as ``definition.json`` data)."""
+
+    def __init__(self, definition: Definition | Mapping[str, Any], package: str) -> None:
+        if not isinstance(definition, Definition):
+            try:
+                definition = Definition.from_json(definition)
+            except ValueError as exc:  # another format
+                raise ValueError(f"{package}: {exc}") from exc
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise ValueError(f"{package}: definition.json is malformed ({exc!r})") from exc
         self.definition = definition
         self.package = package
-        self.name: str = definition["service"]
-        self.version: str = definition["version"]
-        self.events: Mapping[str, Any] = definition["events"]
-        self.tasks: Mapping[str, Any] = definition["tasks"]
-        self.subscriptions: Mapping[str, Any] = definition["subscriptions"]
-        self.workflows: Mapping[str, Any] = definition["workflows"]
+        self.name = definition.service
+        self.version = definition.version
+        self.events: Mapping[str, Event] = definition.events
+        self.tasks: Mapping[str, Task] = definition.tasks
+        self.subscriptions: Mapping[str, Subscription] = definition.subscriptions
+        self.workflows: Mapping[str, Workflow] = definition.workflows
         self._models: Mapping[str, str] | None = None
 
     @classmethod
@@ -60,15 +51,15 @@ class Service:
 
     def definition_text(self) -> str:
         """The definition as the text runtimes store it by ``version`` (keys sorted)."""
-        return json.dumps(self.definition, sort_keys=True)
+        return json.dumps(self.definition.to_json(), sort_keys=True)
 
     def handler(self, name: str) -> Callable[..., Any]:
         """The handler function of task or subscription ``name`` (imports its module)."""
         spec = self.tasks.get(name) or self.subscriptions.get(name)
-        if spec is None or not spec.get("handler"):
+        if spec is None or not spec.handler:
             raise KeyError(f"{self.name} has no handler named {name!r}")
-        module = importlib.import_module(f"{self.package}.handlers.{spec['handler']}")
-        function: Callable[..., Any] = getattr(module, spec["handler"])
+        module = importlib.import_module(f"{self.package}.handlers.{spec.handler}")
+        function: Callable[..., Any] = getattr(module, spec.handler)
         return function
 
     def model(self, name: str) -> Any:

@@ -299,10 +299,8 @@ class TestEnvironment:
         """The interpreter of the workflow's current definition; an execution keeps the
         one it started with (``_Record.interpreter``), whatever changes later."""
         service = self.service  # its tables as they are now, not as first loaded
-        parts = {"tasks": service.tasks, "workflows": service.workflows,
-                 "events": service.events}  # fmt: skip
-        version = service.workflows[workflow]["version"]
-        return self._interpreters.get(version, workflow, lambda: parts)
+        version = service.workflows[workflow].version
+        return self._interpreters.get(version, workflow, lambda: service)
 
     def _create(
         self, workflow: str, input: Any, name: str | None, parent: tuple[str, int] | None
@@ -377,7 +375,7 @@ class TestEnvironment:
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
     ) -> None:
         sub = self.service.subscriptions[sub_name]
-        if sub["workflow"]:
+        if sub.workflow:
             try:
                 workflow, value, execution_name = start_request(sub, payload, meta)
             except Exception as exc:  # a template that fails is the delivery's failure
@@ -386,11 +384,11 @@ class TestEnvironment:
                 self.start_execution(workflow, value, execution_name)
                 return
         else:
-            ctx = SubscriptionContext(meta.id, meta, self.now, emitter(sub["emits"], self._emit))
+            ctx = SubscriptionContext(meta.id, meta, self.now, emitter(sub.emits, self._emit))
             error = run_subscription(self._values, sub_name, name, payload, ctx)
         if error is None:
             return
-        delay = retry_after(sub["retry"], error, attempt, self._rng)
+        delay = retry_after(sub.retry, error, attempt, self._rng)
         if delay is not None:
             due = self.now + timedelta(seconds=delay)
             retry: Callable[[], None] = functools.partial(

@@ -1,8 +1,9 @@
 """Workflows as the interpreter sees them: a ``definition.json`` workflow compiled once.
 
-``compile_workflow`` turns the JSON step lists into frozen ``Step`` values whose
-templates are compiled CEL renderers, and indexes every step list (a *block*) by its
-path, so interpreter state can refer to a block with a short JSON list. Paths:
+``compile_workflow`` turns the step records of a ``definition.Workflow`` into frozen
+``Step`` values whose templates are compiled CEL renderers, and indexes every step
+list (a *block*) by its path, so interpreter state can refer to a block with a short
+JSON list. Paths:
 ``("steps",)`` is the workflow's own list; ``(*step, "then")``, ``(*step, "else")``,
 ``(*step, "branch", name)``, ``(*step, "steps")`` (for_each), ``(*step, "try")``,
 ``(*step, "catch", i)`` and ``(*step, "compensate")`` are a step's nested lists,
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eventual import definition
 from eventual.cel.render import compile_template
 from eventual.errors import names_error
 from eventual.retry import RetryPolicy
@@ -47,7 +49,7 @@ class Step:
     timeout: float | None = None
     retry: RetryPolicy | None = None
     var: str | None = None
-    concurrency: int = 10
+    concurrency: int | None = None  # for_each: explicit in every definition
     error: str | None = None
     blocks: tuple[tuple[str, Path], ...] = ()
     assign: tuple[tuple[str, Renderer], ...] = ()
@@ -69,45 +71,40 @@ class CompiledWorkflow:
         return self.blocks[path[:-1]][int(path[-1])]
 
 
-def compile_workflow(name: str, data: Mapping[str, Any]) -> CompiledWorkflow:
+def compile_workflow(name: str, workflow: definition.Workflow) -> CompiledWorkflow:
     blocks: dict[Path, tuple[Step, ...]] = {}
-    _block(data["steps"], ROOT, blocks)
+    _block(workflow.steps, ROOT, blocks)
     return CompiledWorkflow(
-        name, data["version"], data.get("input"), data.get("output"), data.get("timeout"),
-        dict(data.get("signals", {})), blocks,
+        name, workflow.version, workflow.input, workflow.output, workflow.timeout,
+        dict(workflow.signals), blocks,
     )  # fmt: skip
 
 
 def _block(
-    steps: list[Mapping[str, Any]], path: Path, blocks: dict[Path, tuple[Step, ...]]
+    steps: tuple[definition.Step, ...], path: Path, blocks: dict[Path, tuple[Step, ...]]
 ) -> Path:
     blocks[path] = tuple(_step(s, (*path, i), blocks) for i, s in enumerate(steps))
     return path
 
 
-def _step(data: Mapping[str, Any], path: Path, blocks: dict[Path, tuple[Step, ...]]) -> Step:
-    kind = data["kind"]
-    nested = data.get("blocks", {})
-    names: list[tuple[str, Path]] = []
+def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]]) -> Step:
+    kind = data.kind
     if kind == "parallel":
-        names = [(b, _block(s, (*path, "branch", b), blocks)) for b, s in nested.items()]
+        names = [(b, _block(s, (*path, "branch", b), blocks)) for b, s in data.blocks]
     else:
-        names = [(b, _block(s, (*path, b), blocks)) for b, s in nested.items()]
+        names = [(b, _block(s, (*path, b), blocks)) for b, s in data.blocks]
     catch = tuple(
-        Catch(tuple(c["errors"]), c["as"], _block(c["steps"], (*path, "catch", i), blocks))
-        for i, c in enumerate(data.get("catch", []))
+        Catch(c.errors, c.var, _block(c.steps, (*path, "catch", i), blocks))
+        for i, c in enumerate(data.catch)
     )
-    compensate = (
-        _block(data["compensate"], (*path, "compensate"), blocks) if "compensate" in data else None
-    )
-    templated = "value" in data or kind in ("task", "workflow", "return")
+    compensate = _block(data.compensate, (*path, "compensate"), blocks) if data.compensate else None
+    templated = data.value is not None or kind in ("task", "workflow", "return")
     return Step(
-        kind=kind, id=data.get("id"), path=path, target=data.get("target"),
-        value=compile_template(data.get("value")) if templated else None,
-        duration=data.get("duration"), timeout=data.get("timeout"),
-        retry=RetryPolicy.of(data["retry"]) if data.get("retry") else None,
-        var=data.get("var"), concurrency=data.get("concurrency", 10), error=data.get("error"),
+        kind=kind, id=data.id, path=path, target=data.target,
+        value=compile_template(data.value) if templated else None,
+        duration=data.duration, timeout=data.timeout, retry=data.retry,
+        var=data.var, concurrency=data.concurrency, error=data.error,
         blocks=tuple(names),
-        assign=tuple((var, compile_template(t)) for var, t in data.get("set", [])),
+        assign=tuple((var, compile_template(t)) for var, t in data.set),
         catch=catch, compensate=compensate,
     )  # fmt: skip

@@ -19,7 +19,10 @@ from eventual.status import ExecutionStatus
 
 def _without(service: Service, task: str) -> Service:
     """``service`` deployed again without ``task`` (its definition still names it)."""
-    definition: dict[str, Any] = {**service.definition, "version": f"no-{task}-{uuid.uuid4().hex}"}
+    definition: dict[str, Any] = {
+        **service.definition.to_json(),
+        "version": f"no-{task}-{uuid.uuid4().hex}",
+    }
     definition["tasks"] = {k: v for k, v in definition["tasks"].items() if k != task}
     return Service(definition, service.package)
 
@@ -94,7 +97,10 @@ def test_an_input_the_deployed_model_refuses_fails_the_step_with_validation_erro
     execution = client.start("bookTrip", "narrowed-1")
     _run_orchestrator_until(aws, lambda: _scheduled(client, execution))
     service = aws.service("trips")
-    definition: dict[str, Any] = {**service.definition, "version": f"narrow-{uuid.uuid4().hex}"}
+    definition: dict[str, Any] = {
+        **service.definition.to_json(),
+        "version": f"narrow-{uuid.uuid4().hex}",
+    }
     hotel = {**definition["tasks"]["bookHotel"], "input": "Glitch"}  # now an object
     definition["tasks"] = {**definition["tasks"], "bookHotel": hotel}
     harness.redeploy("trips", Service(definition, service.package))

@@ -98,7 +98,10 @@ def test_a_child_execution_reports_to_its_parent_and_a_cancel_stops_a_wait(aws: 
 
 def _changed(service: Service) -> Service:
     """``service`` with ``approval`` returning something else: a new definition."""
-    definition: dict[str, Any] = {**service.definition, "version": "v2-" + service.version[:8]}
+    definition: dict[str, Any] = {
+        **service.definition.to_json(),
+        "version": "v2-" + service.version[:8],
+    }
     approval = dict(definition["workflows"]["approval"])
     approval["steps"] = [*approval["steps"][:-1], {"id": None, "kind": "return",
                                                    "value": "${{ input + ' v2' }}"}]  # fmt: skip

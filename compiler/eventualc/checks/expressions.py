@@ -12,7 +12,7 @@ E406; type errors come from ``celtypes``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,6 +26,7 @@ from eventualc.checks.outputs import StepOutputs, null_source
 from eventualc.checks.scope import ERROR_TYPE, EXECUTION_TYPE, META_TYPE, Flow, merge
 from eventualc.diagnostics import Diagnostic, Note, Span, error
 from eventualc.durations import suggest_duration
+from eventualc.kinds import complete
 from eventualc.narrowing import Path, non_null, path_of
 from eventualc.source import PathKey
 from eventualc.symbols import Symbols, walk_steps
@@ -142,7 +143,7 @@ class _Checker:
         return flow
 
     def step(self, step: ir.Step, flow: Flow) -> Flow:
-        after: Flow = getattr(self, f"step_{step.kind}")(step, flow)
+        after = STEP_CHECKS[step.kind](self, step, flow)
         if step.catch:
             catches = [
                 self.block(c.steps, flow.with_locals(**{c.var: ERROR_TYPE})) for c in step.catch
@@ -415,3 +416,20 @@ class _Checker:
 
     def report(self, code: str, span: Span | None, message: str, *notes: Note) -> None:
         self.diagnostics.append(error(code, span, message, *notes))
+
+
+STEP_CHECKS: dict[str, Callable[[_Checker, ir.Step, Flow], Flow]] = complete({
+    "task": _Checker.step_task,
+    "workflow": _Checker.step_workflow,
+    "emit": _Checker.step_emit,
+    "sleep": _Checker.step_sleep,
+    "sleep_until": _Checker.step_sleep_until,
+    "wait_for_signal": _Checker.step_wait_for_signal,
+    "if": _Checker.step_if,
+    "parallel": _Checker.step_parallel,
+    "for_each": _Checker.step_for_each,
+    "set": _Checker.step_set,
+    "try": _Checker.step_try,
+    "fail": _Checker.step_fail,
+    "return": _Checker.step_return,
+}, "checks.expressions.STEP_CHECKS")  # fmt: skip

@@ -11,10 +11,12 @@ step or block that gives it (a catch ending in an ``emit``, an ``if`` without
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventualc import ir
+from eventualc.kinds import complete
 from eventualc.source import PathKey
 from eventualc.symbols import Symbols
 from eventualc.types import DYN, NEVER, NULL, ListOf, Object, Type, TypeEnv, Union, union
@@ -51,20 +53,13 @@ class StepOutputs:
 
     def own_output(self, step: ir.Step) -> Type:
         """What a step gives when it completes itself (not through its catch)."""
-        if step.kind in ("task", "workflow", "wait_for_signal"):
-            return self._declared(step)
-        if step.kind == "if":
-            return union(self.last(step.block("then")), self.last(step.block("else")))
-        if step.kind == "parallel":
-            fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
-            if any(t == NEVER for _, t in fields):
-                return NEVER
-            return Object(fields, frozenset(name for name, _ in fields))
-        if step.kind == "for_each":
-            return ListOf(self.last(step.block("steps")))
-        if step.kind == "try":
-            return self.last(step.block("try"))
-        return NEVER if step.kind in ("fail", "return") else NULL
+        return OWN_OUTPUTS[step.kind](self, step)
+
+    def _parallel(self, step: ir.Step) -> Type:
+        fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
+        if any(t == NEVER for _, t in fields):
+            return NEVER
+        return Object(fields, frozenset(name for name, _ in fields))
 
     def _declared(self, step: ir.Step) -> Type:
         if step.kind == "task":
@@ -75,6 +70,31 @@ class StepOutputs:
             return self.schema_type(child.output) if child else DYN
         signal = next((s for s in self.workflow.signals if s.name == step.target), None)
         return self.schema_type(signal.schema) if signal else DYN
+
+
+def _null(outputs: StepOutputs, step: ir.Step) -> Type:
+    return NULL
+
+
+def _never(outputs: StepOutputs, step: ir.Step) -> Type:
+    return NEVER
+
+
+OWN_OUTPUTS: dict[str, Callable[[StepOutputs, ir.Step], Type]] = complete({
+    "task": StepOutputs._declared,
+    "workflow": StepOutputs._declared,
+    "wait_for_signal": StepOutputs._declared,
+    "emit": _null,
+    "sleep": _null,
+    "sleep_until": _null,
+    "set": _null,
+    "if": lambda o, s: union(o.last(s.block("then")), o.last(s.block("else"))),
+    "parallel": StepOutputs._parallel,
+    "for_each": lambda o, s: ListOf(o.last(s.block("steps"))),
+    "try": lambda o, s: o.last(s.block("try")),
+    "fail": _never,
+    "return": _never,
+}, "checks.outputs.OWN_OUTPUTS")  # fmt: skip
 
 
 def null_source(step: ir.Step, outputs: StepOutputs) -> Source | None:

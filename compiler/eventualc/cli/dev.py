@@ -15,7 +15,6 @@ SIGINT or SIGTERM stops it all.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -66,20 +65,21 @@ def changes(before: Snapshot, after: Snapshot) -> list[Path]:
 def routes(out: Path) -> Callable[[str, str], list[str]]:
     """``(source, event) -> subscriptions`` it is routed to (filters aside), from the
     built definitions."""
+    from eventual.definition import Definition
     from eventualc.write import Manifest
 
     definitions = []
     for service in Manifest.read(out).services():
-        definitions.append(json.loads((out / service / "definition.json").read_text("utf-8")))
+        definitions.append(Definition.loads((out / service / "definition.json").read_text("utf-8")))
 
     def find(source: str, name: str) -> list[str]:
         found = []
         for definition in definitions:
-            own = name if definition["service"] == source else None
-            for sub, spec in sorted(definition["subscriptions"].items()):
-                if own in spec["events"] or f"{source}.{name}" in spec["events"]:
-                    kind = f"starts {spec['workflow']}" if spec.get("workflow") else "handler"
-                    when = ", if its filter matches" if spec.get("filter") else ""
+            own = name if definition.service == source else None
+            for sub, spec in sorted(definition.subscriptions.items()):
+                if own in spec.events or f"{source}.{name}" in spec.events:
+                    kind = f"starts {spec.workflow}" if spec.workflow else "handler"
+                    when = ", if its filter matches" if spec.filter else ""
                     found.append(f"{sub} ({kind}{when})")
         return found
 

@@ -55,7 +55,7 @@ def _progress(engine: Engine, watched: set[str] | None, db: str | None) -> Progr
             view = engine.execution(execution)
             key = (view.service, view.workflow)
             if key not in compiled:
-                data = engine.services[view.service].definition["workflows"][view.workflow]
+                data = engine.services[view.service].workflows[view.workflow]
                 compiled[key] = compile_workflow(view.workflow, data)
         except (EngineError, KeyError):
             return None

@@ -61,7 +61,7 @@ def invoke(specs: tuple[str, ...], task: str, input_: str | None) -> None:
     values = Values(service)
     spec = service.tasks[name]
     try:
-        value = values.validate(spec["input"], value)
+        value = values.validate(spec.input, value)
     except PayloadInvalid as exc:
         fail(f"input of {name}: {exc}")
     emitted: list[tuple[str, Any]] = []
@@ -69,7 +69,7 @@ def invoke(specs: tuple[str, ...], task: str, input_: str | None) -> None:
     ctx = TaskContext(
         execution_id=run, attempt=1, idempotency_key=f"{run}/{name}/1",
         now=datetime.now(UTC),
-        emitter=emitter(spec["emits"], lambda e, p: emitted.append((e, values.payload(e, p)))),
+        emitter=emitter(spec.emits, lambda e, p: emitted.append((e, values.payload(e, p)))),
     )  # fmt: skip
     began = time.monotonic()
     with handlers_running():  # what the handler prints is not the result

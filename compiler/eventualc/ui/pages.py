@@ -115,10 +115,18 @@ def _targets(declared: dict[str, Any]) -> dict[StepPath, str]:
     """What each step of a stored workflow names (signal, event, child, timer)."""
     if not declared.get("steps"):
         return {}
+    from eventual.definition import Workflow
     from eventual.workflow import compile_workflow
 
     try:
-        compiled = compile_workflow("w", {"version": "", **declared})
+        defaults: dict[str, Any] = {
+            "version": "",
+            "input": None,
+            "output": None,
+            "timeout": None,
+            "signals": {},
+        }
+        compiled = compile_workflow("w", Workflow.from_json({**defaults, **declared}))
     except (KeyError, TypeError, ValueError):
         return {}
     found: dict[StepPath, str] = {}

@@ -26,7 +26,7 @@ import builtins
 import functools
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +39,7 @@ from eventual.aws.deployment import Deployment
 from eventual.aws.effects import carry_out
 from eventual.aws.events import Bus
 from eventual.aws.store import definition_key, history_key, state_key
+from eventual.definition import Definition
 from eventual.engine import DeadLetterView, EngineError, ExecutionView
 from eventual.errors import PayloadInvalid
 from eventual.interpreter import SignalRefused, signal_payload
@@ -105,7 +106,7 @@ class Client:
         self.stack_name = stack_name
         self.service = service
         self.clients = clients or Clients(boto3_clients(region, endpoint_url))
-        self._stored: Mapping[str, Any] | None = None
+        self._stored: Definition | None = None
 
     @cached_property
     def deployment(self) -> Deployment:
@@ -131,7 +132,7 @@ class Client:
     # names -------------------------------------------------------------------------------
 
     @property
-    def _definition(self) -> Mapping[str, Any] | None:
+    def _definition(self) -> Definition | None:
         """The service's definition: the given service's, else the newest stored (none
         before the orchestrator has taken a first start)."""
         if self.service is not None:
@@ -139,7 +140,7 @@ class Client:
         if self._stored is None:
             key = self.deployment.store.newest("definitions/")
             found = self.deployment.store.read(key) if key else None
-            self._stored = json.loads(found.text) if found else None
+            self._stored = Definition.loads(found.text) if found else None
         return self._stored
 
     @_requests
@@ -157,14 +158,15 @@ class Client:
         if definition is None:
             raise RequestError(f"cannot check {what} {name!r}: give the service's specs")
         service, _, bare = name.rpartition(".")
-        if service and service != definition["service"] and kind == "workflows":
-            raise RequestError(f"stack {self.stack_name!r} runs service {definition['service']!r}")
-        if kind == "events" and service and service != definition["service"]:
+        if service and service != definition.service and kind == "workflows":
+            raise RequestError(f"stack {self.stack_name!r} runs service {definition.service!r}")
+        if kind == "events" and service and service != definition.service:
             return service, bare  # another service's event, published under its name
-        if bare not in definition[kind]:
-            known = ", ".join(sorted(definition[kind])) or "none"
+        names = definition.workflows if kind == "workflows" else definition.events
+        if bare not in names:
+            known = ", ".join(sorted(names)) or "none"
             raise RequestError(f"no {what} {name!r} (known: {known})")
-        return str(definition["service"]), bare
+        return definition.service, bare
 
     # requests ----------------------------------------------------------------------------
 
@@ -174,7 +176,7 @@ class Client:
         known = self._definition is not None
         bare = self.workflow(workflow)[1] if known else workflow.rpartition(".")[2]
         if self.service is not None:
-            model = self.service.workflows[bare]["input"]
+            model = self.service.workflows[bare].input
             input = self._checked(lambda: self.deployment.values.validate(model, input), bare)
         candidate = f"{bare}-{uuid.uuid4().hex[:12]}"
         store = self.deployment.store
@@ -189,7 +191,7 @@ class Client:
         interpreter checks it and records a refusal as ``SignalRejected``)."""
         found = self._running(execution)
         workflow = found.view.workflow
-        signals = self._definition_of(found)["workflows"][workflow]["signals"]
+        signals = self._definition_of(found).workflows[workflow].signals
         validate = self.deployment.values.validate if self.service is not None else None
         try:
             payload = signal_payload(workflow, signals, signal, payload, validate)
@@ -241,7 +243,7 @@ class Client:
     def _dead_letters(self) -> DeadLetters:
         queues = json.loads(self._outputs().get("DeadLetterQueues") or "{}")
         definition = self._definition
-        service = str(definition["service"]) if definition else self.stack_name
+        service = definition.service if definition else self.stack_name
         return DeadLetters(self.clients.sqs, queues, self.deployment.payloads, service)
 
     # queries -----------------------------------------------------------------------------
@@ -313,14 +315,13 @@ class Client:
             raise RequestError(f"execution {found.view.id} has ended ({found.view.status.value})")
         return found
 
-    def _definition_of(self, found: Summary) -> Mapping[str, Any]:
+    def _definition_of(self, found: Summary) -> Definition:
         if self.service is not None and self.service.version == found.definition:
             return self.service.definition
         stored = self.deployment.store.read(definition_key(found.definition))
         if stored is None:
             raise RequestError(f"definition {found.definition} of {found.view.id} is not stored")
-        result: Mapping[str, Any] = json.loads(stored.text)
-        return result
+        return Definition.loads(stored.text)
 
 
 _operations: type[Operations] = Client

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from eventual.definition import Task
 from eventual.errors import VALIDATION_ERROR, PayloadInvalid
 from eventual.interpreter import ExecutionState, Interpreter
 from eventual.port import Command, RunTask, TaskAnswered
@@ -36,7 +37,7 @@ def not_deployed(task: str) -> dict[str, str]:
 
 def checked_tasks(
     interpreter: Interpreter, state: ExecutionState, commands: Sequence[Command],
-    tasks: Mapping[str, Mapping[str, Any]], validate: Validate, now: datetime,
+    tasks: Mapping[str, Task], validate: Validate, now: datetime,
 ) -> list[Command]:  # fmt: skip
     """``commands`` less the task runs that cannot run, each answered with its error
     (and with what those answers cause, checked the same way)."""
@@ -54,20 +55,20 @@ def checked_tasks(
 
 
 def _refusal(
-    command: RunTask, tasks: Mapping[str, Mapping[str, Any]], validate: Validate
+    command: RunTask, tasks: Mapping[str, Task], validate: Validate
 ) -> dict[str, str] | None:
     spec = tasks.get(command.task)
     if spec is None:
         return not_deployed(command.task)
     try:
-        validate(spec["input"], command.input)
+        validate(spec.input, command.input)
     except PayloadInvalid as exc:
         return {"error": VALIDATION_ERROR, "message": f"input of task {command.task!r}: {exc}"}
     return None
 
 
 def removed_waits(
-    interpreter: Interpreter, state: ExecutionState, tasks: Mapping[str, Any], now: datetime
+    interpreter: Interpreter, state: ExecutionState, tasks: Mapping[str, Task], now: datetime
 ) -> list[Command]:
     """Answers ``TaskNotDeployed`` for the task runs ``state`` waits for whose task is
     gone; what those answers cause."""

@@ -122,13 +122,13 @@ def _deliver(deployment: Deployment, message: Received, rng: random.Random) -> b
     event = read_event(body, deployment.service.name, deployment.payloads)
     publish = _publisher(deployment)
     ctx = SubscriptionContext(
-        event.meta.id, event.meta, deployment.clock(), emitter(subscription["emits"], publish)
+        event.meta.id, event.meta, deployment.clock(), emitter(subscription.emits, publish)
     )
     error = run_subscription(deployment.values, name, event.meta.name, event.payload, ctx)
     if error is None:
         return True
     attempt = message.receive_count
-    delay = retry_after(subscription["retry"], error, attempt, rng)
+    delay = retry_after(subscription.retry, error, attempt, rng)
     if delay is not None:
         deployment.queues.retry_later(message, delay)
         return False

@@ -26,7 +26,6 @@ a FIFO group, a failure fails the rest of the group's messages with it.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
 from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, state_key
+from eventual.definition import Definition
 from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import start_request, subscribers
 from eventual.port import Command, RunTask
@@ -59,7 +59,7 @@ class Orchestrator:
         self.deployment = deployment
         self.rng = rng or random.Random()
         self._interpreters = Interpreters(deployment.values.validate, self.rng)
-        self._definitions: dict[str, Mapping[str, Any]] = {}
+        self._definitions: dict[str, Definition] = {}
         self._definition_stored = False
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -243,7 +243,7 @@ class Orchestrator:
     def interpreter(self, version: str, workflow: str) -> Interpreter:
         return self._interpreters.get(version, workflow, lambda: self.definition(version))
 
-    def definition(self, version: str) -> Mapping[str, Any]:
+    def definition(self, version: str) -> Definition:
         service = self.deployment.service
         if version == service.version:
             return service.definition
@@ -251,7 +251,7 @@ class Orchestrator:
             found = self.deployment.store.read(definition_key(version))
             if found is None:
                 raise LookupError(f"definition {version} is not in the state bucket")
-            self._definitions[version] = json.loads(found.text)
+            self._definitions[version] = Definition.loads(found.text)
         return self._definitions[version]
 
     def _store_definition(self) -> None:
@@ -294,7 +294,7 @@ class Orchestrator:
         starts = []
         for name in subscribers(service, event.meta.source, bare, event.payload):
             subscription = service.subscriptions[name]
-            if not subscription["workflow"]:
+            if not subscription.workflow:
                 continue  # handler subscriptions have their own rule, queue and function
             workflow, value, execution_name = start_request(subscription, event.payload, event.meta)
             seed = hashlib.sha256(f"{event.meta.id}/{name}".encode()).hexdigest()[:16]

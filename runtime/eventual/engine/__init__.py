@@ -12,7 +12,6 @@ Names: a workflow is ``name`` or ``service.name``; an event ``Name`` or
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from eventual.definition import Definition
 from eventual.errors import PayloadInvalid
 from eventual.interpreter import SignalRefused, signal_payload
 from eventual.operations import Operations, ViewNames
@@ -108,7 +108,7 @@ class Engine(ViewNames):
         """Queues an execution and returns its id; a name used before gives that one.
         Raises ``EngineError`` when the input does not fit the workflow's input schema."""
         service, bare = self.workflow(workflow)
-        model = self.services[service].workflows[bare]["input"]
+        model = self.services[service].workflows[bare].input
         try:
             input = self.orchestrator.values[service].validate(model, input)
         except PayloadInvalid as exc:
@@ -153,7 +153,7 @@ class Engine(ViewNames):
         no such signal or, its service loaded, the payload does not fit (unloaded, the
         worker's interpreter checks it and records a refusal as ``SignalRejected``)."""
         view = self.execution(execution)
-        signals = self._definition(view.id)["workflows"][view.workflow]["signals"]
+        signals = self._definition(view.id).workflows[view.workflow].signals
         values = self.orchestrator.values.get(view.service)
         try:
             payload = signal_payload(
@@ -182,14 +182,13 @@ class Engine(ViewNames):
             return
         notify(row[0] for row in rows)
 
-    def _definition(self, execution: str) -> dict[str, Any]:
+    def _definition(self, execution: str) -> Definition:
         rows = self._read(
             "SELECT d.body FROM executions e JOIN definitions d ON d.version = e.version "
             "WHERE e.id = ?",
             (execution,),
         )
-        result: dict[str, Any] = json.loads(rows[0][0])
-        return result
+        return Definition.loads(rows[0][0])
 
     def _read(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
         """The rows of a query; SQLite failures come out as ``StoreError``."""

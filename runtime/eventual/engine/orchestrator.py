@@ -13,7 +13,6 @@ hash and an execution's interpreter is built from its own.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import uuid
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventual.context import EventMeta
+from eventual.definition import Definition
 from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import Values, failure, split_event, start_request, subscribers
 from eventual.port import (
@@ -96,13 +96,12 @@ class Orchestrator:
     def interpreter(
         self, db: sqlite3.Connection, service: str, version: str, workflow: str
     ) -> Interpreter:
-        def definition() -> Mapping[str, Any]:
+        def definition() -> Definition:
             current = self.services[service]
             if version == current.version:
                 return current.definition
             row = db.execute("SELECT body FROM definitions WHERE version = ?", (version,))
-            found: Mapping[str, Any] = json.loads(row.fetchone()[0])
-            return found
+            return Definition.loads(row.fetchone()[0])
 
         return self._interpreters[service].get(version, workflow, definition)
 
@@ -278,7 +277,7 @@ class Orchestrator:
         body = item.body
         subscription = self.services[body["service"]].subscriptions[body["subscription"]]
         attempt = body["attempt"]
-        delay = retry_after(subscription["retry"], error, attempt, self.rng)
+        delay = retry_after(subscription.retry, error, attempt, self.rng)
         if delay is not None:
             ready = self.clock() + delay
             kind = delivery_kind(self.services[body["service"]], body["subscription"])
@@ -315,7 +314,7 @@ class Orchestrator:
 def delivery_kind(service: Service, subscription: str) -> str:
     """``start`` for a declarative subscription (no user code: done in the transaction),
     ``delivery`` for one with a handler (leased and run by a worker thread)."""
-    return "start" if service.subscriptions[subscription]["workflow"] else "delivery"
+    return "start" if service.subscriptions[subscription].workflow else "delivery"
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,14 +327,13 @@ class Routed:
     reached: list[tuple[str, str]]
 
 
-def task_timeout(interp: Interpreter, state: ExecutionState, command: RunTask) -> float | None:
-    """The seconds a task run may take: its step's ``timeout``, else its task's, else none."""
+def task_timeout(interp: Interpreter, state: ExecutionState, command: RunTask) -> float:
+    """The seconds a task run may take: its step's ``timeout``, else its task's."""
     token, _ = state.handles[command.handle]
     step = interp.workflow.step(state.nodes[token].step)
     if step.timeout is not None:
         return float(step.timeout)
-    timeout = interp.tasks[command.task].get("timeout")
-    return None if timeout is None else float(timeout)
+    return float(interp.tasks[command.task].timeout)
 
 
 class _Effects:

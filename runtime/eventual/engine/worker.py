@@ -10,8 +10,8 @@ commit per round, however many steps the round holds.
 
 Handlers run on at most ``threads`` daemon threads; a thread that finishes a run takes
 the next leased one (up to twice ``threads`` are leased, so none waits for a round). A
-handler still running at its timeout (the task step's or task's ``timeout``, else
-``DEFAULT_TIMEOUT``; the subscription's) is abandoned: its run fails with ``Timeout``,
+handler still running at its timeout (the task step's ``timeout``, else the task's;
+the subscription's) is abandoned: its run fails with ``Timeout``,
 its thread no longer counts (a new one takes its place) and whatever it reports later
 is ignored. A hung handler therefore never starves the worker, and never keeps its
 process alive.
@@ -63,7 +63,6 @@ log = logging.getLogger("eventual.engine")
 STALE = 15.0  # seconds without a sign of life before a worker's leases are taken over
 LIVENESS = 2.0  # how often a worker says it is alive and looks for dead ones
 GRACE = 60.0  # lease beyond a handler's own timeout
-DEFAULT_TIMEOUT = 300.0  # the longest a task without a timeout may run
 RERUNS = 2  # a run lost with its worker runs again at the same attempt this many times
 ROUND_SECONDS = 0.25  # workflow steps one transaction applies before committing
 WORKER_LOST = "WorkerLost"
@@ -331,9 +330,8 @@ class Worker:
         """Seconds the handler of ``item`` may run."""
         service = self.orchestrator.services[item.body["service"]]
         if item.kind == "task":
-            timeout = item.body.get("timeout") or service.tasks[item.body["name"]].get("timeout")
-            return float(timeout or DEFAULT_TIMEOUT)
-        return float(service.subscriptions[item.body["subscription"]]["timeout"])
+            return float(item.body.get("timeout") or service.tasks[item.body["name"]].timeout)
+        return float(service.subscriptions[item.body["subscription"]].timeout)
 
     def _lease_seconds(self, item: WorkItem) -> float:
         return self._timeout(item) + GRACE
@@ -442,6 +440,6 @@ class Worker:
             return _Finished(item, run_task(values, body["name"], body["input"], ctx), emitted)
         subscription = values.service.subscriptions[body["subscription"]]
         event = meta(body)
-        sub_ctx = SubscriptionContext(event.id, event, now, emitter(subscription["emits"], publish))
+        sub_ctx = SubscriptionContext(event.id, event, now, emitter(subscription.emits, publish))
         error = run_subscription(values, body["subscription"], event.name, body["payload"], sub_ctx)
         return _Finished(item, Outcome(error=error), emitted)

@@ -80,6 +80,7 @@ class ForEachStep(StepKind):
         node = run.new_node(frame, step, Wait.CHILDREN)
         node.total = len(items)
         node.queue = list(enumerate(items))
+        assert step.concurrency is not None  # every for_each carries one (eventual.definition)
         for _ in range(min(step.concurrency, len(items))):
             self.next_item(run, node, step)
         return False, None

@@ -24,7 +24,7 @@ class TaskStep(StepKind):
 
     def start(self, run: Run, frame: Frame, step: Step) -> Started:
         task = run.i.tasks[str(step.target)]
-        value = run.checked(task.get("input"), run.render(frame, step))
+        value = run.checked(task.input, run.render(frame, step))
         node = run.new_node(frame, step, Wait.TASK)
         node.results["input"] = value
         run.dispatch(node, step)
@@ -43,7 +43,7 @@ class WorkflowStep(StepKind):
                 f"executions nest at most {MAX_CHILD_DEPTH} deep (a workflow that starts itself?)",
             )
         child = run.i.workflows[str(step.target)]
-        value = run.checked(child.get("input"), run.render(frame, step))
+        value = run.checked(child.input, run.render(frame, step))
         node = run.new_node(frame, step, Wait.CHILD)
         handle = state.next_token()
         state.handles[handle] = (node.token, "child")
@@ -59,6 +59,6 @@ class EmitStep(StepKind):
     def start(self, run: Run, frame: Frame, step: Step) -> Started:
         event = run.i.events.get(str(step.target))
         payload = run.render(frame, step)
-        payload = run.checked(event["model"], payload) if event else payload
+        payload = run.checked(event.model, payload) if event else payload
         run.commands.append(Publish(str(step.target), payload))
         return True, None
