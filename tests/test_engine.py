@@ -488,7 +488,7 @@ def test_a_waiting_worker_is_woken_by_a_start_from_another_connection(
 
 def test_the_store_names_the_packages_of_its_services(flows: Service, tmp_path: Path) -> None:
     Engine(tmp_path / "e.db", [flows]).close()
-    renamed = json.loads(json.dumps(flows.definition))
+    renamed = json.loads(json.dumps(flows.definition.to_json()))
     renamed["service"] = "other"
     Engine(tmp_path / "e.db", [Service(renamed, "elsewhere")]).close()
     alone = Engine(tmp_path / "e.db")  # no services given: the store still knows them
