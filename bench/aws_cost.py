@@ -190,8 +190,8 @@ def _report(
         total += cost
         _line(kind, n / units, cost)
     lambda_requests = invocations / units
-    _line("lambda:Invoke", lambda_requests, lambda_requests * 0.2)
-    total += lambda_requests * 0.2
+    _line("lambda:Invoke", lambda_requests, lambda_requests * LAMBDA_REQUEST * 1e6)
+    total += lambda_requests * LAMBDA_REQUEST * 1e6
     compute = gb_seconds / units * ARM_GB_SECOND * 1e6
     _line("lambda GB-s (measured durations)", gb_seconds / units, compute)
     line = f"  total: ${total + compute:.2f} per million"

@@ -48,7 +48,6 @@ class Service:
         self.tasks: Mapping[str, Any] = definition["tasks"]
         self.subscriptions: Mapping[str, Any] = definition["subscriptions"]
         self.workflows: Mapping[str, Any] = definition["workflows"]
-        self._models: Mapping[str, str] | None = None
 
     @classmethod
     def load(cls, package: str, path: str | Path) -> Service:
