@@ -13,15 +13,14 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support import environment
 
-REPO = Path(__file__).resolve().parents[1]
 Json = dict[str, Any]
 # aws-cdk-lib's Node process prints an end-of-life banner for Node 20 unless told not to.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -30,20 +29,6 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 def asset_cache(factory: pytest.TempPathFactory) -> Path:
     """One Lambda asset cache for every test of the run (dependencies install once)."""
     return factory.getbasetemp() / "eventualc-cache"
-
-
-@contextmanager
-def environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @dataclass

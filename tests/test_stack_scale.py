@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.cdk_apps import Json, Synthesized, asset_cache, functions, of_type, synthesize
 
-from cdk_apps import Json, Synthesized, asset_cache, functions, of_type, synthesize
 from eventual.aws.config import task_queue_name
 from eventual.patterns import matches_envelope
 from eventualc.build import build

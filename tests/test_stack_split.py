@@ -10,8 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cdk_apps import (
+from tests.cdk_apps import (
     Json,
     Synthesized,
     actions,
@@ -25,6 +24,7 @@ from cdk_apps import (
     statements,
     synthesize,
 )
+
 from eventual.aws.config import task_queue_name
 from eventualc.build import build
 from eventualc.emit.stack import STACK_LIMIT, estimated_resources
