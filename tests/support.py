@@ -65,14 +65,16 @@ def forget(package: str) -> None:
 
 def eventualc(
     cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120,
-    check: bool = False,
+    check: bool = False, preexec_fn: Callable[[], object] | None = None,
 ) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """``python -m eventualc ARGS`` run to its end in ``cwd`` (``env``: the whole
-    environment, this process's when not given), output captured as text. Asserts that it
+    environment, this process's when not given; ``preexec_fn`` runs in the child before
+    it starts, e.g. to set resource limits), output captured as text. Asserts that it
     printed no traceback and, with ``check``, that it exited 0."""
     done = subprocess.run(
         [sys.executable, "-m", "eventualc", *args], cwd=cwd, capture_output=True, text=True,
         timeout=timeout, env=None if env is None else dict(env), check=False,
+        preexec_fn=preexec_fn,
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
     if check:
