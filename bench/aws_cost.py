@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import subprocess
 import sys
 import tempfile
@@ -48,16 +49,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.aws.harness import (  # noqa: E402
-    REGION,
-    Harness,
-    Requests,
-    Stack,
-    environment,
-    moto_server,
-    set_environment,
-)
+from tests.aws.harness import REGION, Harness, Requests, Stack, environment  # noqa: E402
 from tests.aws.project import make_project  # noqa: E402
+from tests.support import moto_server  # noqa: E402
 
 from eventual.aws import Client  # noqa: E402
 from eventual.aws.config import Clients, boto3_clients  # noqa: E402
@@ -89,7 +83,7 @@ def measure(executions: int, events: int) -> None:
         project = make_project(root)
         sys.path.insert(0, str(root))
         with moto_server(root / "moto.log") as endpoint:
-            set_environment(environment(endpoint))
+            os.environ.update(environment(endpoint))
             clients = Clients(boto3_clients(REGION, endpoint))
             stacks = [Stack.deploy(clients, name, project.templates[name])
                       for name in ("orders", "trips")]  # fmt: skip
@@ -190,8 +184,8 @@ def _report(
         total += cost
         _line(kind, n / units, cost)
     lambda_requests = invocations / units
-    _line("lambda:Invoke", lambda_requests, lambda_requests * 0.2)
-    total += lambda_requests * 0.2
+    _line("lambda:Invoke", lambda_requests, lambda_requests * LAMBDA_REQUEST * 1e6)
+    total += lambda_requests * LAMBDA_REQUEST * 1e6
     compute = gb_seconds / units * ARM_GB_SECOND * 1e6
     _line("lambda GB-s (measured durations)", gb_seconds / units, compute)
     line = f"  total: ${total + compute:.2f} per million"

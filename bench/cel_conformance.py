@@ -24,10 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "cel"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conformance_eventual import EVENTUAL
-from conformance_suite import (
+from tests.cel.conformance_eventual import EVENTUAL
+from tests.cel.conformance_suite import (
     CORE_FILES,
     EXTENSION_FILES,
     Implementation,

@@ -13,15 +13,17 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support import environment
 
-REPO = Path(__file__).resolve().parents[1]
+from eventualc.build import build
+from eventualc.pipeline import FrontEnd, load
+
 Json = dict[str, Any]
 # aws-cdk-lib's Node process prints an end-of-life banner for Node 20 unless told not to.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -30,20 +32,6 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 def asset_cache(factory: pytest.TempPathFactory) -> Path:
     """One Lambda asset cache for every test of the run (dependencies install once)."""
     return factory.getbasetemp() / "eventualc-cache"
-
-
-@contextmanager
-def environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @dataclass
@@ -72,6 +60,23 @@ def synthesize(package: Path, services: Sequence[str], outdir: Path, cache: Path
     templates = {s.stack_name: _read(outdir / s.template_file) for s in assembly.stacks}
     nested = [_read(p) for p in sorted(outdir.glob("*.nested.template.json"))]
     return Synthesized(outdir, templates, nested)
+
+
+def synthesize_spec(
+    factory: pytest.TempPathFactory, folder: str, service: str, spec: str
+) -> tuple[FrontEnd, Synthesized]:
+    """``spec``, whose service is ``service``, checked, built with ``eventualc.build`` into
+    the package ``<folder>_out`` of a fresh project folder and synthesized; the front
+    end's result too, for what a test asserts of it."""
+    project = factory.mktemp(folder)
+    (project / "specs").mkdir()
+    (project / "specs" / f"{folder}.yaml").write_text(spec)
+    front_end = load([project / "specs"], project)
+    assert front_end.ok, [d.message for d in front_end.diagnostics if d.is_error]
+    out = project / f"{folder}_out"
+    result = build([project / "specs"], project, out, check=False, force=False)
+    assert not result.plan.conflicts
+    return front_end, synthesize(out, [service], project / "cdk.out", asset_cache(factory))
 
 
 def _read(path: Path) -> Json:

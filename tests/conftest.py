@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import importlib
-import sys
 import textwrap
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tests.support import CheckSpec, MakeService, forget
 
 from eventual import Service
 from eventualc.cli import cli
 from eventualc.pipeline import FrontEnd, load
-
-REPO = Path(__file__).resolve().parents[1]
-
-CheckSpec = Callable[..., FrontEnd]
-MakeService = Callable[..., Service]
 
 
 @pytest.fixture
@@ -40,28 +34,6 @@ def check_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CheckSpec:
         return load([specs], tmp_path)
 
     return run
-
-
-def codes(result: FrontEnd) -> list[str]:
-    return [d.code for d in result.diagnostics]
-
-
-def json_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path into a JSON-like value, the root included."""
-    found = [prefix]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += json_paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += json_paths(value, (*prefix, i))
-    return found
-
-
-def forget(package: str) -> None:
-    """Drops an imported package and its modules, so that the next build is imported anew."""
-    for module in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-        del sys.modules[module]
 
 
 @pytest.fixture

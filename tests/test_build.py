@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.support import REPO
 
 from eventualc.cli import cli
 from eventualc.emit.text import docstring
 from eventualc.write import MANIFEST
 
-REPO = Path(__file__).resolve().parents[1]
 SPEC = """\
 service: shop
 events:

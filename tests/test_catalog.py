@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from tests.support import REPO
 
 from eventualc import ir
 from eventualc.choreography import event_graph
@@ -24,7 +25,6 @@ from eventualc.flowchart import flowchart
 from eventualc.pipeline import load
 from eventualc.write import MANIFEST
 
-REPO = Path(__file__).resolve().parents[1]
 EVERY = REPO / "tests" / "golden" / "every_feature"
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 

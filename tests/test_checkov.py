@@ -15,8 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.cdk_apps import Synthesized, asset_cache, synthesize
+from tests.support import REPO
 
-from cdk_apps import REPO, Synthesized, asset_cache, synthesize
 from eventualc.cdk.construct import CHECKOV_ACKNOWLEDGED
 
 CHECKOV = "3.3.30"

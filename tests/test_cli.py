@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support import REPO, eventualc
 
-REPO = Path(__file__).resolve().parents[1]
 BAD = """\
 service: shop
 events:
@@ -23,10 +23,7 @@ WARN = "service: shop\nevents:\n  Lonely: {schema: string}\n"
 
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    process = subprocess.run(
-        [sys.executable, "-m", "eventualc", *args],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    process = eventualc(tmp_path, *args)
     return process.returncode, process.stdout, process.stderr
 
 

@@ -5,12 +5,10 @@ unblocks it, and one line per command saying what it did; terminal-safe text alw
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import MakeService
+from tests.support import MakeService, build_project, eventualc
 
 from eventual.workflow import compile_workflow
 from eventualc.engine_view import Place, describe, printable, table
@@ -112,20 +110,9 @@ def test_every_step_ends_even_with_a_null_output() -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("output")
-    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
-    (root / "specs").mkdir()
-    (root / "specs" / "shop.yaml").write_text(SPEC)
-    assert eventualc(root, "build").returncode == 0
-    (root / "generated" / "shop" / "handlers" / "charge.py").write_text(CHARGE)
-    (root / "generated" / "shop" / "handlers" / "record.py").write_text(RECORD)
+    handlers = {"charge.py": CHARGE, "record.py": RECORD}
+    build_project(root, "shop", SPEC, handlers, out="generated")
     return root
-
-
-def eventualc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "eventualc", *args], cwd=root,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
 
 
 def test_run_prints_the_result_alone_and_waits_for_what_it_caused(project: Path) -> None:

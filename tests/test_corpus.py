@@ -28,15 +28,14 @@ import ast
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.support import REPO
 
 from eventualc.cli import cli
 from eventualc.codes import BUILD_CODES, CODES, COMPAT_CODES
 
-REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "corpus"
 COMPILER = REPO / "compiler" / "eventualc"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

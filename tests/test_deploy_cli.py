@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from cdk_apps import REPO, asset_cache
+from tests import support
+from tests.cdk_apps import asset_cache
+from tests.support import REPO
 
 STUB = """\
 #!{python}
@@ -35,9 +36,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("deploy")
     (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
     shutil.copytree(REPO / "specs", root / "specs")
-    built = subprocess.run([sys.executable, "-m", "eventualc", "build"], cwd=root,
-                           capture_output=True, text=True, check=False)  # fmt: skip
-    assert built.returncode == 0, built.stderr
+    support.eventualc(root, "build", check=True)
     return root
 
 
@@ -67,10 +66,7 @@ def _cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def eventualc(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "eventualc", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False, timeout=600)  # fmt: skip
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return support.eventualc(cwd, *args, env=env, timeout=600)
 
 
 def calls(tmp_path: Path) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ next execution calls, without a restart; a spec change rebuilds; events show liv
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests import support
+from tests.support import build_project, eventualc_process, shown_execution, wait_for
 
 SPEC = """\
 service: shop
@@ -55,54 +56,32 @@ class Output:
                          daemon=True).start()  # fmt: skip
 
     def wait_for(self, text: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(text in line for line in self.lines):
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"no {text!r} in:\n{''.join(self.lines)}")
+        wait_for(lambda: any(text in line for line in self.lines),
+                 lambda: f"{text!r} in:\n{''.join(self.lines)}", timeout, interval=0.1)  # fmt: skip
 
 
 def eventualc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "eventualc", *args], cwd=root,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done
+    return support.eventualc(root, *args, check=True)
 
 
 def result(root: Path, execution: str) -> object:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        shown = json.loads(eventualc(root, "executions", "show", execution, "--json").stdout)
-        if shown["status"] != "IN_PROGRESS":
-            return shown["result"]
-        time.sleep(0.2)
-    raise AssertionError(f"{execution} did not end")
+    shown = shown_execution(root, execution, lambda s: s["status"] != "IN_PROGRESS", timeout=90)
+    return shown["result"]
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
-    (tmp_path / "specs").mkdir()
-    (tmp_path / "specs" / "shop.yaml").write_text(SPEC)
-    eventualc(tmp_path, "build")
-    (tmp_path / "generated" / "shop" / "handlers" / "charge.py").write_text(
-        CHARGE.format(version="v1"))  # fmt: skip
+    build_project(tmp_path, "shop", SPEC, {"charge.py": CHARGE.format(version="v1")},
+                  out="generated")  # fmt: skip
     return tmp_path
 
 
 @pytest.fixture
 def dev(project: Path) -> Iterator[tuple[subprocess.Popen[str], Output]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eventualc", "dev", "--interval", "0.2"], cwd=project, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    output = Output(process)
-    output.wait_for("eventualc: worker on ")
-    yield process, output
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    with eventualc_process(project, "dev", "--interval", "0.2") as process:
+        output = Output(process)
+        output.wait_for("eventualc: worker on ")
+        yield process, output
 
 
 def edit(path: Path, text: str) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import MakeService
-from tests.test_testing import DOUBLE, NOTE, SPEC
+from tests.parity import DOUBLE, NOTE, SPEC, EngineClock, VirtualEngine, same
+from tests.support import MakeService
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine, EngineError
@@ -60,84 +60,6 @@ def slow(input: int, ctx: eventual.TaskContext) -> int:
 @pytest.fixture
 def flows(make_service: MakeService) -> Service:
     return make_service(SPEC, double=DOUBLE, note=NOTE, undo=UNDO, on_big=ON_BIG, slow=SLOW)
-
-
-class EngineClock:
-    """A clock the test moves: seconds since the epoch, from 0 like the TestEnvironment."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class VirtualEngine:
-    """The engine on a real file, driven like the TestEnvironment: ``tick`` runs what is
-    due, then moves the clock through each due item to ``now + seconds``."""
-
-    def __init__(self, service: Service, path: Path) -> None:
-        self.clock = EngineClock()
-        self.engine = Engine(path, [service], clock=self.clock, threads=1)
-
-    def busy(self) -> bool:
-        row = self.engine.store.db.execute(
-            "SELECT 1 FROM work WHERE ready <= ? OR owner IS NOT NULL LIMIT 1", (self.clock(),)
-        ).fetchone()
-        return row is not None
-
-    def tick(self, seconds: float = 1) -> None:
-        target = self.clock.now + seconds
-        while True:
-            self.engine.run(until=lambda: not self.busy())
-            due = Store.next_due(self.engine.store.db)
-            if due is None or due > target:
-                break
-            self.clock.now = max(self.clock.now, due)
-        self.clock.now = target
-
-
-def both(
-    service: Service, tmp_path: Path, scenario: Callable[[Any, Callable[..., str]], None]
-) -> tuple[list[Any], list[Any]]:
-    """Runs ``scenario(runtime, start)`` on both runtimes; returns each one's
-    ``(status, result, error, history)`` for every execution started, in order."""
-    env = TestEnvironment(service)
-    env_ids: list[str] = []
-
-    def env_start(workflow: str, input: Any = None, name: str | None = None) -> str:
-        env_ids.append(env.start_execution(workflow, input, name).id)
-        return env_ids[-1]
-
-    scenario(env, env_start)
-    engine = VirtualEngine(service, tmp_path / "engine.db")
-    engine_ids: list[str] = []
-
-    def engine_start(workflow: str, input: Any = None, name: str | None = None) -> str:
-        engine_ids.append(engine.engine.start(workflow, input, name))
-        return engine_ids[-1]
-
-    scenario(engine, engine_start)
-
-    def env_view(i: str) -> Any:
-        status = env._executions[i].state
-        return [status.status.value, status.result, status.error, env._executions[i].state.history]
-
-    def engine_view(i: str) -> Any:
-        view = engine.engine.execution(i)
-        return [view.status.value, view.result, view.error, engine.engine.history(i)]
-
-    return [env_view(i) for i in env_ids], [engine_view(i) for i in engine_ids]
-
-
-def _json(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-def same(service: Service, tmp_path: Path, scenario: Callable[..., None]) -> list[Any]:
-    expected, got = both(service, tmp_path, scenario)
-    assert _json(got) == _json(expected)
-    return got
 
 
 def signal(runtime: Any, execution: str, name: str, payload: Any) -> None:

@@ -8,11 +8,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support import build_project, eventualc, eventualc_process, shown_execution
 
 SPEC = """\
 service: shop
@@ -65,46 +65,18 @@ def audit(event: OrderPlaced, ctx: eventual.SubscriptionContext) -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("shop")
-    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
-    (root / "specs").mkdir()
-    (root / "specs" / "shop.yaml").write_text(SPEC)
-    assert eventualc(root, "build").returncode == 0
-    handlers = root / "generated" / "shop" / "handlers"
-    (handlers / "charge.py").write_text(CHARGE)
-    (handlers / "audit.py").write_text(AUDIT)
+    build_project(root, "shop", SPEC, {"charge.py": CHARGE, "audit.py": AUDIT}, out="generated")
     return root
-
-
-def eventualc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "eventualc", *args], cwd=root, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 @pytest.fixture
 def worker(project: Path) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eventualc", "worker"], cwd=project, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    with eventualc_process(project, "worker") as process:
+        yield process
 
 
 def wait_for(project: Path, execution: str, status: str) -> dict[str, object]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        shown = eventualc(project, "executions", "show", execution, "--json")
-        data: dict[str, object] = json.loads(shown.stdout)
-        if data["status"] == status:
-            return data
-        time.sleep(0.2)
-    raise AssertionError(f"{execution} did not reach {status}")
+    return shown_execution(project, execution, lambda shown: shown["status"] == status)
 
 
 def test_run_prints_progress_and_the_result(project: Path) -> None:

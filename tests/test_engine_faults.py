@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.conftest import forget
-from tests.engine.harness import build_project
+from tests.support import build_project, eventualc, forget
 
 from eventual import Service
 from eventual.engine import Engine, EngineError, StoreError
@@ -133,17 +132,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     finally:
         sys.path.remove(str(root))
         forget(package)
-
-
-def eventualc(
-    root: Path, *args: str, timeout: float = 120, **options: object
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "eventualc", *args], cwd=root, capture_output=True, text=True,
-        timeout=timeout, **options,  # type: ignore[call-overload]
-    )  # fmt: skip
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 # -- handlers that crash, exit or hang ----------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import CheckSpec, codes
+from tests.support import CheckSpec, codes
 
 HEAD = """\
 service: shop

@@ -16,11 +16,10 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import json_paths
+from tests.support import REPO, json_paths
 
 from eventualc.cli import cli
 
-REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_TEXT = (REPO / "specs" / "orders.yaml").read_text()
 EXAMPLE = yaml.safe_load(EXAMPLE_TEXT)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

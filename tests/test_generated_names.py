@@ -17,13 +17,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import CheckSpec, MakeService, forget
+from tests.support import REPO, CheckSpec, MakeService, forget
 
 from eventual.testing import TestEnvironment
 from eventualc.cli import cli
 from eventualc.pipeline import load
 
-REPO = Path(__file__).resolve().parents[1]
 TRICKY_CLASSES = [
     "Any", "Service", "Model", "BaseModel", "Field", "Enum", "Literal", "Path", "Optional",
     "List", "Dict", "Str", "Int", "Type", "Object", "TaskContext", "SubscriptionContext",

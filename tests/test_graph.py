@@ -7,14 +7,13 @@ text as text. Rendering by the real Mermaid CLI and Graphviz is in test_render.p
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.support import REPO, eventualc
 
 from eventualc import ir
 from eventualc.choreography import event_graph
@@ -25,7 +24,6 @@ from eventualc.flowchart import expression_text, flowchart
 from eventualc.graph import Graph
 from eventualc.pipeline import load
 
-REPO = Path(__file__).resolve().parents[1]
 EVERY = REPO / "tests" / "golden" / "every_feature"
 
 
@@ -194,11 +192,6 @@ def test_choose_graph_resolves_workflow_names() -> None:
         choose_graph(build, "billing", "shop.fulfil")
 
 
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "eventualc", *args],
-                          cwd=cwd, capture_output=True, text=True, check=False)  # fmt: skip
-
-
 def test_graph_command_prints_mermaid_or_dot(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     mermaid = CliRunner().invoke(cli, ["graph"])
@@ -217,7 +210,7 @@ def test_graph_command_reports_spec_errors_and_usage_errors(tmp_path: Path) -> N
     (tmp_path / "specs" / "a.yaml").write_text(
         "service: a\nsubscriptions:\n  s: {events: [Nope]}\n"
     )
-    broken = run_cli(tmp_path, "graph")
+    broken = eventualc(tmp_path, "graph")
     assert broken.returncode == 1
     assert broken.stdout == ""  # stdout is for the diagram only
     assert "specs/a.yaml:3:16: error[E306]: unknown event 'Nope'" in broken.stderr
@@ -227,6 +220,6 @@ def test_graph_command_reports_spec_errors_and_usage_errors(tmp_path: Path) -> N
         (("--service", "b"), "no service 'b' in these specs (services: a)"),
         (("--format", "svg"), "Invalid value for '--format'"),
     ):
-        result = run_cli(tmp_path, "graph", *args)
+        result = eventualc(tmp_path, "graph", *args)
         assert (result.returncode, result.stdout) == (2, "")
         assert message in result.stderr and "Traceback" not in result.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
-from tests.conftest import CheckSpec, MakeService, codes
+from tests.support import CheckSpec, MakeService, codes
 
 from eventualc.schemas import MAX_SCHEMA_DEPTH
 from eventualc.source import MAX_ALIASED_NODES, SourceFile, parse_documents, read_sources

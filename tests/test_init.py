@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tests.support import eventualc
 
 from eventualc.scaffold import requirement_of, service_name, starter_files
 
@@ -20,10 +21,6 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, check=False,
                           env={**os.environ, **(env or {})}, timeout=300)  # fmt: skip
-
-
-def eventualc(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(cwd, sys.executable, "-m", "eventualc", *args)
 
 
 def test_init_makes_a_project_whose_build_and_tests_pass(tmp_path: Path) -> None:

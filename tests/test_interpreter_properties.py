@@ -36,7 +36,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import event, given, reject, settings
 from hypothesis import strategies as st
-from tests.conftest import forget
+from tests.support import forget
 
 from eventual import ExecutionStatus, Service, TaskError
 from eventual.state import dump_state, load_state

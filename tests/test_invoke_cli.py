@@ -4,11 +4,10 @@ validation, as users run it (a real process in a fresh project)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.support import build_project, eventualc
 
 SPEC = """\
 service: shop
@@ -42,19 +41,8 @@ def charge(input: Order, ctx: eventual.TaskContext) -> str:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("invoke")
-    (root / "pyproject.toml").write_text("[project]\nname = 'shop'\n")
-    (root / "specs").mkdir()
-    (root / "specs" / "shop.yaml").write_text(SPEC)
-    assert eventualc(root, "build").returncode == 0
-    (root / "generated" / "shop" / "handlers" / "charge.py").write_text(CHARGE)
+    build_project(root, "shop", SPEC, {"charge.py": CHARGE}, out="generated")
     return root
-
-
-def eventualc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "eventualc", *args], cwd=root,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
 
 
 def test_invoke_prints_the_output_alone_on_stdout(project: Path) -> None:

@@ -7,8 +7,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from tests.cdk_apps import asset_cache
 
-from cdk_apps import asset_cache
 from eventualc.lambda_asset import AWS_SERVICES, AssetError, build_asset
 
 

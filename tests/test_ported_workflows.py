@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import MakeService
-from tests.test_engine import same
+from tests.parity import same
+from tests.support import MakeService
 
 from eventual import Service
 from eventual.retry import RetryPolicy

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.support import eventualc
+
 SPEC = """\
 service: greet
 tasks:
@@ -36,10 +38,7 @@ def test_eventual_env_fixture_in_a_fresh_project(tmp_path: Path) -> None:
     (tmp_path / "specs" / "greet.yaml").write_text(SPEC)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_greet.py").write_text(textwrap.dedent(TEST))
-    build = subprocess.run(
-        [sys.executable, "-m", "eventualc", "build"], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert build.returncode == 0, build.stderr
+    eventualc(tmp_path, "build", check=True)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=tmp_path, capture_output=True, text=True,

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from tests.support import REPO
 
 from eventualc import ir
 from eventualc.choreography import event_graph
@@ -25,7 +26,6 @@ from eventualc.flowchart import flowchart
 from eventualc.graph import Cluster, Graph
 from eventualc.pipeline import load
 
-REPO = Path(__file__).resolve().parents[1]
 MMDC = REPO / "node_modules" / ".bin" / "mmdc"
 PUPPETEER_CONFIG = Path(__file__).with_name("puppeteer-config.json")
 SVG = "{http://www.w3.org/2000/svg}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.conftest import MakeService
+from tests.support import MakeService
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine, EngineError

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import MakeService
+from tests.support import MakeService
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine

@@ -13,14 +13,13 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from tests.conftest import json_paths
+from tests.support import REPO, json_paths
 
 from eventualc.cli import cli
 from eventualc.shape import schema_path, spec_schema
 from eventualc.source import SourceFile, parse_documents
 from eventualc.validator import CompiledSchema
 
-REPO = Path(__file__).resolve().parents[1]
 SHAPE_CODES = ("E101", "E102", "E103", "E104", "E105", "E106", "E201")
 
 

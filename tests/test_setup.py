@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:

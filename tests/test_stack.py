@@ -17,15 +17,12 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
-
-from cdk_apps import (
-    REPO,
+from tests.cdk_apps import (
     Json,
     Synthesized,
     actions,
     asset_cache,
     definition,
-    environment,
     event_sources,
     functions,
     of_type,
@@ -35,6 +32,8 @@ from cdk_apps import (
     statements,
     synthesize,
 )
+from tests.support import REPO, environment
+
 from eventual.aws.config import task_queue_name
 from eventual.patterns import cloudformation_event_pattern, matches_envelope, rule_pattern
 

@@ -14,13 +14,17 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.cdk_apps import (
+    Json,
+    Synthesized,
+    functions,
+    of_type,
+    synthesize_spec,
+)
 
-from cdk_apps import Json, Synthesized, asset_cache, functions, of_type, synthesize
 from eventual.aws.config import task_queue_name
 from eventual.patterns import matches_envelope
-from eventualc.build import build
 from eventualc.emit.stack import stack_name
-from eventualc.pipeline import load
 from eventualc.quotas import Template, limit, template_violations
 
 SERVICE = "enterprise_order_fulfilment_and_customer_notifications"
@@ -50,15 +54,7 @@ def scale_spec() -> str:
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    project = tmp_path_factory.mktemp("scale")
-    (project / "specs").mkdir()
-    (project / "specs" / "scale.yaml").write_text(scale_spec())
-    front_end = load([project / "specs"], project)
-    assert front_end.ok, [d.message for d in front_end.diagnostics if d.is_error]
-    out = project / "scale_out"
-    result = build([project / "specs"], project, out, check=False, force=False)
-    assert not result.plan.conflicts
-    return synthesize(out, [SERVICE], project / "cdk.out", asset_cache(tmp_path_factory))
+    return synthesize_spec(tmp_path_factory, "scale", SERVICE, scale_spec())[1]
 
 
 def all_templates(large: Synthesized) -> list[Json]:

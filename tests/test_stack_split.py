@@ -10,12 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cdk_apps import (
+from tests.cdk_apps import (
     Json,
     Synthesized,
     actions,
-    asset_cache,
     event_sources,
     functions,
     of_type,
@@ -23,12 +21,11 @@ from cdk_apps import (
     ref_id,
     resources,
     statements,
-    synthesize,
+    synthesize_spec,
 )
+
 from eventual.aws.config import task_queue_name
-from eventualc.build import build
 from eventualc.emit.stack import STACK_LIMIT, estimated_resources
-from eventualc.pipeline import load
 
 TASKS = [f"item{i}" for i in range(22)]
 # Names whose ids clash: with the bus, with a task's function (`TaskItem0`), and a
@@ -48,17 +45,11 @@ def large_spec() -> str:
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    project = tmp_path_factory.mktemp("large")
-    (project / "specs").mkdir()
-    (project / "specs" / "large.yaml").write_text(large_spec())
-    front_end = load([project / "specs"], project)
-    assert front_end.ok and front_end.build is not None
+    front_end, synthesized = synthesize_spec(tmp_path_factory, "split", "large", large_spec())
+    assert front_end.build is not None
     service = front_end.build.services[0]
     assert STACK_LIMIT < estimated_resources(service, front_end.build) < STACK_LIMIT + 40
-    out = project / "split_out"
-    result = build([project / "specs"], project, out, check=False, force=False)
-    assert not result.plan.conflicts
-    return synthesize(out, ["large"], project / "cdk.out", asset_cache(tmp_path_factory))
+    return synthesized
 
 
 def test_the_service_is_split_into_nested_stacks_each_under_the_limit(large: Synthesized) -> None:

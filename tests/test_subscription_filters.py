@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import CheckSpec
+from tests.support import CheckSpec
 
 from eventual import invoke
 from eventual.patterns import matches

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cdk_apps import REPO, Json, asset_cache
+from tests.cdk_apps import Json, asset_cache
+from tests.support import REPO, eventualc
 
 CDK = REPO / "node_modules" / ".bin" / "cdk"
 
@@ -44,10 +44,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eventualc", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300,
-    )  # fmt: skip
+    return eventualc(cwd, *args, env=env, timeout=300)
 
 
 def test_synth_refuses_code_that_is_not_built(project: Path, environment: dict[str, str]) -> None:

@@ -6,7 +6,8 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
-from tests.conftest import MakeService
+from tests.parity import DOUBLE, NOTE, SPEC
+from tests.support import MakeService
 
 from eventual import ExecutionStatus, Service, TaskContext, TaskError, definition
 from eventual.testing import TestEnvironment
@@ -55,125 +56,6 @@ def test_the_choreography_ping_pongs_events() -> None:
         ("OrderShipped", {"orderId": "o-1", "shipmentId": "ship-o-1"}),
     ]
     assert env.dead_letters == []
-
-
-SPEC = """\
-service: flows
-events:
-  Done: {schema: {type: object, required: [n], properties: {n: {type: integer}}}}
-  Big: {schema: {type: object, required: [amount], properties: {amount: {type: number}}}}
-tasks:
-  double: {input: integer, output: integer, retry: {attempts: 3, backoff: 10s, multiplier: 3}}
-  flaky: {input: integer, output: integer, timeout: 1m}
-  slow: {input: integer, output: integer, timeout: 1m, heartbeat: 10s}
-  undo: {input: string}
-  note: {input: string, emits: [Done]}
-subscriptions:
-  onBig: {events: [Big], filter: {amount: [{numeric: [">", 100]}]}, retry: {attempts: 2, backoff: 5s}}
-  startOnBig: {events: [Big], workflow: sum, input: [1, 2], execution_name: "big-${{ event.amount }}"}
-workflows:
-  sum:
-    input: {type: array, items: {type: integer}}
-    output: integer
-    steps:
-      - id: doubled
-        for_each: ${{ input }}
-        concurrency: 2
-        steps: [{task: double, input: "${{ item }}"}]
-      - return: ${{ steps.doubled.output[0] + steps.doubled.output[1] }}
-  branches:
-    input: integer
-    steps:
-      - id: both
-        parallel:
-          a: [{task: double, input: "${{ input }}"}]
-          b: [{task: double, input: "${{ input + 1 }}"}]
-      - if: ${{ steps.both.output.a > 10 }}
-        then: [{set: {size: big}}]
-        else: [{set: {size: small}}]
-      - emit: Done
-        payload: {n: "${{ steps.both.output.b }}"}
-      - return: {size: "${{ vars.size }}", both: "${{ steps.both.output }}"}
-  saga:
-    input: integer
-    signals: {go: boolean}
-    steps:
-      - id: one
-        task: double
-        input: ${{ input }}
-        compensate: [{task: undo, input: "one ${{ steps.one.output }}"}]
-      - id: two
-        task: double
-        input: ${{ input }}
-        compensate: [{task: undo, input: "two"}]
-      - id: ok
-        wait_for_signal: go
-        timeout: 1h
-      - if: ${{ !steps.ok.output }}
-        then: [{fail: {error: Rejected, message: "no go for ${{ input }}"}}]
-  guarded:
-    input: integer
-    steps:
-      - id: try
-        try: [{task: flaky, input: "${{ input }}"}]
-        catch:
-          - errors: [Timeout]
-            as: problem
-            steps: [{task: note, input: "${{ problem.error }}: ${{ problem.message }}"}]
-      - sleep: 1h
-      - return: done
-  timed:
-    timeout: 1h
-    steps: [{sleep: 2h}, {return: late}]
-  until:
-    steps:
-      - sleep_until: ${{ now + duration("90m") }}
-      - return: ${{ string(now) }}
-  picky:
-    input: integer
-    steps:
-      - task: double
-        input: ${{ input }}
-        retry: {attempts: 4, backoff: 10s, multiplier: 10, max_backoff: 60s, errors: [Busy]}
-  racing:
-    input: integer
-    steps:
-      - parallel:
-          fast: [{task: double, input: "${{ input }}"}]
-          slow: [{sleep: 1h}, {task: double, input: 99}]
-  looping:
-    steps:
-      - for_each: ${{ [1, 2, 3, 4] }}
-        concurrency: 1
-        steps: [{task: double, input: "${{ item }}"}]
-  undoing:
-    input: integer
-    steps:
-      - {id: a, task: double, input: 1, compensate: [{task: undo, input: a}]}
-      - {id: b, task: double, input: 2, compensate: [{task: undo, input: b}]}
-      - {id: c, task: double, input: 3, compensate: [{task: undo, input: c}]}
-      - fail: {error: Stop, message: stop}
-  beating:
-    input: integer
-    steps: [{task: slow, input: "${{ input }}"}]
-  parent:
-    input: {type: array, items: {type: integer}}
-    steps:
-      - {id: child, workflow: sum, input: "${{ input }}"}
-      - return: ${{ steps.child.output * 10 }}
-"""
-DOUBLE = """\
-import eventual
-
-def double(input: int, ctx: eventual.TaskContext) -> int:
-    return input * 2
-"""
-NOTE = """\
-import eventual
-
-def note(input: str, ctx: eventual.TaskContext) -> None:
-    ctx.emit("Done", {"n": len(input)})
-"""
 
 
 @pytest.fixture

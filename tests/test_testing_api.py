@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import MakeService
+from tests.support import MakeService
 
 from eventual import ExecutionStatus
 from eventual.testing import TestEnvironment

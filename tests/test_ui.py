@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 import pytest
-from tests.conftest import MakeService
+from tests.support import MakeService
 from tests.ui_harness import HANDLERS, SAGA_SPEC, Live, free_port, live_console
 
 from eventual import Service

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO, MakeService
+from tests.support import REPO, MakeService
 from tests.ui_harness import HANDLERS, SAGA_SPEC, Live, live_console
 
 from eventual import Service

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
-from tests.test_testing import DOUBLE
+from tests.parity import DOUBLE
 
 from eventual import Service
 from eventual.engine import Engine

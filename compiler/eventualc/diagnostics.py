@@ -32,11 +32,6 @@ class Span:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
-    def shifted(self, offset: int, length: int) -> Span:
-        """The span of ``length`` characters starting ``offset`` characters in."""
-        column = self.column + offset
-        return Span(self.file, self.line, column, column + max(length, 1))
-
 
 @dataclass(frozen=True, slots=True)
 class Note:

@@ -21,8 +21,6 @@ NODE_KINDS = (
     "start", "end", "child", "emit", "timer", "signal", "choice", "fork", "join",
     "loop", "try", "set", "fail", "return",  # workflow steps
 )  # fmt: skip
-# What an edge means; renderers pick a line style per kind.
-EDGE_KINDS = ("flow", "delivers", "emits", "starts", "calls", "catch", "compensate")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]+")
 

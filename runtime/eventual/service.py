@@ -39,7 +39,6 @@ class Service:
         self.tasks: Mapping[str, Task] = definition.tasks
         self.subscriptions: Mapping[str, Subscription] = definition.subscriptions
         self.workflows: Mapping[str, Workflow] = definition.workflows
-        self._models: Mapping[str, str] | None = None
 
     @classmethod
     def load(cls, package: str, path: str | Path) -> Service:

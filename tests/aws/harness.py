@@ -1,10 +1,9 @@
 """Running deployed services on a moto server, with Lambda played by this process.
 
-``moto_server()`` starts ``python -m moto.server`` on a free port of 127.0.0.1.
-``Stack.deploy`` creates a synthesized CloudFormation template through moto's
-CloudFormation, after the adaptations moto needs (``moto_template``): moto cannot run
-Lambda code without Docker, so ``AWS::Lambda::*`` resources (functions, event source
-mappings) are left out and played here instead; FIFO queues get a ``.fifo`` name
+On a moto server (``tests.support.moto_server``), ``Stack.deploy`` creates a synthesized
+CloudFormation template through moto's CloudFormation, after the adaptations moto needs
+(``moto_template``): moto cannot run Lambda code without Docker, so ``AWS::Lambda::*``
+resources (functions, event source mappings) are left out and played here instead; FIFO queues get a ``.fifo`` name
 (moto does not generate one as CloudFormation does); references to the bus become its
 name (moto resolves them to an object); schedule groups, which moto's CloudFormation
 lacks, are created through its Scheduler API under the name references to them get. Every other resource (bus, rules with their
@@ -29,18 +28,11 @@ Scheduler would: their input to their target queue, then the schedule deleted.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from eventual.aws import entry
@@ -54,40 +46,6 @@ CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
 }  # fmt: skip
-
-
-@contextmanager
-def moto_server(log: Path, script: Path | None = None) -> Iterator[str]:
-    """A moto server on 127.0.0.1 for the duration; its URL. ``script``: a file to run
-    instead of ``moto.server`` (taking its arguments)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, *([str(script)] if script else ["-m", "moto.server"]),
-             "-H", "127.0.0.1", "-p", str(port)],
-            stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, server)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "moto server exited"
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("moto server did not start")
 
 
 # requests ----------------------------------------------------------------------------------
@@ -205,7 +163,7 @@ class Stack:
         functions = {
             logical: Function(
                 name, logical, resource["Properties"]["Handler"].rpartition(".")[2],
-                _resolve(resource["Properties"]["Environment"]["Variables"], physical),
+                resolve_references(resource["Properties"]["Environment"]["Variables"], physical),
                 resource["Properties"].get("MemorySize", 128),
             )
             for logical, resource in template["Resources"].items()
@@ -243,7 +201,7 @@ def _arns(
     return found
 
 
-def _resolve(node: Any, physical: Mapping[str, str]) -> Any:
+def resolve_references(node: Any, physical: Mapping[str, str]) -> Any:
     """``node`` (a function's environment, a policy) with ``Ref``, ``Fn::GetAtt`` and
     ``Fn::Join`` resolved."""
     if isinstance(node, dict):
@@ -253,10 +211,10 @@ def _resolve(node: Any, physical: Mapping[str, str]) -> Any:
             return physical[f"{node['Fn::GetAtt'][0]}.{node['Fn::GetAtt'][1]}"]
         if "Fn::Join" in node:
             separator, parts = node["Fn::Join"]
-            return separator.join(_resolve(part, physical) for part in parts)
-        return {key: _resolve(value, physical) for key, value in node.items()}
+            return separator.join(resolve_references(part, physical) for part in parts)
+        return {key: resolve_references(value, physical) for key, value in node.items()}
     if isinstance(node, list):
-        return [_resolve(value, physical) for value in node]
+        return [resolve_references(value, physical) for value in node]
     return node
 
 
@@ -439,18 +397,3 @@ def _record(message: Mapping[str, Any], arn: str) -> dict[str, Any]:
 def environment(endpoint: str) -> dict[str, str]:
     """The variables that point boto3 (and so ``eventual.aws.Client``) at moto."""
     return {**CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
-
-
-def set_environment(variables: Mapping[str, str]) -> dict[str, str | None]:
-    """Sets ``variables``; what they were, for ``restore_environment``."""
-    old = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    return old
-
-
-def restore_environment(old: Mapping[str, str | None]) -> None:
-    for name, value in old.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value

@@ -17,14 +17,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO, eventualc
 
 TRIPS = """\
 service: trips
@@ -227,8 +225,4 @@ def make_project(root: Path) -> Project:
 
 def _eventualc(root: Path, *args: str) -> None:
     environment = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    done = subprocess.run(
-        [sys.executable, "-m", "eventualc", *args], cwd=root, capture_output=True, text=True,
-        timeout=600, env=environment,
-    )  # fmt: skip
-    assert done.returncode == 0, f"eventualc {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    eventualc(root, *args, env=environment, timeout=600, check=True)

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.aws.conftest import Aws
 from tests.aws.harness import Function, LambdaContext
+from tests.aws.support import Aws
+from tests.cdk_apps import asset_cache
 
-from cdk_apps import asset_cache
 from eventual.status import ExecutionStatus
 from eventualc.lambda_asset import build_asset
 

@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
-from tests.aws.conftest import Aws
+from tests import support
 from tests.aws.harness import REGION
+from tests.aws.support import Aws
 
 
 def eventualc(aws: Aws, *args: str, stack: str | None = None) -> subprocess.CompletedProcess[str]:
     """``eventualc ARGS`` in the project, the stack (when given) from the environment."""
     variables = {"AWS_REGION": REGION, **({"EVENTUAL_STACK": stack} if stack else {})}
-    result = subprocess.run(
-        [sys.executable, "-m", "eventualc", *args], cwd=aws.project.root, capture_output=True,
-        text=True, timeout=120, env={**os.environ, **variables},
-    )  # fmt: skip
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+    return support.eventualc(aws.project.root, *args, env={**os.environ, **variables})
 
 
 def test_start_show_history_list_and_publish_on_the_deployed_service(aws: Aws) -> None:

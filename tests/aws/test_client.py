@@ -9,7 +9,7 @@ import sys
 
 import click
 import pytest
-from tests.aws.conftest import Aws
+from tests.aws.support import Aws
 
 from eventual.aws import Client, RequestError, entry
 from eventual.aws.config import Config, ConfigError

@@ -4,15 +4,14 @@ with ``TaskNotDeployed``; nothing becomes a message that fails until the DLQ."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import pytest
-from tests.aws.conftest import Aws
+from tests.aws.support import Aws, run_orchestrator_until, task_scheduled
 
 from eventual import Service
-from eventual.aws import Client, messages
+from eventual.aws import messages
 from eventual.aws.effects import carry_out
 from eventual.status import ExecutionStatus
 
@@ -27,23 +26,6 @@ def _without(service: Service, task: str) -> Service:
     return Service(definition, service.package)
 
 
-def _run_orchestrator_until(aws: Aws, done: Any) -> None:
-    """Only the orchestrator works (tasks' queues keep their messages) until ``done()``."""
-    sources = [s for s in aws.harness.stacks["trips"].sources if s.function.kind == "orchestrator"]
-    deadline = time.monotonic() + 30
-    while not done():
-        assert time.monotonic() < deadline, "the orchestrator did not get there"
-        if not sum(aws.harness.poll(source) for source in sources):
-            time.sleep(0.1)
-
-
-def _scheduled(client: Client, execution: str) -> bool:
-    try:
-        return any(e["type"] == "TaskScheduled" for e in client.history(execution))
-    except Exception:
-        return False
-
-
 @pytest.mark.parametrize("queue_removed", [True, False])
 def test_removing_a_task_fails_the_execution_waiting_on_it(aws: Aws, queue_removed: bool) -> None:
     """With its queue (the deploy deleted it with the function): at the execution's next
@@ -51,7 +33,7 @@ def test_removing_a_task_fails_the_execution_waiting_on_it(aws: Aws, queue_remov
     function of the new code answers it."""
     harness, client = aws.harness, aws.client("trips")
     execution = client.start("bookTrip", f"gone-{queue_removed}")
-    _run_orchestrator_until(aws, lambda: _scheduled(client, execution))
+    run_orchestrator_until(aws, lambda: task_scheduled(client, execution))
     harness.redeploy("trips", _without(aws.service("trips"), "bookFlight"))
     try:
         if queue_removed:
@@ -77,7 +59,7 @@ def test_a_step_reaching_a_removed_task_fails_at_once(aws: Aws) -> None:
     compensates what it completed."""
     harness, client = aws.harness, aws.client("trips")
     execution = client.start("bookTrip", "gone-hotel")
-    _run_orchestrator_until(aws, lambda: _scheduled(client, execution))
+    run_orchestrator_until(aws, lambda: task_scheduled(client, execution))
     harness.redeploy("trips", _without(aws.service("trips"), "bookHotel"))
     try:
         view = aws.finish(client, execution)
@@ -95,7 +77,7 @@ def test_an_input_the_deployed_model_refuses_fails_the_step_with_validation_erro
 ) -> None:
     harness, client = aws.harness, aws.client("trips")
     execution = client.start("bookTrip", "narrowed-1")
-    _run_orchestrator_until(aws, lambda: _scheduled(client, execution))
+    run_orchestrator_until(aws, lambda: task_scheduled(client, execution))
     service = aws.service("trips")
     definition: dict[str, Any] = {
         **service.definition.to_json(),

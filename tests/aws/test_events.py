@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.aws.conftest import Aws, waiting_for_signal
+from tests.aws.support import Aws, waiting_for_signal
 
 from eventual.aws import messages
 from eventual.aws.orchestrator import Orchestrator

@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.aws.conftest import Aws, waiting_for_signal
-from tests.aws.harness import REGION, Function, Harness, Stack, _resolve, moto_server
+from tests.aws.harness import REGION, Function, Harness, Stack, resolve_references
+from tests.aws.support import Aws, waiting_for_signal
+from tests.support import moto_server
 
 from eventual.aws import Client
 from eventual.aws.config import Clients, Config, boto3_clients
@@ -176,7 +177,9 @@ def enforced(aws: Aws, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enf
             resolved = names(setup, stack, template)
             for logical in stack.functions:
                 user = f"{stack.name}-{logical}"
-                policies[user] = [_resolve(d, resolved) for d in role_policies(template, logical)]
+                policies[user] = [
+                    resolve_references(d, resolved) for d in role_policies(template, logical)
+                ]
                 keys[user] = _user(setup, user, policies[user])
         _enforce(endpoint)
         harness = Enforcing(stacks, endpoint, keys)

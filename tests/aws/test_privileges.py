@@ -11,8 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
-from tests.aws.conftest import Aws, waiting_for_signal
-from tests.aws.test_deploys import _run_orchestrator_until, _scheduled
+from tests.aws.support import Aws, run_orchestrator_until, task_scheduled, waiting_for_signal
 
 from eventual.aws import messages
 from eventual.aws.deployment import Deployment
@@ -51,7 +50,7 @@ def test_a_task_cannot_signal_or_cancel(aws: Aws) -> None:
 def test_an_answer_without_its_runs_token_is_dropped(aws: Aws) -> None:
     client = aws.client("trips")
     execution = client.start("bookTrip", "forged-answer")
-    _run_orchestrator_until(aws, lambda: _scheduled(client, execution))
+    run_orchestrator_until(aws, lambda: task_scheduled(client, execution))
     handle = next(h for h in range(1, 50) if _answers_for(client, execution, h))
     task = _task_deployment(aws, "bookHotel")
     for token in (None, "0" * 32, messages.token("", execution, handle, 1)):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tests.aws.conftest import Aws
+from tests.aws.support import Aws
 
 from eventual.aws.schedules import at, parse_at
 from eventual.status import ExecutionStatus

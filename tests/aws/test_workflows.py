@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import pytest
-from tests.aws.conftest import Aws, waiting_for_signal
+from tests.aws.support import Aws, waiting_for_signal
 
 from eventual import Service
 from eventual.aws import Client, RequestError

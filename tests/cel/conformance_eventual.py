@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance_suite import Implementation, Tagged, same_double
+from tests.cel.conformance_suite import Implementation, Tagged, same_double
 
 from eventual.cel import CelEvaluationError, evaluate
 from eventual.cel.evaluate import kind_of

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from textproto import Message, parse_textproto
+from tests.cel.textproto import Message, parse_textproto
 
 HERE = Path(__file__).parent / "conformance"
 CORE_FILES = (

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.conftest import CheckSpec
+from tests.support import CheckSpec
 
 from eventual.cel import compile_expression, parse
 from eventualc import celtypes

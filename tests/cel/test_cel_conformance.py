@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conformance_eventual import EVENTUAL
-from conformance_suite import CORE_FILES, EXTENSION_FILES, TARGET, load, run_files, table
+from tests.cel.conformance_eventual import EVENTUAL
+from tests.cel.conformance_suite import CORE_FILES, EXTENSION_FILES, TARGET, load, run_files, table
 
 
 def _report(files: tuple[str, ...]) -> tuple[int, int, list[str]]:

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from tests.conftest import forget
-from tests.engine.harness import Project, build_project
+from tests.engine.harness import Project
 from tests.engine.workload import SPEC, handler_files
+from tests.support import build_project, forget
 
 
 @pytest.fixture(scope="session")

@@ -19,41 +19,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.engine.workload import SideChannel, expected_end, subscriptions_reached
+from tests.support import wait_for
 
 from eventual import Service
 from eventual.engine import Engine
 from eventual.testing import TestEnvironment
 
 WORKER = Path(__file__).with_name("worker_process.py")
-
-
-def build_project(root: Path, name: str, spec: str, handlers: dict[str, str]) -> str:
-    """Builds service ``name`` from ``spec`` into a fresh package under ``root`` with the
-    real ``eventualc build``, then writes ``handlers`` (``{file name: source}``) over its
-    stubs; the package's name (unique, so several builds import side by side)."""
-    package = f"gen_{name}_{uuid.uuid4().hex[:8]}"
-    (root / "pyproject.toml").write_text(
-        f"[project]\nname = '{name}'\n\n[tool.eventualc]\nspecs = 'specs'\nout = '{package}'\n"
-    )
-    (root / "specs").mkdir()
-    (root / "specs" / f"{name}.yaml").write_text(spec)
-    build = subprocess.run(
-        [sys.executable, "-m", "eventualc", "build"], cwd=root, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-    assert build.returncode == 0, build.stderr
-    for file, source in handlers.items():
-        (root / package / name / "handlers" / file).write_text(source)
-    return package
 
 
 @dataclass(frozen=True)
@@ -101,14 +80,6 @@ class Workers:
     def stop_all(self) -> None:
         for process in list(self.running):
             self.kill(process)
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    """Polls ``condition`` until it holds; fails saying ``what`` did not happen in time."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s"
-        time.sleep(0.01)
 
 
 def wait_for_worker(engine: Engine, pid: int) -> None:

@@ -27,11 +27,11 @@ from tests.engine.harness import (
     leases_of,
     reference_histories,
     verify,
-    wait_for,
     wait_for_worker,
 )
 from tests.engine.worker_process import done
 from tests.engine.workload import SideChannel
+from tests.support import wait_for
 
 from eventual.engine import Engine
 

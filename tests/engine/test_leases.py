@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.engine.harness import Project, wait_for
+from tests.engine.harness import Project
 from tests.engine.workload import SideChannel
+from tests.support import wait_for
 
 from eventual.engine import Engine
 

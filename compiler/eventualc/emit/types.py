@@ -76,11 +76,6 @@ def signal_position(workflow: ir.Workflow, signal: ir.Signal) -> Position:
     return position(signal.schema, f"{pascal(workflow.name)}{pascal(signal.name)}Signal")
 
 
-def owned_positions(service: ir.Service) -> list[Position]:
-    """Every position that needs a model of its own, in a stable order."""
-    return [p for p, _ in located_positions(service) if p.schema is not None]
-
-
 def located_positions(service: ir.Service) -> list[tuple[Position, tuple[str | int, ...]]]:
     """Every position with the spec path of its schema."""
     found: list[tuple[Position, tuple[str | int, ...]]] = []

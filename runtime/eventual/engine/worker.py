@@ -107,7 +107,6 @@ class Worker:
         self.poll = poll
         self.host, self.pid = socket.gethostname(), os.getpid()
         self.id = f"{self.host}/{self.pid}/{uuid.uuid4().hex[:8]}"
-        self.rounds = 0
         self.abandoned = 0  # handler threads left running past their timeout
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
         self._lock = threading.Lock()  # guards the four below: handler threads use them too
@@ -167,7 +166,6 @@ class Worker:
         except BaseException:
             self.orchestrator.observed.clear()
             raise
-        self.rounds += 1
         self._notify()
         with self._lock:
             self._pending.extend(leased)
