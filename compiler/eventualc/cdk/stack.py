@@ -35,12 +35,14 @@ from eventualc.cdk.tables import ServiceTables
 class GeneratedService(ServiceConstruct):
     """A service's construct built from ``TABLES``; ``options`` are ``ServiceConstruct``'s
     (architecture, asset, bus name, peer buses, queue prefix, alarm topic, retentions,
-    concurrency)."""
+    concurrency). The output folder is the one holding the package of the class that
+    sets ``TABLES`` (the generated ``<svc>/infra/construct.py``), however subclassed."""
 
     TABLES: ClassVar[ServiceTables]
 
     def __init__(self, scope: Construct, construct_id: str, **options: Any) -> None:
-        module = sys.modules[type(self).__module__]
+        generated = next(c for c in type(self).__mro__ if "TABLES" in vars(c))
+        module = sys.modules[generated.__module__]
         out = Path(str(module.__file__)).resolve().parents[2]
         super().__init__(scope, construct_id, self.TABLES, out=out, **options)
 
