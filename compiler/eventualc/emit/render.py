@@ -29,6 +29,10 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
+        auto_reload=False,  # templates are package data: no stat per render
+        # Compiled templates are kept (jinja2's cache folder in the temporary directory,
+        # keyed by the templates' text), so a build does not compile them again.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
