@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -202,3 +204,46 @@ def test_repository_generated_code_is_current(
     monkeypatch.chdir(tmp_path)
     result = build("--check")
     assert (result.exit_code, result.output) == (0, "")
+
+
+LONG_SIGNATURES = """\
+service: shop
+events:
+  {event}: {{schema: {{type: object, properties: {{id: {{type: string}}}}}}}}
+  {other}: {{schema: {{type: object, properties: {{id: {{type: string}}}}}}}}
+  {third}: {{schema: {{type: object, properties: {{id: {{type: string}}}}}}}}
+tasks:
+  {task}: {{input: {event}, output: {event}}}
+  {longer}: {{input: {{type: object, properties: {{a: {{type: string}}}}}}, output: string}}
+subscriptions:
+  {subscription}: {{events: [{event}, {other}, {third}]}}
+"""
+
+
+@pytest.mark.parametrize("length", [5, 30, 60])
+def test_stubs_are_ruff_formatted_whatever_their_names_length(project: Path, length: int) -> None:
+    """A line too long wraps as ruff would: the signature's parameters on one indented
+    line, or one a line; imports one a line; the placeholder's message on its own line."""
+    spec = LONG_SIGNATURES.format(
+        event="E" * length,
+        other="O" * length,
+        third="T" * length,
+        task="t" * length,
+        longer="l" * (2 * length),
+        subscription="s" * length,
+    )
+    (project / "specs" / "shop.yaml").write_text(spec)
+    result = build()
+    assert result.exit_code == 0, result.output
+    handlers = sorted((project / "generated/shop/handlers").glob("[!_]*.py"))
+    assert len(handlers) == 3
+    command = ["ruff", "format", "--check", "--isolated", "--line-length", "100"]
+    ruff = subprocess.run(
+        [sys.executable, "-m", *command, *map(str, handlers)], capture_output=True, text=True
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+    texts = [p.read_text() for p in handlers]
+    assert any("(\n" in text for text in texts) == (length > 5)
+    assert any(" import (\n" in text for text in texts) == (length > 5)
+    assert any(",\n) ->" in text for text in texts) == (length > 5)
+    assert any("NotImplementedError(\n" in text for text in texts) == (length > 5)

@@ -98,3 +98,21 @@ def test_golden_outputs_pass_ruff_in_a_users_project(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def _written_by_templates(path: Path) -> bool:
+    """Python eventualc writes from its templates: all but the model classes, which
+    datamodel-code-generator writes and formats."""
+    return path.parent.name != "models" or path.name == "__init__.py"
+
+
+def test_golden_outputs_of_templates_are_ruff_formatted() -> None:
+    files = [p for p in sorted(GOLDEN.glob("*/generated/**/*.py")) if _written_by_templates(p)]
+    assert any(p.parts[-2] == "infra" for p in files) and any(
+        p.parts[-2] == "handlers" for p in files
+    )
+    command = ["ruff", "format", "--check", "--isolated", "--line-length", "100"]
+    ruff = subprocess.run(
+        [sys.executable, "-m", *command, *map(str, files)], capture_output=True, text=True
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr

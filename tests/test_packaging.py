@@ -39,6 +39,8 @@ def test_the_wheel_installs_and_starts_a_project_that_builds_and_passes(tmp_path
     for carried in ("eventualc/cli/__init__.py", "eventualc/spec.schema.json",
                     "eventualc/starter/spec.yaml.tmpl", "eventual/engine/__init__.py"):  # fmt: skip
         assert carried in names
+    templates = {"eventualc/emit/templates/stub.py.jinja", "eventualc/emit/templates/macros.jinja"}
+    assert templates <= set(names)
 
     venv = tmp_path / "venv"
     base = getattr(sys, "_base_executable", sys.executable)

@@ -17,11 +17,13 @@ if TYPE_CHECKING:
     from .models import PaymentProcessed as PaymentProcessed
 
 service = _Service.load(__name__, _Path(__file__).with_name("definition.json"))
-_EVENTS: frozenset[str] = frozenset([
-    "OrderCreated",
-    "OrderShipped",
-    "PaymentProcessed",
-])
+_EVENTS: frozenset[str] = frozenset(
+    [
+        "OrderCreated",
+        "OrderShipped",
+        "PaymentProcessed",
+    ]
+)
 __all__ = [
     "OrderCreated",
     "OrderShipped",

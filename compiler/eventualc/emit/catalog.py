@@ -124,8 +124,10 @@ def _field_table(schema: ir.JsonSchema) -> str:
     rows = field_rows(schema)
     if not rows:
         return f"Payload: {code(type_text(schema))}."
-    return "\n".join(["| field | type | required | description |", "| --- | --- | --- | --- |"]
-                     + [_row(r) for r in rows])  # fmt: skip
+    return "\n".join(
+        ["| field | type | required | description |", "| --- | --- | --- | --- |"]
+        + [_row(r) for r in rows]
+    )
 
 
 def _row(row: FieldRow) -> str:
@@ -255,16 +257,18 @@ def _tasks(service: ir.Service) -> Iterator[str]:
         yield from _heading(task.name, task.description)
         given, returned = task_positions(task)
         heartbeat = format_duration(task.heartbeat) if task.heartbeat is not None else ""
-        yield _bullets([
-            ("handler", code(f"handlers/{task.python_name}.py")),
-            ("input", _position_text(task.input, given)),
-            ("output", _position_text(task.output, returned)),
-            ("emits", _events_list(task.emits, service.name)),
-            ("timeout", format_duration(task.timeout)),
-            ("heartbeat", heartbeat),
-            ("retry", _retry_text(task.retry)),
-            ("memory", f"{task.memory} MB"),
-        ])  # fmt: skip
+        yield _bullets(
+            [
+                ("handler", code(f"handlers/{task.python_name}.py")),
+                ("input", _position_text(task.input, given)),
+                ("output", _position_text(task.output, returned)),
+                ("emits", _events_list(task.emits, service.name)),
+                ("timeout", format_duration(task.timeout)),
+                ("heartbeat", heartbeat),
+                ("retry", _retry_text(task.retry)),
+                ("memory", f"{task.memory} MB"),
+            ]
+        )
         yield from _own_fields((("Input", task.input), ("Output", task.output)))
 
 
@@ -294,12 +298,14 @@ def _workflows(service: ir.Service) -> Iterator[str]:
         )
         timeout = format_duration(workflow.timeout) if workflow.timeout is not None else ""
         given, returned = workflow_positions(workflow)
-        yield _bullets([
-            ("input", _position_text(workflow.input, given)),
-            ("output", _position_text(workflow.output, returned)),
-            ("timeout", timeout),
-            ("signals", signals),
-        ])  # fmt: skip
+        yield _bullets(
+            [
+                ("input", _position_text(workflow.input, given)),
+                ("output", _position_text(workflow.output, returned)),
+                ("timeout", timeout),
+                ("signals", signals),
+            ]
+        )
         signal_fields = tuple((f"Signal {code(s.name)}", s.schema) for s in workflow.signals)
         yield from _own_fields(
             (("Input", workflow.input), ("Output", workflow.output), *signal_fields)

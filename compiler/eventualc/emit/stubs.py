@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from eventualc import ir
 from eventualc.emit.models import export_order
-from eventualc.emit.text import docstring
 from eventualc.emit.types import Position, task_positions
 
 _ANY = re.compile(r"\bAny\b")
+LINE_LENGTH = 100  # of the generated code, as ruff formats it
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,35 +90,43 @@ def _is_model(p: Position) -> bool:
 
 
 def _render(stub: Stub, description: str, imports: list[tuple[str, list[str]]], kind: str) -> str:
+    from eventualc.emit.render import render
+
     annotations = [a for _, a in stub.parameters] + [stub.returns]
-    uses_any = any(_ANY.search(a) for a in annotations)
-    # A handler named `annotations` would clash with the future import; its stub's
-    # annotations need no postponing anyway (every name in them is imported above it).
-    future = stub.function != "annotations"
-    header = ["from __future__ import annotations", ""] if future else []
-    header += ["from typing import Any", ""] if uses_any else []
-    module = runtime_module(stub.function)
-    header += ["import eventual" + (f" as {module}" if module != "eventual" else "")]
-    relative = [
-        f"from {module} import {', '.join(sorted(names, key=export_order))}"
-        for module, names in imports
-        if names
-    ]
-    header += ["", *relative] if relative else []
-    summary = description or f"The {stub.name} {kind}."
-    return "\n".join(
-        [
-            f'"""The {kind} {stub.name}: yours to edit; eventualc never overwrites this file."""',
-            "",
-            *header,
-            "",
-            "",
-            f"{stub.signature}:",
-            docstring(summary, 4),
-            f'    raise NotImplementedError("{stub.name} is not implemented yet")',
-            "",
-        ]
+    return render(
+        "stub.py.jinja",
+        kind=kind,
+        name=stub.name,
+        # A handler named `annotations` would clash with the future import; its stub's
+        # annotations need no postponing anyway (every name in them is imported above it).
+        future=stub.function != "annotations",
+        uses_any=any(_ANY.search(a) for a in annotations),
+        module=runtime_module(stub.function),
+        imports=[(m, sorted(names, key=export_order)) for m, names in imports if names],
+        signature=_signature_lines(stub),
+        summary=description or f"The {stub.name} {kind}.",
+        line_length=LINE_LENGTH,
     )
+
+
+def _signature_lines(stub: Stub) -> str:
+    """The ``def`` line of ``stub`` as ruff formats it: on one line if it fits in
+    ``LINE_LENGTH``, else the parameters on one indented line, else one a line (a
+    union too long for its line, one member a line)."""
+    if len(stub.signature) < LINE_LENGTH:
+        return f"{stub.signature}:"
+    parameters = [f"{n}: {a}" for n, a in stub.parameters]
+    body = f"    {', '.join(parameters)}"
+    if len(body) > LINE_LENGTH:
+        body = "\n".join(_parameter_lines(p) for p in parameters)
+    return f"def {stub.function}(\n{body}\n) -> {stub.returns}:"
+
+
+def _parameter_lines(parameter: str) -> str:
+    line = f"    {parameter},"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return line.replace(" | ", "\n    | ")
 
 
 def stale_stubs(stub: Stub, text: str) -> tuple[int, str] | None:

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from .models import InvoicePaid as InvoicePaid
 
 service = _Service.load(__name__, _Path(__file__).with_name("definition.json"))
-_EVENTS: frozenset[str] = frozenset([
-    "InvoicePaid",
-])
+_EVENTS: frozenset[str] = frozenset(
+    [
+        "InvoicePaid",
+    ]
+)
 __all__ = [
     "InvoicePaid",
     "models",

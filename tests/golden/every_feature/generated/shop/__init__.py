@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from .models import Ping as Ping
 
 service = _Service.load(__name__, _Path(__file__).with_name("definition.json"))
-_EVENTS: frozenset[str] = frozenset([
-    "OrderCancelled",
-    "OrderPlaced",
-    "Ping",
-])
+_EVENTS: frozenset[str] = frozenset(
+    [
+        "OrderCancelled",
+        "OrderPlaced",
+        "Ping",
+    ]
+)
 __all__ = [
     "OrderCancelled",
     "OrderPlaced",

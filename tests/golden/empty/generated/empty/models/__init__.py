@@ -6,10 +6,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_MODULES: dict[str, str] = {
-}
-__all__: list[str] = [
-]
+_MODULES: dict[str, str] = {}
+__all__: list[str] = []
 
 
 def __getattr__(name: str) -> Any:

@@ -6,22 +6,7 @@ The service package is imported from the project root, as the functions import i
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
-import aws_cdk as cdk
-
-
-def main() -> None:
-    infra = Path(__file__).resolve().parent
-    sys.path.insert(0, str(infra.parents[2]))
-    package = f"{infra.parents[1].name}.{infra.parent.name}"
-    stack = importlib.import_module(f"{package}.infra.stack")
-    app = cdk.App()
-    stack.add_stack(app)
-    app.synth()
-
+from eventualc.cdk import run_app
 
 if __name__ == "__main__":
-    main()
+    run_app(__file__)
