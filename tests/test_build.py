@@ -18,7 +18,7 @@ from tests.support import REPO
 
 from eventualc.cli import cli
 from eventualc.emit.text import docstring
-from eventualc.write import MANIFEST
+from eventualc.emit.write import MANIFEST
 
 SPEC = """\
 service: shop

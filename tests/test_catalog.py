@@ -15,15 +15,15 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from tests.support import REPO
 
-from eventualc import ir
-from eventualc.choreography import event_graph
 from eventualc.cli import cli
 from eventualc.emit.catalog import HEADER, code, emit_catalog, markdown_text, table_cell
 from eventualc.emit.diagrams import to_mermaid
 from eventualc.emit.package import emit_package
-from eventualc.flowchart import flowchart
+from eventualc.emit.write import MANIFEST
+from eventualc.frontend import ir
+from eventualc.graphs.choreography import event_graph
+from eventualc.graphs.flowchart import flowchart
 from eventualc.pipeline import load
-from eventualc.write import MANIFEST
 
 EVERY = REPO / "tests" / "golden" / "every_feature"
 MARKDOWN = MarkdownIt("commonmark").enable("table")

@@ -11,7 +11,7 @@ import pytest
 from tests.support import MakeService, build_project, eventualc
 
 from eventual.workflow import compile_workflow
-from eventualc.engine_view import Place, describe, printable, table
+from eventualc.cli.engine_view import Place, describe, printable, table
 
 SPEC = """\
 service: shop

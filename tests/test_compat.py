@@ -1,5 +1,5 @@
 """``eventualc check --against PATH``: warnings for changes that break executions
-running on the previous version (``eventualc.compat``)."""
+running on the previous version (``eventualc.deploy.compat``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from eventualc.cli import cli
-from eventualc.compat import narrowed
+from eventualc.deploy.compat import narrowed
 
 OLD = """\
 service: shop

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from eventualc.cli import cli
-from eventualc.write import MANIFEST
+from eventualc.emit.write import MANIFEST
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir() and not p.name.startswith("."))

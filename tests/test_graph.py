@@ -15,13 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.support import REPO, eventualc
 
-from eventualc import ir
-from eventualc.choreography import event_graph
 from eventualc.cli import cli
-from eventualc.diagram import choose_graph
 from eventualc.emit.diagrams import dot_text, mermaid_text, to_dot, to_mermaid
-from eventualc.flowchart import expression_text, flowchart
-from eventualc.graph import Graph
+from eventualc.frontend import ir
+from eventualc.graphs.choreography import event_graph
+from eventualc.graphs.flowchart import expression_text, flowchart
+from eventualc.graphs.model import Graph
+from eventualc.graphs.select import choose_graph
 from eventualc.pipeline import load
 
 EVERY = REPO / "tests" / "golden" / "every_feature"

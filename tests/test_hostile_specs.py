@@ -15,8 +15,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from tests.support import CheckSpec, MakeService, codes
 
-from eventualc.schemas import MAX_SCHEMA_DEPTH
-from eventualc.source import MAX_ALIASED_NODES, SourceFile, parse_documents, read_sources
+from eventualc.frontend.schemas import MAX_SCHEMA_DEPTH
+from eventualc.frontend.source import MAX_ALIASED_NODES, SourceFile, parse_documents, read_sources
 
 PAID = """\
 service: shop

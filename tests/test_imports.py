@@ -162,8 +162,8 @@ def compiler_imports(tree: ast.Module) -> list[str]:
 def test_the_runtime_never_imports_the_compiler() -> None:
     planted = "def f():\n    if TYPE_CHECKING:\n        from eventualc.cli import x\n"
     assert compiler_imports(ast.parse(planted)) == ["eventualc.cli"]
-    assert compiler_imports(ast.parse("importlib.import_module('eventualc.ir')")) == [
-        "eventualc.ir"
+    assert compiler_imports(ast.parse("importlib.import_module('eventualc.frontend.ir')")) == [
+        "eventualc.frontend.ir"
     ]
     files = modules(RUNTIME, "eventual")
     assert len(files) > 40

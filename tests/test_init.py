@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from tests.support import eventualc
 
-from eventualc.scaffold import requirement_of, service_name, starter_files
+from eventualc.project.scaffold import requirement_of, service_name, starter_files
 
 
 def run(
@@ -107,7 +107,7 @@ def test_init_no_git_leaves_the_folder_alone(tmp_path: Path) -> None:
 def test_init_depends_on_the_eventualc_that_made_it(tmp_path: Path) -> None:
     assert eventualc(tmp_path, "init", "dep", "--no-git").returncode == 0
     settings = tomllib.loads((tmp_path / "dep" / "pyproject.toml").read_text())
-    from eventualc.scaffold import installed_requirement
+    from eventualc.project.scaffold import installed_requirement
 
     assert settings["project"]["dependencies"] == [installed_requirement()]
     assert settings["build-system"]["build-backend"] == "hatchling.build"

@@ -8,10 +8,10 @@ import pytest
 from eventualc import kinds
 from eventualc.checks.expressions import STEP_CHECKS
 from eventualc.checks.outputs import OWN_OUTPUTS
-from eventualc.engine_view import START_SHOWN
-from eventualc.flowchart import DRAWINGS
-from eventualc.lower import KIND_FIELDS
-from eventualc.shape import step_kinds
+from eventualc.cli.engine_view import START_SHOWN
+from eventualc.frontend.lower import KIND_FIELDS
+from eventualc.frontend.shape import step_kinds
+from eventualc.graphs.flowchart import DRAWINGS
 
 
 def test_the_registry_is_the_schemas_step_kinds() -> None:

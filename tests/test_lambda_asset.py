@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.cdk_apps import asset_cache
 
-from eventualc.lambda_asset import AWS_SERVICES, AssetError, build_asset
+from eventualc.deploy.asset import AWS_SERVICES, AssetError, build_asset
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eventual.cel import parse
-from eventualc.narrowing import non_null
+from eventualc.typecheck.narrowing import non_null
 
 STEP = ("steps", "pay", "output")
 

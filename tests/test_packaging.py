@@ -37,7 +37,7 @@ def test_the_wheel_installs_and_starts_a_project_that_builds_and_passes(tmp_path
     assert wheel.name == f"eventualc-{VERSION}-py3-none-any.whl"
     names = zipfile.ZipFile(wheel).namelist()
     for carried in ("eventualc/cli/__init__.py", "eventualc/spec.schema.json",
-                    "eventualc/starter/spec.yaml.tmpl", "eventual/engine/__init__.py"):  # fmt: skip
+                    "eventualc/project/starter/spec.yaml.tmpl", "eventual/engine/__init__.py"):  # fmt: skip
         assert carried in names
     templates = {"eventualc/emit/templates/stub.py.jinja", "eventualc/emit/templates/macros.jinja"}
     assert templates <= set(names)

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from tests.support import REPO
 
-from eventualc import ir
-from eventualc.choreography import event_graph
 from eventualc.emit.diagrams import to_dot, to_mermaid
 from eventualc.emit.package import emit_package
-from eventualc.flowchart import flowchart
-from eventualc.graph import Cluster, Graph
+from eventualc.frontend import ir
+from eventualc.graphs.choreography import event_graph
+from eventualc.graphs.flowchart import flowchart
+from eventualc.graphs.model import Cluster, Graph
 from eventualc.pipeline import load
 
 MMDC = REPO / "node_modules" / ".bin" / "mmdc"

@@ -16,9 +16,9 @@ from jsonschema import Draft202012Validator
 from tests.support import REPO, json_paths
 
 from eventualc.cli import cli
-from eventualc.shape import schema_path, spec_schema
-from eventualc.source import SourceFile, parse_documents
-from eventualc.validator import CompiledSchema
+from eventualc.frontend.shape import schema_path, spec_schema
+from eventualc.frontend.source import SourceFile, parse_documents
+from eventualc.frontend.validator import CompiledSchema
 
 SHAPE_CODES = ("E101", "E102", "E103", "E104", "E105", "E106", "E201")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eventualc.source import SourceFile, parse_documents
+from eventualc.frontend.source import SourceFile, parse_documents
 
 
 def parse(text: str) -> tuple[list[object], list[str]]:

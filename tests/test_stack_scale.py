@@ -5,7 +5,7 @@ What breaks at deploy time and not before is measured here with names resolved a
 long as AWS makes them: every function's environment within Lambda's 4 KB, every rule
 pattern within EventBridge's 2,048 characters (the 120-event subscription becomes
 several rules that together match each of its events exactly once), and every quota
-of ``eventualc.quotas`` on every template.
+of ``eventualc.deploy.quotas`` on every template.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from tests.cdk_apps import (
 
 from eventual.aws.config import task_queue_name
 from eventual.patterns import matches_envelope
+from eventualc.deploy.quotas import Template, limit, template_violations
 from eventualc.emit.stack import stack_name
-from eventualc.quotas import Template, limit, template_violations
 
 SERVICE = "enterprise_order_fulfilment_and_customer_notifications"
 EVENTS = [f"CustomerNotificationPreferenceChanged{i:03d}" for i in range(400)]
@@ -122,7 +122,7 @@ def test_every_template_is_within_every_quota(large: Synthesized) -> None:
     assert template_violations(templates) == []
     assert len(large.nested) >= 2
     # What `eventualc synth` runs: the stack's template and the nested ones it lists.
-    from eventualc.synth import quota_violations
+    from eventualc.deploy.synth import quota_violations
 
     (stack,) = large.templates
     assert quota_violations(large.outdir, stack, stack) == []

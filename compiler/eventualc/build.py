@@ -17,8 +17,8 @@ from eventualc.diagnostics import Diagnostic, Span, warning
 
 if TYPE_CHECKING:
     from eventualc.pipeline import FrontEnd
-from eventualc.source import discover, display_path
-from eventualc.write import Manifest, Plan, apply, inputs_digest, is_current, plan, sha
+from eventualc.emit.write import Manifest, Plan, apply, inputs_digest, is_current, plan, sha
+from eventualc.frontend.source import discover, display_path
 
 
 @dataclass

@@ -73,7 +73,7 @@ BUILD_CODES: dict[str, str] = {
     "W802": "a handler file of a task or subscription that no longer exists",
 }
 
-# Reported by `eventualc check --against PATH` (``eventualc.compat``).
+# Reported by `eventualc check --against PATH` (``eventualc.deploy.compat``).
 COMPAT_CODES: dict[str, str] = {
     "W901": "a task, workflow, signal or event that running executions may still reach is removed",
     "W902": "a schema that accepts less than the previous version's",

@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from eventualc import ir
 from eventualc.checks import run_checks
 from eventualc.diagnostics import Diagnostic, Span, error, sorted_diagnostics, warning
-from eventualc.lower import lower
-from eventualc.shape import check_shape
-from eventualc.source import Document, SourceSet, display_path, read_sources
+from eventualc.frontend import ir
+from eventualc.frontend.lower import lower
+from eventualc.frontend.shape import check_shape
+from eventualc.frontend.source import Document, SourceSet, display_path, read_sources
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from tests.aws.support import Aws
 from tests.cdk_apps import asset_cache
 
 from eventual.status import ExecutionStatus
-from eventualc.lambda_asset import build_asset
+from eventualc.deploy.asset import build_asset
 
 RUNNER = """\
 import json, sys

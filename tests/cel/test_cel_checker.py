@@ -11,8 +11,8 @@ import pytest
 from tests.support import CheckSpec
 
 from eventual.cel import compile_expression, parse
-from eventualc import celtypes
-from eventualc.types import BOOL, DURATION, INT, STRING, TIMESTAMP, ListOf, Type, TypeEnv
+from eventualc.typecheck import cel as celtypes
+from eventualc.typecheck.values import BOOL, DURATION, INT, STRING, TIMESTAMP, ListOf, Type, TypeEnv
 
 SCOPE: dict[str, Type] = {"s": STRING, "i": INT, "t": TIMESTAMP, "d": DURATION, "l": ListOf(STRING)}
 VALUES: dict[str, Any] = {

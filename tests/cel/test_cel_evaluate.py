@@ -1,5 +1,5 @@
 """Tests for eventual.cel.evaluate: operators, functions, macros, errors, robustness, and
-agreement with the compiler's type checker (eventualc.celtypes)."""
+agreement with the compiler's type checker (eventualc.typecheck.cel)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from eventual.cel import CelEvaluationError, CelSyntaxError, compile_expression, evaluate, parse
 from eventual.cel.evaluate import INT_MAX, INT_MIN, equals, kind_of
 from eventual.cel.values import Uint
-from eventualc import celtypes
-from eventualc.types import (
+from eventualc.typecheck import cel as celtypes
+from eventualc.typecheck.values import (
     BOOL,
     BYTES,
     DOUBLE,

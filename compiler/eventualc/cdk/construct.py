@@ -35,7 +35,7 @@ that declares none cannot put events at all. Each event source mapping starts at
 most ``max_concurrency`` invocations. The orchestrator's FIFO queue runs in high
 throughput mode (deduplication and throughput per message group, i.e. execution).
 Every function runs the same code: the ``eventual`` runtime, the generated package
-with its handlers, and their dependencies built for Lambda (``eventualc.lambda_asset``).
+with its handlers, and their dependencies built for Lambda (``eventualc.deploy.asset``).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class ServiceConstruct(Construct):
 
     ``out``: the generated package folder holding the service (for the asset).
     ``architecture``: of every function (default arm64). ``asset``: the folder of the
-    functions' code (default: the one ``eventualc.lambda_asset.build_asset`` builds).
+    functions' code (default: the one ``eventualc.deploy.asset.build_asset`` builds).
     ``bus_name``: the bus's name (default: CDK's, unique in the app). ``peer_buses``:
     by service name, the buses of the services in ``tables.forwards`` (the generated
     stack names them after those services' stacks). ``queue_prefix``: of the task
@@ -642,7 +642,7 @@ def _queue_prefix(service: Construct, given: str | None) -> str:
 
 
 def _asset(out: Path, architecture: lambda_.Architecture) -> Path:
-    from eventualc.lambda_asset import build_asset  # pip and the copying: only when needed
+    from eventualc.deploy.asset import build_asset  # pip and the copying: only when needed
 
     return build_asset(out, architecture.name)
 
@@ -744,7 +744,7 @@ def _acknowledge_function(function: lambda_.Function) -> None:
         _resource(function),
         "AwsSolutions-L1",
         "the asset's compiled dependencies are built for python3.12 "
-        "(eventualc.lambda_asset); another runtime needs another asset",
+        "(eventualc.deploy.asset); another runtime needs another asset",
     )
 
 

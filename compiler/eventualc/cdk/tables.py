@@ -3,7 +3,7 @@
 Names are the spec's; ``construct_id`` names a row's resources (and so their logical
 IDs); ``emits`` lists the detail types a function may put on the bus; ``patterns`` are
 the EventBridge patterns of a row's rules (``eventual.patterns.rule_pattern``; more
-than one when the events do not fit one pattern, ``eventualc.quotas``); ``group``
+than one when the events do not fit one pattern, ``eventualc.deploy.quotas``); ``group``
 0 keeps a function in the service's stack, n puts it in nested stack ``Functions<n>``.
 """
 

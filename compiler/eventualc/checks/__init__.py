@@ -7,7 +7,6 @@ reference checks found no error.
 
 from __future__ import annotations
 
-from eventualc import ir
 from eventualc.checks import (
     bounds,
     examples,
@@ -19,6 +18,7 @@ from eventualc.checks import (
     references,
 )
 from eventualc.diagnostics import Diagnostic
+from eventualc.frontend import ir
 
 _INDEPENDENT = (names.check_names, references.check_references, bounds.check_bounds,
                 examples.check_examples)  # fmt: skip

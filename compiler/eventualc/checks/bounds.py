@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from itertools import islice
 
 from eventual.durations import format_duration
-from eventualc import ir
+from eventualc.deploy.quotas import describe, limit
 from eventualc.diagnostics import Diagnostic, error, warning
-from eventualc.quotas import describe, limit
-from eventualc.symbols import key_span, value_span, walk_steps
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import key_span, value_span, walk_steps
 
 LAMBDA_LIMIT = 900.0
 

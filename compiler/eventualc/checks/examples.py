@@ -13,10 +13,10 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.protocols import Validator
 
-from eventualc import ir
 from eventualc.diagnostics import Diagnostic, error
-from eventualc.schemas import closed, compile_pattern
-from eventualc.symbols import value_span
+from eventualc.frontend import ir
+from eventualc.frontend.schemas import closed, compile_pattern
+from eventualc.frontend.symbols import value_span
 
 _CLOSE = "unevaluatedProperties"
 _UNEXPECTED = re.compile(r"\((.*) (was|were) unexpected\)$")

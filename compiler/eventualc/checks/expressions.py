@@ -20,17 +20,17 @@ from eventual.cel import CelSyntaxError, Placeholder, parse_template
 from eventual.cel.nodes import Node
 from eventual.cel.template import Interpolation
 from eventual.durations import parse_duration
-from eventualc import ir
-from eventualc.celtypes import Namespace, infer
 from eventualc.checks.outputs import StepOutputs, null_source
 from eventualc.checks.scope import ERROR_TYPE, EXECUTION_TYPE, META_TYPE, Flow, merge
 from eventualc.diagnostics import Diagnostic, Note, Span, error
-from eventualc.durations import suggest_duration
+from eventualc.frontend import ir
+from eventualc.frontend.durations import suggest_duration
+from eventualc.frontend.source import PathKey
+from eventualc.frontend.symbols import Symbols, walk_steps
 from eventualc.kinds import complete
-from eventualc.narrowing import Path, non_null, path_of
-from eventualc.source import PathKey
-from eventualc.symbols import Symbols, walk_steps
-from eventualc.types import (
+from eventualc.typecheck.cel import Namespace, infer
+from eventualc.typecheck.narrowing import Path, non_null, path_of
+from eventualc.typecheck.values import (
     BOOL,
     DOUBLE,
     DURATION,

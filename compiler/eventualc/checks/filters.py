@@ -20,10 +20,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventual.patterns.syntax import or_is_disjunction
-from eventualc import ir
 from eventualc.diagnostics import Diagnostic, did_you_mean, error
-from eventualc.symbols import Symbols, key_span, value_span
-from eventualc.types import DYN, ListOf, MapOf, Object, Scalar, Type, TypeEnv, Union, build_env
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import Symbols, key_span, value_span
+from eventualc.typecheck.values import (
+    DYN,
+    ListOf,
+    MapOf,
+    Object,
+    Scalar,
+    Type,
+    TypeEnv,
+    Union,
+    build_env,
+)
 
 OPERATORS = (
     "prefix",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from eventualc import ir
 from eventualc.diagnostics import Diagnostic, warning
-from eventualc.symbols import emitted_events, key_span, value_span, walk_steps
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import emitted_events, key_span, value_span, walk_steps
 
 _Node = tuple[str, str]  # (service, subscription or workflow name)
 

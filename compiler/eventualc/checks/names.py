@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import keyword
 
-from eventualc import ir
 from eventualc.diagnostics import Diagnostic, Note, error
 from eventualc.emit.models import model_classes
-from eventualc.symbols import key_span, value_span, walk_steps
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import key_span, value_span, walk_steps
 
 RESERVED_SCOPE = frozenset({"input", "steps", "vars", "execution", "now", "event", "meta", "index"})
 

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventualc import ir
+from eventualc.frontend import ir
+from eventualc.frontend.source import PathKey
+from eventualc.frontend.symbols import Symbols
 from eventualc.kinds import complete
-from eventualc.source import PathKey
-from eventualc.symbols import Symbols
-from eventualc.types import DYN, NEVER, NULL, ListOf, Object, Type, TypeEnv, Union, union
+from eventualc.typecheck.values import DYN, NEVER, NULL, ListOf, Object, Type, TypeEnv, Union, union
 
 Source = tuple[str, PathKey]
 

@@ -2,11 +2,11 @@
 
 E606 a subscription's rule pattern over EventBridge's 2,048 characters even for one
 event (its filter alone is too large; events beyond one are dealt into more rules by
-the generator, ``eventualc.quotas.split_patterns``). E607 a function whose role
+the generator, ``eventualc.deploy.quotas.split_patterns``). E607 a function whose role
 policies would pass IAM's 10,240 characters, through the events it may put on the bus.
 W608 more rules on a service's bus than EventBridge's default quota (adjustable).
 ``eventualc synth`` measures the synthesized templates against every quota of
-``eventualc.quotas.QUOTAS`` besides.
+``eventualc.deploy.quotas.QUOTAS`` besides.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 
 from eventual.patterns import PatternError
-from eventualc import ir
+from eventualc.deploy.quotas import ACCOUNT, PARTITION, REGION, describe, limit, split_patterns
 from eventualc.diagnostics import Diagnostic, error, warning
-from eventualc.quotas import ACCOUNT, PARTITION, REGION, describe, limit, split_patterns
-from eventualc.symbols import emitted_events, key_span
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import emitted_events, key_span
 
 # What a function's role holds besides PutEvents (queues consumed and sent to, objects,
 # logs), measured on synthesized roles with the longest names, and rounded up.

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from eventualc import ir
 from eventualc.diagnostics import Diagnostic, did_you_mean, error
-from eventualc.symbols import Symbols, value_span, walk_steps
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import Symbols, value_span, walk_steps
 
 
 def check_references(build: ir.Build) -> list[Diagnostic]:

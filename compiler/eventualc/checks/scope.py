@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from eventualc.narrowing import Path
-from eventualc.types import STRING, TIMESTAMP, Object, Type, union
+from eventualc.typecheck.narrowing import Path
+from eventualc.typecheck.values import STRING, TIMESTAMP, Object, Type, union
 
 ERROR_TYPE = Object(
     (("error", STRING), ("message", STRING)), frozenset({"error", "message"}), name="error"

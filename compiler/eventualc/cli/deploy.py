@@ -1,7 +1,8 @@
 """``eventualc synth``, ``deploy`` and ``destroy``: the generated CDK apps, through the CDK CLI.
 
-``synth`` writes the cloud assembly (``eventualc.synth``) and lists its templates.
-``deploy`` and ``destroy`` first synthesize (``eventualc.synth``: the build must be current), then
+``synth`` writes the cloud assembly (``eventualc.deploy.synth``) and lists its templates.
+``deploy`` and ``destroy`` first synthesize (``eventualc.deploy.synth``: the build must
+be current), then
 run ``cdk deploy`` or ``cdk destroy`` on the cloud assembly just written
 (``--app cdk.out``, so the CLI does not synthesize again) for the stacks of the chosen
 services. This module finds what they need and says, as a sentence for the user,
@@ -27,8 +28,8 @@ import click
 from eventualc.cli.console import UsageError, fail
 from eventualc.cli.factory import current_project, spec_paths
 from eventualc.diagnostics import plural, render_text
-from eventualc.project import Project
-from eventualc.source import display_path
+from eventualc.frontend.source import display_path
+from eventualc.project.settings import Project
 
 _STAGE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MISSING_CDK = (
@@ -116,7 +117,7 @@ def _synthesize(
     """Synthesizes into ``assembly`` with progress on stderr; exits 1 when it cannot."""
     import time
 
-    from eventualc.synth import synth as run_synth
+    from eventualc.deploy.synth import synth as run_synth
 
     try:
         check_stage(stage)
@@ -179,7 +180,7 @@ def _run_cdk(action: str, specs: Sequence[str], services: Sequence[str], stage: 
              yes: bool) -> NoReturn:  # fmt: skip
     import time
 
-    from eventualc.write import Manifest
+    from eventualc.emit.write import Manifest
 
     project = current_project()
     cdk = find_cdk(project.root)

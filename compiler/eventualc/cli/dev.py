@@ -27,7 +27,7 @@ import click
 
 from eventualc.cli.console import stoppable
 from eventualc.cli.factory import DB_HELP, current_project, spec_paths, store_path
-from eventualc.source import display_path
+from eventualc.frontend.source import display_path
 
 _SKIPPED = frozenset({"__pycache__", "node_modules", "cdk.out", "build", "dist"})
 Snapshot = dict[Path, tuple[int, int]]
@@ -66,7 +66,7 @@ def routes(out: Path) -> Callable[[str, str], list[str]]:
     """``(source, event) -> subscriptions`` it is routed to (filters aside), from the
     built definitions."""
     from eventual.definition import Definition
-    from eventualc.write import Manifest
+    from eventualc.emit.write import Manifest
 
     definitions = []
     for service in Manifest.read(out).services():
@@ -137,7 +137,7 @@ class Loop:
             return
 
     def _show(self, engine: Any, quiet: bool) -> None:
-        from eventualc.engine_view import printable
+        from eventualc.cli.engine_view import printable
 
         for seq, source, name in engine.events(self.seen_event):
             self.seen_event = seq

@@ -26,6 +26,7 @@ from eventualc.cli.console import (
     stoppable,
     usage_errors,
 )
+from eventualc.cli.engine_view import Place, Progress, describe_history, printable, table
 from eventualc.cli.factory import (
     Where,
     built_services,
@@ -35,7 +36,6 @@ from eventualc.cli.factory import (
     where_options,
 )
 from eventualc.diagnostics import plural
-from eventualc.engine_view import Place, Progress, describe_history, printable, table
 
 if TYPE_CHECKING:
     from eventual.engine import Engine, ExecutionView

@@ -1,8 +1,9 @@
 """What the commands work on, made in one place: the project, its services, the store,
 the engine on it, or a deployed stack's client.
 
-- ``current_project()``: the project around the current directory (``eventualc.project``); bad
-  settings are a usage error. ``spec_paths`` are the given paths, else the project's.
+- ``current_project()``: the project around the current directory
+  (``eventualc.project.settings``); bad settings are a usage error. ``spec_paths``
+  are the given paths, else the project's.
 - ``built_services(specs)``: the build brought up to date (as ``eventualc build``
   would; a hand-edited generated file stops it), its packages imported from the
   project. ``stored_services(db)``: the services a store records, when their packages
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eventualc.cli.console import UsageError, fail
-from eventualc.project import Project, find_project
+from eventualc.project.settings import Project, find_project
 
 if TYPE_CHECKING:
     from eventual import Service
@@ -70,7 +71,7 @@ def built_services(specs: Sequence[str]) -> list[Service]:
     """The services of the build of ``specs``, built first if out of date, imported."""
     from eventualc.build import build
     from eventualc.diagnostics import render_text
-    from eventualc.write import Manifest
+    from eventualc.emit.write import Manifest
 
     here = current_project()
     result = build(spec_paths(specs, here), here.root, here.out, False, False)

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eventualc.cli.console import fail, handlers_running, parse_json
+from eventualc.cli.engine_view import short
 from eventualc.cli.factory import built_services
 from eventualc.diagnostics import plural
-from eventualc.engine_view import short
 
 if TYPE_CHECKING:
     from eventual import Service

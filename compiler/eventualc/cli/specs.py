@@ -16,11 +16,11 @@ import click
 from eventualc.cli.console import UsageError
 from eventualc.cli.factory import current_project, spec_paths
 from eventualc.diagnostics import plural, render_json, render_text
-from eventualc.source import display_path
+from eventualc.frontend.source import display_path
 
 if TYPE_CHECKING:
+    from eventualc.emit.write import Plan
     from eventualc.pipeline import FrontEnd
-    from eventualc.write import Plan
 
 
 @click.command()
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
               "running on this previous definition.json, generated folder or specs.")  # fmt: skip
 def check(specs: tuple[str, ...], fmt: str, strict: bool, against: str | None) -> None:
     """Load, validate and type-check specs (default: specs/). Writes nothing."""
-    from eventualc.compat import checked_against
+    from eventualc.deploy.compat import checked_against
     from eventualc.pipeline import load
 
     project = current_project()
@@ -119,7 +119,7 @@ def _report_plan(plan: Plan, target: Path, check_only: bool, force: bool) -> int
 @click.command()
 def schema() -> None:
     """Print the JSON Schema of spec files."""
-    from eventualc.shape import schema_text
+    from eventualc.frontend.shape import schema_text
 
     click.echo(schema_text(), nl=False)
 
@@ -132,8 +132,8 @@ def schema() -> None:
 @click.option("--workflow", help="Only this workflow's flowchart (NAME or SERVICE.NAME).")
 def graph(specs: tuple[str, ...], fmt: str, service: str | None, workflow: str | None) -> None:
     """Print the event graph, with each workflow's flowchart inside it."""
-    from eventualc.diagram import choose_graph
     from eventualc.emit.diagrams import to_dot, to_mermaid
+    from eventualc.graphs.select import choose_graph
     from eventualc.pipeline import load
 
     project = current_project()
@@ -156,7 +156,7 @@ def init(name: str, no_git: bool) -> None:
 
     The project depends on this eventualc as it was installed (a path, a wheel, a git
     URL or a version from an index), and is a git repository unless --no-git."""
-    from eventualc.scaffold import create_project, init_git, installed_requirement
+    from eventualc.project.scaffold import create_project, init_git, installed_requirement
 
     requirement = installed_requirement()
     try:

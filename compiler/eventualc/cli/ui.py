@@ -18,7 +18,7 @@ import click
 from eventualc.cli.factory import built_services, current_project, open_engine, spec_paths
 
 if TYPE_CHECKING:
-    from eventualc import ir
+    from eventualc.frontend import ir
     from eventualc.ui.pages import Console
 
 TOKEN_ENV = "EVENTUALC_UI_TOKEN"

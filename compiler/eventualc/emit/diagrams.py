@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from eventualc.graph import Cluster, Edge, Graph, Node
+from eventualc.graphs.model import Cluster, Edge, Graph, Node
 
 # Mermaid shape brackets and DOT shapes per node kind (kinds: ``graph.NODE_KINDS``).
 _MERMAID_SHAPES = {

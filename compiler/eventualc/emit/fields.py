@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from eventualc.ir import JsonSchema
+from eventualc.frontend.ir import JsonSchema
 
 _BOUNDS = (
     ("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"), ("exclusiveMaximum", "<"),

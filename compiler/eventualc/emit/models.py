@@ -19,11 +19,11 @@ import hashlib
 import re
 from typing import Any
 
-from eventualc import ir
 from eventualc.emit.text import HEADER
 from eventualc.emit.types import located_positions, pascal
-from eventualc.schemas import closed
-from eventualc.source import PathKey
+from eventualc.frontend import ir
+from eventualc.frontend.schemas import closed
+from eventualc.frontend.source import PathKey
 
 # Implementation note: the generator names enum members in time quadratic in their
 # number (332 s for 100,000), so larger enums become a ``Literal`` type alias instead.

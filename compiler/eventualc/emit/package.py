@@ -11,12 +11,12 @@ module is rendered from its template (``emit.render``).
 
 from __future__ import annotations
 
-from eventualc import ir
 from eventualc.emit.catalog import emit_catalog
 from eventualc.emit.definition import emit_definition
 from eventualc.emit.models import export_order, generate_models
 from eventualc.emit.render import render
 from eventualc.emit.stack import emit_infra
+from eventualc.frontend import ir
 
 
 def emit_package(build: ir.Build) -> dict[str, str]:

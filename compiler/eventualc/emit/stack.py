@@ -13,7 +13,7 @@ the service, which makes the logical IDs), the rule patterns (``eventual.pattern
 the deployed rule and every local runtime match the same events), the events each
 function may put on the bus, which other services of the build get which of the
 events put on this service's bus, how many rules a subscription needs (one unless
-its pattern would pass EventBridge's 2,048 characters, ``eventualc.quotas``), and,
+its pattern would pass EventBridge's 2,048 characters, ``eventualc.deploy.quotas``), and,
 when the estimated resource count passes CloudFormation's 500, which functions go to
 which nested stack.
 """
@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from eventualc import ir
+from eventualc.deploy.quotas import split_patterns
 from eventualc.emit.render import render
 from eventualc.emit.types import pascal, pascal_words
-from eventualc.quotas import split_patterns
-from eventualc.symbols import emitted_events
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import emitted_events
 
 Forwards = dict[str, list[tuple[str, str]]]  # service -> (service, event) pairs forwarded to it
 STACK_LIMIT = 500  # CloudFormation's resources per template
@@ -155,7 +155,7 @@ def _detail_types(service: str, refs: tuple[ir.EventRef, ...]) -> tuple[str, ...
 
 def _patterns(sub: ir.Subscription) -> tuple[dict[str, Any] | str, ...]:
     """The patterns of a subscription's rules: one, unless its events do not fit
-    EventBridge's pattern size in one (``eventualc.quotas.split_patterns``)."""
+    EventBridge's pattern size in one (``eventualc.deploy.quotas.split_patterns``)."""
     pairs = [(ref.service, ref.name) for ref in sub.events]
     return tuple(split_patterns(pairs, sub.filter))
 

@@ -12,9 +12,9 @@ import ast
 import re
 from dataclasses import dataclass
 
-from eventualc import ir
 from eventualc.emit.models import export_order
 from eventualc.emit.types import Position, task_positions
+from eventualc.frontend import ir
 
 _ANY = re.compile(r"\bAny\b")
 LINE_LENGTH = 100  # of the generated code, as ruff formats it

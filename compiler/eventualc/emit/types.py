@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventualc import ir
+from eventualc.frontend import ir
 
 _NATURAL = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from eventualc import ir
 from eventualc.emit.diagrams import to_dot
-from eventualc.graph import Graph
+from eventualc.frontend import ir
+from eventualc.graphs.model import Graph
 from eventualc.ui.forms import SignalField, field_for
 from eventualc.ui.reads import Reads
 from eventualc.ui.steps import StepPath, colour_svg, node_ids, settle, step_states, timeline
@@ -104,7 +104,7 @@ class Console:
         """The event catalog and the choreography graph."""
         if self.build is None:
             return {"services": [], "chart": "", "known": self.reads.workflows()}
-        from eventualc.choreography import event_graph
+        from eventualc.graphs.choreography import event_graph
 
         graph: Graph = event_graph(self.build, expand=False)
         return {"services": self.build.services, "chart": render_svg(to_dot(graph)),

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eventualc import ir
-from eventualc.flowchart import draw_workflow
-from eventualc.graph import Graph, GraphBuilder
+from eventualc.frontend import ir
+from eventualc.graphs.flowchart import draw_workflow
+from eventualc.graphs.model import Graph, GraphBuilder
 
 StepPath = tuple[str | int, ...]
 STATES = ("done", "running", "waiting", "failed", "compensated")

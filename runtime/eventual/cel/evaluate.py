@@ -13,7 +13,7 @@ must not mutate them. Values outside this model give ``no such overload`` errors
 Python itself fails on them, ``evaluation failed: ...``; never another exception.
 
 Semantics are CEL's (https://github.com/google/cel-spec/blob/master/doc/langdef.md) as the
-compiler's type checker (``eventualc.celtypes``) reads them, so that an expression means the
+compiler's type checker (``eventualc.typecheck.cel``) reads them, so that an expression means the
 same at build time and at run time; the same operators, functions and macros exist:
 - int and double mix in arithmetic and comparisons (JSON numbers); ``/`` on two ints
   truncates toward zero, ``%`` takes the sign of the dividend and needs two ints; int results

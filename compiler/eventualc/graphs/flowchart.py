@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eventual.durations import format_duration
-from eventualc import ir
-from eventualc.graph import Graph, GraphBuilder
+from eventualc.frontend import ir
+from eventualc.graphs.model import Graph, GraphBuilder
 from eventualc.kinds import complete
 
 _Pending = list[tuple[str, str, str]]  # (node, edge kind, edge label) waiting for the next node

@@ -16,19 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from eventualc.diagnostics import Diagnostic, Span, did_you_mean, error
-from eventualc.durations import suggest_duration
-from eventualc.source import Document, PathKey
-from eventualc.validator import CompiledSchema, SchemaError
+from eventualc.frontend.durations import suggest_duration
+from eventualc.frontend.source import Document, PathKey
+from eventualc.frontend.validator import CompiledSchema, SchemaError
 
 _SCHEMA_FILE = "eventual-spec.schema.json"
 
 
 def schema_path() -> Path:
     """The spec schema: shipped inside the wheel, or in the source tree's ``schemas/``."""
-    packaged = Path(__file__).with_name("spec.schema.json")
+    package = Path(__file__).resolve().parents[1]  # eventualc/
+    packaged = package / "spec.schema.json"
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parents[2] / "schemas" / _SCHEMA_FILE
+    return package.parents[1] / "schemas" / _SCHEMA_FILE
 
 
 def schema_text() -> str:

@@ -12,10 +12,10 @@ its flowchart in a cluster instead, and those edges leave from the steps themsel
 
 from __future__ import annotations
 
-from eventualc import ir
-from eventualc.flowchart import WorkflowLinks, draw_workflow
-from eventualc.graph import Cluster, Graph, GraphBuilder, subgraph
-from eventualc.symbols import walk_steps
+from eventualc.frontend import ir
+from eventualc.frontend.symbols import walk_steps
+from eventualc.graphs.flowchart import WorkflowLinks, draw_workflow
+from eventualc.graphs.model import Cluster, Graph, GraphBuilder, subgraph
 
 
 def event_graph(build: ir.Build, expand: bool = False, focus: str | None = None) -> Graph:

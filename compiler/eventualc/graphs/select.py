@@ -9,10 +9,10 @@ the choices, for the CLI to report as a usage error.
 
 from __future__ import annotations
 
-from eventualc import ir
-from eventualc.choreography import event_graph
-from eventualc.flowchart import flowchart
-from eventualc.graph import Graph
+from eventualc.frontend import ir
+from eventualc.graphs.choreography import event_graph
+from eventualc.graphs.flowchart import flowchart
+from eventualc.graphs.model import Graph
 
 
 def choose_graph(build: ir.Build, service: str | None, workflow: str | None) -> Graph:

@@ -4,10 +4,10 @@
 for the specs (exactly ``eventualc build --check``): spec errors or files that would
 change stop it there, and nothing is synthesized from stale code. Otherwise it runs
 every service's generated stack (``<out>/<svc>/infra/stack.py``) in one CDK app, in a
-child Python process (``python -m eventualc.synth``) so that CDK, its Node process and
+child Python process (``python -m eventualc.deploy.synth``) so that CDK, its Node process and
 the generated modules stay out of the caller, and returns the templates written into
-``cdk_out``. Building the Lambda asset (``eventualc.lambda_asset``) happens there too.
-Then every template is measured against the AWS quotas (``eventualc.quotas``): a
+``cdk_out``. Building the Lambda asset (``eventualc.deploy.asset``) happens there too.
+Then every template is measured against the AWS quotas (``eventualc.deploy.quotas``): a
 template that would fail at deploy time fails synthesis, naming the quota.
 
 The child says what it is doing, one line at a time on stderr (loading the CDK,
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from eventualc.build import BuildResult, build
-from eventualc.write import Manifest
+from eventualc.emit.write import Manifest
 
 _KNOWN_FAILURE = 3  # the child's exit code for a failure it explains itself
 _ASSET_FAILURE = "cannot build the Lambda asset"
@@ -62,8 +62,8 @@ def synth(
         if result.stale:
             return result
     services = Manifest.read(out).services()
-    command = [sys.executable, "-m", "eventualc.synth", str(cdk_out.resolve()), str(out.resolve()),
-               stage or "", *services]  # fmt: skip
+    command = [sys.executable, "-m", "eventualc.deploy.synth", str(cdk_out.resolve()),
+               str(out.resolve()), stage or "", *services]  # fmt: skip
     code, stdout, stderr = _run_child(command, progress or (lambda line: None))
     if code == _KNOWN_FAILURE:  # its message is what follows its mark
         result.error = stderr[stderr.rfind(_FAILURE) + len(_FAILURE) :].strip()
@@ -139,7 +139,7 @@ class QuotaExceeded(Exception):
 def quota_violations(cdk_out: Path, stack: str, artifact: str) -> list[str]:
     """What breaks a quota in one stack's template and the nested stacks it holds (the
     nested templates are file assets of the stack: its ``.assets.json`` lists them)."""
-    from eventualc.quotas import Template, template_violations
+    from eventualc.deploy.quotas import Template, template_violations
 
     paths = [cdk_out / f"{artifact}.template.json"]
     assets = cdk_out / f"{artifact}.assets.json"
@@ -175,7 +175,7 @@ def _add_stack(cdk: Any, app: Any, module: Any, stage: str) -> str:
 
 
 if __name__ == "__main__":
-    from eventualc.lambda_asset import AssetError
+    from eventualc.deploy.asset import AssetError
 
     try:
         written = _run(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4:])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventualc.source import Locations, PathKey
+from eventualc.frontend.source import Locations, PathKey
 
 JsonSchema = dict[str, Any]
 

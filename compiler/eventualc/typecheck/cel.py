@@ -23,8 +23,8 @@ from eventual.cel import nodes as n
 from eventual.cel.regex import regex_problem
 from eventual.cel.values import TYPE_NAMES
 from eventualc.diagnostics import did_you_mean
-from eventualc.narrowing import Path, non_null, path_of
-from eventualc.types import (
+from eventualc.typecheck.narrowing import Path, non_null, path_of
+from eventualc.typecheck.values import (
     BOOL,
     BYTES,
     DOUBLE,

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from eventualc import ir
 from eventualc.diagnostics import Diagnostic, warning
+from eventualc.frontend import ir
 
 if TYPE_CHECKING:
     from eventualc.pipeline import FrontEnd

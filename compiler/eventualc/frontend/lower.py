@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from eventual.durations import parse_duration
-from eventualc import ir
 from eventualc.diagnostics import Diagnostic, Note, error
+from eventualc.frontend import ir
+from eventualc.frontend.schemas import SchemaLowering, alias_cycles
+from eventualc.frontend.source import Document, Locations, PathKey
 from eventualc.kinds import complete
-from eventualc.schemas import SchemaLowering, alias_cycles
-from eventualc.source import Document, Locations, PathKey
 
 SECTIONS = ("types", "events", "tasks", "workflows", "subscriptions")
 DEFAULT_TASK_TIMEOUT = 300.0

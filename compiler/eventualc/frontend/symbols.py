@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventualc import ir
 from eventualc.diagnostics import Span
+from eventualc.frontend import ir
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from typing import Any
 import re2  # type: ignore[import-untyped]
 
 from eventualc.diagnostics import Diagnostic, Span, did_you_mean, error, warning
-from eventualc.source import Document, PathKey, ref_target
+from eventualc.frontend.source import Document, PathKey, ref_target
 
 _Target = tuple[Path, str]  # a referenced file and the JSON pointer into it
 
