@@ -17,7 +17,7 @@ sorted, so the same spec always gives the same bytes:
 
 - ``Event``: ``{"model": Name, "description": str}``.
 - ``Task``: ``{"handler": module, "input": Model|null, "output": Model|null,
-  "timeout": s, "heartbeat": s|null, "retry": Retry, "emits": [EventName],
+  "timeout": s, "heartbeat": s|null, "retry": [Retry], "emits": [EventName],
   "memory": MB}``.
 - ``Subscription``: ``{"handler": module|null, "events": [EventName], "filter":
   {}|null, "emits": [EventName], "retry": Retry, "timeout": s, "memory": MB,
@@ -26,18 +26,23 @@ sorted, so the same spec always gives the same bytes:
 - ``Workflow``: ``{"version": sha256, "input": Model|null, "output": Model|null,
   "timeout": s|null, "signals": {name: Model|null}, "steps": [Step]}``.
 - ``Retry``: ``{"attempts": int, "backoff": s, "multiplier": float, "max_backoff":
-  s|null, "jitter": "none"|"full", "errors": [error]|null}`` (``null``: every error
-  but ``ValidationError``).
+  s|null, "jitter": "none"|"full", "errors": [error]|null}`` plus ``"except":
+  [error]`` when the policy has a deny-list (with neither: every error but
+  ``ValidationError``). Tasks and task steps carry a list of them, first match wins
+  (``eventual.retry``); a single mapping read from an older definition is a list of one.
 - ``Step``: ``{"kind": str, "id": str|null}`` plus the keys its kind has, absent
   when empty: ``target`` (the task, workflow, event or signal named), ``value`` (the
   kind's template: a task's or child's input, an event payload, an ``if``,
   ``for_each``, ``sleep_until`` or computed ``sleep`` expression, a ``return`` value,
-  a ``fail`` message), ``duration`` (a fixed ``sleep``, s), ``timeout`` (s),
-  ``retry`` (Retry), ``var`` and ``concurrency`` (``for_each``), ``error`` (``fail``),
+  a ``fail`` message, or, with ``error`` null, a ``fail``'s ``{error, message}``
+  value or template), ``duration`` (a fixed ``sleep``, s), ``timeout`` (s),
+  ``retry`` ([Retry]), ``var`` and ``concurrency`` (``for_each``), ``error`` (``fail``),
   ``blocks`` (nested step lists by name: ``then``/``else``, ``parallel`` branches,
   ``steps`` of a ``for_each``, ``try``), ``set`` (``[var, template]`` pairs in written
   order, each assignment seeing the ones before), ``catch`` (``[{"errors": [error],
-  "as": var, "steps": [Step]}]``) and ``compensate`` (``[Step]``).
+  "as": var, "steps": [Step]}]``), ``compensate`` (``[Step]``) and
+  ``compensate_on_failure`` (``true``: the step's ``compensate`` is also registered
+  when the step itself fails).
 
 An ``EventName`` of another service is ``service.Name``. Templates are YAML values
 whose strings may hold ``${{ }}``, kept as written. Versions are ``digest`` of the
@@ -54,14 +59,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eventual.retry import RetryPolicy
+from eventual.retry import Retries, RetryPolicy
 
 FORMAT = 1
 Json = dict[str, Any]
 
 __all__ = [
-    "FORMAT", "Catch", "Definition", "Event", "RetryPolicy", "Step", "Subscription", "Task",
-    "Workflow", "canonical", "digest", "dumps",
+    "FORMAT", "Catch", "Definition", "Event", "Retries", "RetryPolicy", "Step", "Subscription",
+    "Task", "Workflow", "canonical", "digest", "dumps",
 ]  # fmt: skip
 
 
@@ -75,17 +80,21 @@ def digest(data: Any) -> str:
 
 
 def _retry_json(retry: RetryPolicy) -> Json:
-    errors = list(retry.errors) if retry.errors is not None else None
-    return {"attempts": retry.attempts, "backoff": retry.backoff, "multiplier": retry.multiplier,
-            "max_backoff": retry.max_backoff, "jitter": retry.jitter, "errors": errors}  # fmt: skip
+    return retry.to_json()
 
 
 def _retry(data: Mapping[str, Any]) -> RetryPolicy:
-    errors = data["errors"]
-    return RetryPolicy(
-        data["attempts"], data["backoff"], data["multiplier"], data["max_backoff"],
-        data["jitter"], tuple(errors) if errors is not None else None,
-    )  # fmt: skip
+    return RetryPolicy.from_json(data)
+
+
+def _retries_json(retries: Retries) -> list[Json]:
+    return [policy.to_json() for policy in retries]
+
+
+def _retries(data: Mapping[str, Any] | list[Mapping[str, Any]]) -> Retries:
+    """A list of policies; a single mapping (definitions written before lists) is one."""
+    listed = [data] if isinstance(data, Mapping) else data
+    return tuple(RetryPolicy.from_json(policy) for policy in listed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,21 +117,21 @@ class Task:
     output: str | None
     timeout: float
     heartbeat: float | None
-    retry: RetryPolicy
+    retry: Retries
     emits: tuple[str, ...]
     memory: int
 
     def to_json(self) -> Json:
         return {"handler": self.handler, "input": self.input, "output": self.output,
                 "timeout": self.timeout, "heartbeat": self.heartbeat,
-                "retry": _retry_json(self.retry), "emits": list(self.emits),
+                "retry": _retries_json(self.retry), "emits": list(self.emits),
                 "memory": self.memory}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Task:
         return cls(
             data["handler"], data["input"], data["output"], data["timeout"], data["heartbeat"],
-            _retry(data["retry"]), tuple(data["emits"]), data["memory"],
+            _retries(data["retry"]), tuple(data["emits"]), data["memory"],
         )  # fmt: skip
 
 
@@ -178,7 +187,7 @@ class Step:
     value: Any = None
     duration: float | None = None
     timeout: float | None = None
-    retry: RetryPolicy | None = None
+    retry: Retries | None = None
     var: str | None = None
     concurrency: int | None = None
     error: str | None = None
@@ -186,12 +195,13 @@ class Step:
     set: tuple[tuple[str, Any], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: tuple[Step, ...] = ()
+    compensate_on_failure: bool = False
 
     def to_json(self) -> Json:
         data: Json = {"kind": self.kind, "id": self.id}
         optional = {
             "target": self.target, "value": self.value, "duration": self.duration,
-            "timeout": self.timeout, "retry": _retry_json(self.retry) if self.retry else None,
+            "timeout": self.timeout, "retry": _retries_json(self.retry) if self.retry else None,
             "var": self.var, "concurrency": self.concurrency, "error": self.error,
         }  # fmt: skip
         data.update({k: v for k, v in optional.items() if v is not None})
@@ -204,6 +214,8 @@ class Step:
             data["catch"] = [c.to_json() for c in self.catch]
         if self.compensate:
             data["compensate"] = _steps_json(self.compensate)
+        if self.compensate_on_failure:
+            data["compensate_on_failure"] = True
         return data
 
     @classmethod
@@ -211,12 +223,12 @@ class Step:
         retry = data.get("retry")
         return cls(
             data["kind"], data["id"], data.get("target"), data.get("value"),
-            data.get("duration"), data.get("timeout"), _retry(retry) if retry else None,
+            data.get("duration"), data.get("timeout"), _retries(retry) if retry else None,
             data.get("var"), data.get("concurrency"), data.get("error"),
             tuple((name, _steps(steps)) for name, steps in data.get("blocks", {}).items()),
             tuple((var, template) for var, template in data.get("set", [])),
             tuple(Catch.from_json(c) for c in data.get("catch", [])),
-            _steps(data.get("compensate", [])),
+            _steps(data.get("compensate", [])), data.get("compensate_on_failure", False),
         )  # fmt: skip
 
 

@@ -49,6 +49,7 @@ from eventual.port import (
     Wait,
     workflow_event,
 )
+from eventual.retry import Retries, first_match
 from eventual.status import ExecutionStatus
 from eventual.steps import KINDS, StepFailure
 from eventual.workflow import ROOT, CompiledWorkflow, Path, Step, compile_workflow
@@ -483,6 +484,11 @@ class Run:
         frame.last = output
         frame.index += 1
         self.log("StepCompleted", step=list(step.path), id=step.id, output=output)
+        self.register_compensation(frame, step)
+
+    def register_compensation(self, frame: Frame, step: Step) -> None:
+        """Keeps ``step``'s ``compensate`` to run if the execution ends unsuccessfully:
+        when the step completes, or when it fails with ``compensate_on_failure``."""
         if step.compensate is not None and not self.state.compensating:
             steps, local = self.visible(frame)
             record = {"block": list(step.compensate), "steps": dict(steps), "locals": dict(local)}
@@ -547,11 +553,15 @@ class Run:
     def node_failed(self, node: Node, error: dict[str, str]) -> None:
         step = self.wf.step(node.step)
         self.log("StepFailed", step=list(step.path), id=step.id, error=error)
+        caught_before = node.waiting is Wait.CATCH  # its catch block failed in turn
         clause = (
             None
-            if node.waiting is Wait.CATCH
+            if caught_before
             else next((c for c in step.catch if c.handles(error["error"])), None)
         )
+        frame = self.state.frames.get(node.frame)
+        if step.compensate_on_failure and not caught_before and frame is not None:
+            self.register_compensation(frame, step)
         for child in list(node.children):
             self.discard_frame(child)
         node.children.clear()
@@ -561,7 +571,6 @@ class Run:
             self.child_frame(node, clause.block, None, **{clause.var: dict(error)})
             return
         self.discard_node(node)
-        frame = self.state.frames.get(node.frame)
         if frame is not None:
             self.frame_failed(frame, error)
 
@@ -580,14 +589,27 @@ class Run:
     def task_failed(self, node: Node, error: dict[str, str]) -> None:
         step = self.wf.step(node.step)
         task = self.i.tasks[str(step.target)]
-        policy = step.retry or task.retry
-        if policy.retries(error["error"], node.attempt):
-            delay = policy.delay(node.attempt, self.i.rng)
-            node.attempt += 1
-            node.waiting = Wait.RETRY
-            self.timer(node.token, "retry", self.now + timedelta(seconds=delay))
-        else:
+        delay = self.retry_delay(node, step.retry or task.retry, error["error"])
+        if delay is None:
             self.node_failed(node, error)
+            return
+        node.attempt += 1
+        node.waiting = Wait.RETRY
+        self.timer(node.token, "retry", self.now + timedelta(seconds=delay))
+
+    def retry_delay(self, node: Node, policies: Retries, error: str) -> float | None:
+        """Seconds until ``node``'s task is tried again after failing with ``error``;
+        ``None`` when it is not. The first policy matching ``error`` decides, counting
+        its own attempts (kept in the node, so a restart keeps them)."""
+        index = first_match(policies, error)
+        if index is None:
+            return None
+        key = f"retry {index}"
+        tries = int(node.results.get(key, 1))  # this policy's attempts, the first included
+        if tries >= policies[index].attempts:
+            return None
+        node.results[key] = tries + 1
+        return policies[index].delay(tries, self.i.rng)
 
     def timer_fired(self, owner: int, why: str) -> None:
         if why == "workflow-timeout":

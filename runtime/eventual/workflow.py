@@ -19,7 +19,7 @@ from typing import Any
 from eventual import definition
 from eventual.cel.render import compile_template
 from eventual.errors import names_error
-from eventual.retry import RetryPolicy
+from eventual.retry import Retries, RetryPolicy
 
 Path = tuple[str | int, ...]
 Renderer = Callable[[Mapping[str, Any]], Any]
@@ -47,7 +47,7 @@ class Step:
     value: Renderer | None = None
     duration: float | None = None
     timeout: float | None = None
-    retry: RetryPolicy | None = None
+    retry: Retries | None = None
     var: str | None = None
     concurrency: int | None = None  # for_each: explicit in every definition
     error: str | None = None
@@ -55,6 +55,7 @@ class Step:
     assign: tuple[tuple[str, Renderer], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: Path | None = None
+    compensate_on_failure: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,5 +107,5 @@ def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]
         var=data.var, concurrency=data.concurrency, error=data.error,
         blocks=tuple(names),
         assign=tuple((var, compile_template(t)) for var, t in data.set),
-        catch=catch, compensate=compensate,
+        catch=catch, compensate=compensate, compensate_on_failure=data.compensate_on_failure,
     )  # fmt: skip

@@ -16,12 +16,14 @@ from eventualc.checks import (
     names,
     quotas,
     references,
+    retries,
 )
 from eventualc.diagnostics import Diagnostic
 from eventualc.frontend import ir
 
 _INDEPENDENT = (names.check_names, references.check_references, bounds.check_bounds,
-                examples.check_examples)  # fmt: skip
+                examples.check_examples,
+                retries.check_retries)  # fmt: skip
 _DEPENDENT = (expressions.check_expressions, filters.check_filters, flow.check_flow,
               quotas.check_quotas)  # fmt: skip
 

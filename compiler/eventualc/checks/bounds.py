@@ -36,7 +36,9 @@ def check_bounds(build: ir.Build) -> list[Diagnostic]:
                 diagnostics.append(
                     error("E601", value_span(service, (*function.path, "timeout")), message)
                 )
-            diagnostics += _retry(service, function.retry)
+            policies = function.retry if isinstance(function, ir.Task) else (function.retry,)
+            for policy in policies:
+                diagnostics += _retry(service, policy)
         for subscription in service.subscriptions:
             diagnostics += _retention(service, subscription)
             diagnostics += _visibility(service, subscription)
@@ -51,8 +53,8 @@ def check_bounds(build: ir.Build) -> list[Diagnostic]:
                 )
         for workflow in service.workflows:
             for step in walk_steps(workflow.steps):
-                if step.retry is not None:
-                    diagnostics += _retry(service, step.retry)
+                for policy in step.retry or ():
+                    diagnostics += _retry(service, policy)
     return diagnostics
 
 

@@ -273,7 +273,10 @@ class _Checker:
         return self.block(step.block("try"), flow)
 
     def step_fail(self, step: ir.Step, flow: Flow) -> Flow:
-        self.expr(step, flow, DYN, "an error message")
+        if step.error is None:  # computed: an error value {error, message}
+            self.expr(step, flow, ERROR_TYPE, "the error of a fail step")
+        else:
+            self.expr(step, flow, DYN, "an error message")
         return replace(flow, ended=True)
 
     def step_return(self, step: ir.Step, flow: Flow) -> Flow:

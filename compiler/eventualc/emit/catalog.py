@@ -218,7 +218,16 @@ def _retry_text(retry: ir.Retry) -> str:
         text += f", {retry.jitter} jitter"
     if retry.errors is not None:
         text += ", on " + ", ".join(code(e) for e in retry.errors)
+    if retry.except_ is not None:
+        text += ", except on " + ", ".join(code(e) for e in retry.except_)
     return text
+
+
+def _retries_text(retries: tuple[ir.Retry, ...]) -> str:
+    """A task's policies; several are tried in order, the first matching one deciding."""
+    if len(retries) == 1:
+        return _retry_text(retries[0])
+    return "first match of: " + "; ".join(_retry_text(policy) for policy in retries)
 
 
 def _bullets(items: list[tuple[str, str]]) -> str:
@@ -265,7 +274,7 @@ def _tasks(service: ir.Service) -> Iterator[str]:
                 ("emits", _events_list(task.emits, service.name)),
                 ("timeout", format_duration(task.timeout)),
                 ("heartbeat", heartbeat),
-                ("retry", _retry_text(task.retry)),
+                ("retry", _retries_text(task.retry)),
                 ("memory", f"{task.memory} MB"),
             ]
         )

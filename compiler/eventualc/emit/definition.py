@@ -34,8 +34,12 @@ def definition_of(service: ir.Service) -> d.Definition:
 def _retry(retry: ir.Retry) -> d.RetryPolicy:
     return d.RetryPolicy(
         retry.attempts, retry.backoff, retry.multiplier, retry.max_backoff, retry.jitter,
-        retry.errors,
+        retry.errors, retry.except_,
     )  # fmt: skip
+
+
+def _retries(retries: tuple[ir.Retry, ...]) -> d.Retries:
+    return tuple(_retry(policy) for policy in retries)
 
 
 def _event(ref: ir.EventRef, service: str) -> str:
@@ -50,7 +54,7 @@ def _task(service: str, task: ir.Task) -> d.Task:
     given, returned = task_positions(task)
     return d.Task(
         task.python_name, given.model, returned.model, task.timeout, task.heartbeat,
-        _retry(task.retry), _events(task.emits, service), task.memory,
+        _retries(task.retry), _events(task.emits, service), task.memory,
     )  # fmt: skip
 
 
@@ -92,7 +96,7 @@ def _step(service: str, step: ir.Step) -> d.Step:
         value=step.expr.value if step.expr is not None else None,
         duration=step.duration,
         timeout=step.timeout,
-        retry=_retry(step.retry) if step.retry else None,
+        retry=_retries(step.retry) if step.retry else None,
         var=step.var,
         concurrency=step.concurrency,
         error=step.error,
@@ -100,4 +104,5 @@ def _step(service: str, step: ir.Step) -> d.Step:
         set=tuple((var, t.value) for var, t in step.assignments),
         catch=tuple(d.Catch(c.errors, c.var, _steps(service, c.steps)) for c in step.catch),
         compensate=_steps(service, step.compensate),
+        compensate_on_failure=step.compensate_on_failure,
     )

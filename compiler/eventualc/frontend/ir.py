@@ -25,6 +25,7 @@ class Retry:
     max_backoff: float | None = None
     jitter: str = "none"
     errors: tuple[str, ...] | None = None
+    except_: tuple[str, ...] | None = None  # ``except``: a deny-list
     path: PathKey | None = None
 
 
@@ -71,7 +72,7 @@ class Task:
     output: JsonSchema
     timeout: float
     heartbeat: float | None
-    retry: Retry
+    retry: tuple[Retry, ...]  # first match wins
     emits: tuple[EventRef, ...]
     memory: int
     path: PathKey
@@ -127,10 +128,11 @@ class Step:
     expr: Template | None = None
     duration: float | None = None
     timeout: float | None = None
-    retry: Retry | None = None
+    retry: tuple[Retry, ...] | None = None  # first match wins
     blocks: tuple[tuple[str, tuple[Step, ...]], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: tuple[Step, ...] = ()
+    compensate_on_failure: bool = False
     assignments: tuple[tuple[str, Template], ...] = ()
     var: str | None = None
     concurrency: int | None = None

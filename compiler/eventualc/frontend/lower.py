@@ -154,7 +154,7 @@ def _seconds(value: Any, default: float | None) -> float | None:
 def _retry(value: dict[str, Any] | None, default: ir.Retry, path: PathKey) -> ir.Retry:
     if value is None:
         return default
-    errors = value.get("errors")
+    errors, excepted = value.get("errors"), value.get("except")
     return ir.Retry(
         attempts=value.get("attempts", 3),
         backoff=parse_duration(value.get("backoff", 1)),
@@ -162,8 +162,16 @@ def _retry(value: dict[str, Any] | None, default: ir.Retry, path: PathKey) -> ir
         max_backoff=_seconds(value.get("max_backoff"), None),
         jitter=value.get("jitter", "none"),
         errors=tuple(errors) if errors is not None else None,
+        except_=tuple(excepted) if excepted is not None else None,
         path=path,
     )
+
+
+def _retries(value: dict[str, Any] | list[dict[str, Any]], path: PathKey) -> tuple[ir.Retry, ...]:
+    """``retry:`` of a task or a step: one policy, or a list of them (first match wins)."""
+    if isinstance(value, dict):
+        return (_retry(value, ir.NO_RETRY, path),)
+    return tuple(_retry(policy, ir.NO_RETRY, (*path, i)) for i, policy in enumerate(value))
 
 
 def event_ref(service: str, written: str, path: PathKey) -> ir.EventRef:
@@ -186,7 +194,7 @@ def _task(ctx: _ServiceLowering, name: str, value: dict[str, Any]) -> ir.Task:
         output=ctx.schema("tasks", name, (*path, "output")),
         timeout=parse_duration(value.get("timeout", DEFAULT_TASK_TIMEOUT)),
         heartbeat=_seconds(value.get("heartbeat"), None),
-        retry=_retry(value.get("retry"), ir.NO_RETRY, (*path, "retry")),
+        retry=_retries(value["retry"], (*path, "retry")) if "retry" in value else (ir.NO_RETRY,),
         emits=event_refs(ctx.merged.name, value.get("emits", []), (*path, "emits")),
         memory=value.get("memory", DEFAULT_MEMORY),
         path=path,
@@ -305,8 +313,17 @@ def _set_fields(src: _StepSource) -> dict[str, Any]:
 
 
 def _fail_fields(src: _StepSource) -> dict[str, Any]:
-    message = ir.Template(src.body.get("message", ""), (*src.path, src.kind, "message"))
-    return {"error": src.body["error"], "expr": message}
+    """A constant name with a message template, or (``error`` ``None``) a computed error:
+    ``fail: ${{ error }}`` re-raising a caught one, or templates for name and message."""
+    body = src.body
+    if isinstance(body, str):
+        return {"error": None, "expr": ir.Template(body, (*src.path, src.kind))}
+    message = body.get("message", "")
+    if "${{" in body["error"]:
+        value = {"error": body["error"], "message": message}
+        return {"error": None, "expr": ir.Template(value, (*src.path, src.kind))}
+    message_template = ir.Template(message, (*src.path, src.kind, "message"))
+    return {"error": body["error"], "expr": message_template}
 
 
 KIND_FIELDS = complete({
@@ -333,7 +350,9 @@ def _step(service: str, value: dict[str, Any], path: PathKey) -> ir.Step:
     if "timeout" in value:
         fields["timeout"] = parse_duration(value["timeout"])
     if "retry" in value:
-        fields["retry"] = _retry(value["retry"], ir.NO_RETRY, (*path, "retry"))
+        fields["retry"] = _retries(value["retry"], (*path, "retry"))
+    if value.get("compensate_on_failure"):
+        fields["compensate_on_failure"] = True
     fields["catch"] = tuple(
         ir.Catch(
             tuple(c.get("errors", ["*"])),

@@ -109,8 +109,9 @@ class _Drawer:
                 exits += self.chain(handler.steps, [(node, "catch", f"catch {errors}")])
         if step.compensate:
             title = f"compensate {step.id or step.kind}"
+            label = "compensate (also on failure)" if step.compensate_on_failure else "compensate"
             with self.graph.cluster(self.key(step, "compensate"), title):
-                self.chain(step.compensate, [(node, "compensate", "compensate")])
+                self.chain(step.compensate, [(node, "compensate", label)])
         return exits
 
     def simple(self, step: ir.Step, pending: _Pending) -> tuple[str, _Pending]:
@@ -135,7 +136,7 @@ class _Drawer:
             "sleep_until": ("timer", f"sleep until {expression_text(expr)}"),
             "wait_for_signal": ("signal", f"wait for signal {target}"),
             "set": ("set", "set " + ", ".join(f"vars.{v}" for v, _ in step.assignments)),
-            "fail": ("fail", f"fail {step.error}"),
+            "fail": ("fail", f"fail {_fail_title(step)}"),
             "return": ("return", "return"),
         }
         return titles[step.kind]
@@ -194,12 +195,20 @@ DRAWINGS: dict[str, _Drawing] = complete({
 }, "flowchart.DRAWINGS")  # fmt: skip
 
 
+def _fail_title(step: ir.Step) -> str:
+    """A ``fail``'s error: its name, the rethrown expression, or the name's template."""
+    if step.kind != "fail" or step.error is not None:
+        return str(step.error)
+    expr = step.expr.value if step.expr else None
+    return expression_text(expr["error"] if isinstance(expr, dict) else expr)
+
+
 def _details(step: ir.Step) -> str:
     parts = [step.id] if step.id else []
     if step.timeout is not None:
         parts.append(f"timeout {format_duration(step.timeout)}")
-    if step.retry is not None and step.retry.attempts > 1:
-        parts.append(f"{step.retry.attempts} attempts")
+    if step.retry is not None and any(policy.attempts > 1 for policy in step.retry):
+        parts.append("/".join(str(policy.attempts) for policy in step.retry) + " attempts")
     if step.concurrency is not None:
         parts.append(f"{step.concurrency} at a time")
     return " · ".join(parts)
