@@ -55,6 +55,8 @@ class Step:
     assign: tuple[tuple[str, Renderer], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: Path | None = None
+    signals: tuple[str, ...] = ()  # wait_for_signal on a list
+    timeout_value: Renderer | None = None  # a timeout template (see ``timeouts``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,5 +108,8 @@ def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]
         var=data.var, concurrency=data.concurrency, error=data.error,
         blocks=tuple(names),
         assign=tuple((var, compile_template(t)) for var, t in data.set),
-        catch=catch, compensate=compensate,
+        catch=catch, compensate=compensate, signals=data.signals,
+        timeout_value=(
+            compile_template(data.timeout_expr) if data.timeout_expr is not None else None
+        ),
     )  # fmt: skip

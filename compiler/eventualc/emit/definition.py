@@ -76,6 +76,7 @@ def _workflow(service: str, workflow: ir.Workflow) -> d.Workflow:
         workflow.timeout,
         {s.name: signal_position(workflow, s).model for s in workflow.signals},
         _steps(service, workflow.steps),
+        {name: t.value for name, t in workflow.queries},
     ).versioned()  # fmt: skip
 
 
@@ -100,4 +101,6 @@ def _step(service: str, step: ir.Step) -> d.Step:
         set=tuple((var, t.value) for var, t in step.assignments),
         catch=tuple(d.Catch(c.errors, c.var, _steps(service, c.steps)) for c in step.catch),
         compensate=_steps(service, step.compensate),
+        signals=step.signals,
+        timeout_expr=step.timeout_expr.value if step.timeout_expr is not None else None,
     )

@@ -133,7 +133,7 @@ class _Drawer:
             "task": ("task", f"task {target}"),
             "workflow": ("child", f"workflow {target}"),
             "sleep_until": ("timer", f"sleep until {expression_text(expr)}"),
-            "wait_for_signal": ("signal", f"wait for signal {target}"),
+            "wait_for_signal": ("signal", _signal_title(step)),
             "set": ("set", "set " + ", ".join(f"vars.{v}" for v, _ in step.assignments)),
             "fail": ("fail", f"fail {step.error}"),
             "return": ("return", "return"),
@@ -194,10 +194,18 @@ DRAWINGS: dict[str, _Drawing] = complete({
 }, "flowchart.DRAWINGS")  # fmt: skip
 
 
+def _signal_title(step: ir.Step) -> str:
+    if step.signals:
+        return "wait for signal " + " or ".join(step.signals)
+    return f"wait for signal {step.target}"
+
+
 def _details(step: ir.Step) -> str:
     parts = [step.id] if step.id else []
     if step.timeout is not None:
         parts.append(f"timeout {format_duration(step.timeout)}")
+    elif step.timeout_expr is not None:
+        parts.append(f"timeout {expression_text(step.timeout_expr.value)}")
     if step.retry is not None and step.retry.attempts > 1:
         parts.append(f"{step.retry.attempts} attempts")
     if step.concurrency is not None:
