@@ -97,6 +97,8 @@ def test_eventualc_query_prints_json_and_refuses_unknown_names(tmp_path: Path) -
     assert json.loads(done.stdout) == {"id": "q", "left": 2}
     by_name = eventualc(tmp_path, "query", "q1", "label", check=True)
     assert json.loads(by_name.stdout) == "q-null"  # not set yet: null, interpolated
+    catalog = (tmp_path / "generated" / "counters" / "README.md").read_text()
+    assert "- queries: `progress`, `label`, `summary`" in catalog
     unknown = eventualc(tmp_path, "query", "q1", "nope")
     assert unknown.returncode == 2
     assert "declares no query 'nope' (declared: label, progress, summary)" in unknown.stderr
