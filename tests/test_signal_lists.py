@@ -149,3 +149,18 @@ def test_a_task_timeout_expression_times_the_task_out(decisions: Service) -> Non
     assert execution.get_status().status.value == "IN_PROGRESS"
     env.tick(1)
     assert execution.get_status().result == "Timeout"
+
+
+def test_the_order_of_queued_signals_is_durable() -> None:
+    from datetime import UTC, datetime
+
+    from eventual.interpreter import ExecutionState
+    from eventual.state import dump_state, load_state
+
+    state = ExecutionState("x-1", "x-1", "decide", "v", None, datetime(2026, 1, 1, tzinfo=UTC))
+    state.signals = {"reject": [{"reason": "r"}], "approve": [{"by": "a"}]}
+    state.signal_order = ["reject", "approve"]
+    assert load_state(dump_state(state)).signal_order == ["reject", "approve"]
+    older = dump_state(state).replace('"signal_order":["reject","approve"],', "")
+    assert '"signal_order"' not in older  # a state saved before the order was kept
+    assert load_state(older).signal_order == []
