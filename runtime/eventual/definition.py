@@ -24,7 +24,8 @@ sorted, so the same spec always gives the same bytes:
   "workflow": name|null, "input": template|null, "execution_name": template|null}``
   (a subscription has a ``handler`` or starts a ``workflow``).
 - ``Workflow``: ``{"version": sha256, "input": Model|null, "output": Model|null,
-  "timeout": s|null, "signals": {name: Model|null}, "steps": [Step]}``.
+  "timeout": s|null, "signals": {name: Model|null}, "steps": [Step]}`` plus, when it
+  declares any, ``"queries": {name: template}`` (read-only expressions over the state).
 - ``Retry``: ``{"attempts": int, "backoff": s, "multiplier": float, "max_backoff":
   s|null, "jitter": "none"|"full", "errors": [error]|null}`` plus ``"except":
   [error]`` when the policy has a deny-list (with neither: every error but
@@ -40,9 +41,12 @@ sorted, so the same spec always gives the same bytes:
   ``blocks`` (nested step lists by name: ``then``/``else``, ``parallel`` branches,
   ``steps`` of a ``for_each``, ``try``), ``set`` (``[var, template]`` pairs in written
   order, each assignment seeing the ones before), ``catch`` (``[{"errors": [error],
-  "as": var, "steps": [Step]}]``), ``compensate`` (``[Step]``) and
+  "as": var, "steps": [Step]}]``), ``compensate`` (``[Step]``),
   ``compensate_on_failure`` (``true``: the step's ``compensate`` is also registered
-  when the step itself fails).
+  when the step itself fails), ``signals`` (the names a ``wait_for_signal`` on a
+  list waits for; ``target`` is then absent) and ``timeout_expr`` (a ``timeout``
+  template of a task, child or wait, evaluated when the step starts, in place of
+  ``timeout``).
 
 An ``EventName`` of another service is ``service.Name``. Templates are YAML values
 whose strings may hold ``${{ }}``, kept as written. Versions are ``digest`` of the
@@ -196,6 +200,8 @@ class Step:
     catch: tuple[Catch, ...] = ()
     compensate: tuple[Step, ...] = ()
     compensate_on_failure: bool = False
+    signals: tuple[str, ...] = ()  # wait_for_signal on a list: any of these
+    timeout_expr: Any = None  # a timeout template, evaluated when the step starts
 
     def to_json(self) -> Json:
         data: Json = {"kind": self.kind, "id": self.id}
@@ -216,6 +222,10 @@ class Step:
             data["compensate"] = _steps_json(self.compensate)
         if self.compensate_on_failure:
             data["compensate_on_failure"] = True
+        if self.signals:
+            data["signals"] = list(self.signals)
+        if self.timeout_expr is not None:
+            data["timeout_expr"] = self.timeout_expr
         return data
 
     @classmethod
@@ -228,7 +238,10 @@ class Step:
             tuple((name, _steps(steps)) for name, steps in data.get("blocks", {}).items()),
             tuple((var, template) for var, template in data.get("set", [])),
             tuple(Catch.from_json(c) for c in data.get("catch", [])),
-            _steps(data.get("compensate", [])), data.get("compensate_on_failure", False),
+            _steps(data.get("compensate", [])),
+            compensate_on_failure=data.get("compensate_on_failure", False),
+            signals=tuple(data.get("signals", ())),
+            timeout_expr=data.get("timeout_expr"),
         )  # fmt: skip
 
 
@@ -248,10 +261,13 @@ class Workflow:
     timeout: float | None
     signals: Mapping[str, str | None]  # signal -> payload model
     steps: tuple[Step, ...]
+    queries: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # name -> template
 
     def to_json(self) -> Json:
         body = {"input": self.input, "output": self.output, "timeout": self.timeout,
                 "signals": dict(self.signals), "steps": _steps_json(self.steps)}  # fmt: skip
+        if self.queries:
+            body["queries"] = dict(self.queries)
         return {**body, "version": self.version}
 
     def versioned(self) -> Workflow:
@@ -262,7 +278,7 @@ class Workflow:
     def from_json(cls, data: Mapping[str, Any]) -> Workflow:
         return cls(
             data["version"], data["input"], data["output"], data["timeout"],
-            dict(data["signals"]), _steps(data["steps"]),
+            dict(data["signals"]), _steps(data["steps"]), dict(data.get("queries", {})),
         )  # fmt: skip
 
 

@@ -52,6 +52,7 @@ from eventual.port import (
 from eventual.retry import Retries, first_match
 from eventual.status import ExecutionStatus
 from eventual.steps import KINDS, StepFailure
+from eventual.steps.waits import signal_output
 from eventual.workflow import ROOT, CompiledWorkflow, Path, Step, compile_workflow
 
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
@@ -140,6 +141,7 @@ class ExecutionState:
     nodes: dict[int, Node] = field(default_factory=dict)
     handles: dict[int, tuple[int, str]] = field(default_factory=dict)  # handle -> (node, why)
     signals: dict[str, list[Any]] = field(default_factory=dict)  # received, not yet consumed
+    signal_order: list[str] = field(default_factory=list)  # names of ``signals``, as received
     waiters: dict[str, list[int]] = field(default_factory=dict)  # signal -> waiting nodes
     compensations: list[dict[str, Any]] = field(default_factory=list)
     compensating: bool = False
@@ -246,9 +248,10 @@ class Interpreter:
         if waiting:
             node = state.nodes[waiting.pop(0)]
             run.drop_handles(node.token)
-            run.node_done(node, payload)
+            run.node_done(node, signal_output(self.workflow.step(node.step), name, payload))
         elif state.status is ExecutionStatus.IN_PROGRESS:
             state.signals.setdefault(name, []).append(payload)
+            state.signal_order.append(name)
         return run.finish()
 
     def child_result(
@@ -390,6 +393,21 @@ class Run:
         self.state.handles[handle] = (node, why)
         self.commands.append(StartTimer(handle, max(due, self.now)))
 
+    def take_signal(self, names: tuple[str, ...]) -> tuple[str, Any] | None:
+        """The earliest queued signal among ``names`` as ``(name, payload)``, taken
+        off the queue; ``None`` when none of them is queued."""
+        state = self.state
+        order = state.signal_order
+        # A state saved before signals kept their order has none: by name then.
+        name = next((n for n in order if n in names), None) if order else None
+        if name is None:
+            name = next((n for n in names if state.signals.get(n)), None)
+        if name is None or not state.signals.get(name):
+            return None
+        if name in order:
+            order.remove(name)
+        return name, state.signals[name].pop(0)
+
     def claim(self, handle: int, why: str) -> Node | None:
         entry = self.state.handles.get(handle)
         if entry is None or entry[1] != why:
@@ -513,7 +531,8 @@ class Run:
         value = node.results["input"]
         self.commands.append(RunTask(handle, str(step.target), value, node.attempt))
         self.log("TaskScheduled", step=list(step.path), task=step.target, attempt=node.attempt)
-        timeout = step.timeout if step.timeout is not None else task.timeout
+        timeout = node.results.get("timeout", step.timeout)
+        timeout = timeout if timeout is not None else task.timeout
         if timeout:
             self.timer(node.token, "timeout", self.now + timedelta(seconds=timeout))
         if task.heartbeat:
@@ -665,6 +684,7 @@ class Run:
         self.state.status, self.state.result, self.state.error = status, result, error
         self.state.compensating = False
         self.state.signals.clear()
+        self.state.signal_order.clear()
         self.state.waiters.clear()
         self.log("Execution" + status.value.title().replace("_", ""), result=result, error=error)
         self.commands.append(Finished(self.state.workflow, result, error))

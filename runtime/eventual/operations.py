@@ -41,6 +41,12 @@ class Operations(Protocol):
         """Publishes ``event`` (``Name`` or ``service.Name``); the event's id."""
         ...
 
+    def query(self, execution: str, name: str, /) -> Any:
+        """The workflow's declared query ``name`` evaluated on the execution's stored
+        state (read-only; an ended execution answers from its final state), as JSON
+        values; an undeclared name raises naming the declared ones."""
+        ...
+
 
 class _Queries(Protocol):
     def execution(self, ref: str, /) -> ExecutionView: ...

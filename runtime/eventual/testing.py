@@ -46,6 +46,7 @@ from eventual.port import (
     StartTimer,
     dispatch,
 )
+from eventual.queries import answer
 from eventual.restart import reusable_outputs
 from eventual.retry import retry_after
 from eventual.service import Service
@@ -90,6 +91,11 @@ class Execution:
 
     def history(self) -> list[dict[str, Any]]:
         return list(self._env._executions[self.id].state.history)
+
+    def query(self, name: str) -> Any:
+        """The workflow's declared query ``name`` on this execution's state now
+        (``ValueError`` naming the declared queries for another name)."""
+        return self._env.query(self.id, name)
 
     def __repr__(self) -> str:
         return f"Execution({self.id!r})"
@@ -263,6 +269,12 @@ class TestEnvironment:
 
     def history(self, execution: str) -> list[dict[str, Any]]:
         return list(self._record(execution).state.history)
+
+    def query(self, execution: str, name: str) -> Any:
+        """Query ``name`` of the execution's workflow on its state (``eventual.queries``)."""
+        record = self._record(execution)
+        workflow = record.interpreter.workflows[record.state.workflow]
+        return answer(workflow, record.state, name, self.now)
 
     def get(self, execution: str) -> ExecutionView:
         """The execution of this id or name, as the engine and AWS describe one."""

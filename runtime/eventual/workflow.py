@@ -56,6 +56,8 @@ class Step:
     catch: tuple[Catch, ...] = ()
     compensate: Path | None = None
     compensate_on_failure: bool = False
+    signals: tuple[str, ...] = ()  # wait_for_signal on a list
+    timeout_value: Renderer | None = None  # a timeout template (see ``timeouts``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,4 +110,8 @@ def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]
         blocks=tuple(names),
         assign=tuple((var, compile_template(t)) for var, t in data.set),
         catch=catch, compensate=compensate, compensate_on_failure=data.compensate_on_failure,
+        signals=data.signals,
+        timeout_value=(
+            compile_template(data.timeout_expr) if data.timeout_expr is not None else None
+        ),
     )  # fmt: skip

@@ -99,6 +99,17 @@ workflows:
         workflow: bookTrip
         input: ${{ input }}
       - return: ${{ steps.trip.output.flight }}
+  decide:
+    input: integer
+    signals: {approve: "null", reject: {type: string}}
+    queries: {phase: "${{ vars.phase }}", deadline: "${{ input }}"}
+    steps:
+      - set: {phase: waiting}
+      - id: answer
+        wait_for_signal: [approve, reject]
+        timeout: ${{ input }}
+      - set: {phase: "${{ steps.answer.output.name }}"}
+      - return: ${{ steps.answer.output }}
 """
 
 _RECORD = """\

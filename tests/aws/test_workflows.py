@@ -250,3 +250,19 @@ def test_a_finished_execution_s_objects_are_tagged_for_expiry(
     chunks = list(client.deployment.store.keys(f"executions/{execution}/history/"))
     assert chunks
     assert all(_tags(client, key) == dict(FINISHED) for key in chunks)
+
+
+def test_a_wait_on_several_signals_with_a_timeout_template_answers_queries(aws: Aws) -> None:
+    client = aws.client("trips")
+    execution = client.start("decide", 3600)
+    aws.harness.run(until=lambda: waiting_for_signal(client, execution), timeout=30)
+    assert client.query(execution, "deadline") == 3600
+    assert client.query(execution, "phase") == "waiting"
+    client.signal(execution, "reject", "too dear")
+    view = aws.finish(client, execution)
+    assert view.result == {"name": "reject", "payload": "too dear"}
+    assert client.query(execution, "phase") == "reject"  # from the final state
+    with pytest.raises(
+        RequestError, match=r"declares no query 'nope' \(declared: deadline, phase\)"
+    ):
+        client.query(execution, "nope")

@@ -36,6 +36,7 @@ from eventualc.typecheck.values import (
     DURATION,
     DYN,
     INT,
+    NEVER,
     NULL,
     STRING,
     TIMESTAMP,
@@ -77,6 +78,7 @@ class _Checker:
     var_names: frozenset[str] = field(init=False)
     non_null: frozenset[Path] = frozenset()  # of the flow whose templates are being typed
     wholes: dict[PathKey, Placeholder] = field(default_factory=dict)  # "${{ x }}" by path
+    assigned: dict[str, Type] = field(default_factory=dict)  # every type each var is set to
 
     # -- scopes -------------------------------------------------------------------------
 
@@ -118,7 +120,23 @@ class _Checker:
             "execution": EXECUTION_TYPE,
             "now": TIMESTAMP,
         }
+        self.assigned = {}
         self.block(workflow.steps, Flow())
+        self.check_queries(workflow)
+
+    def check_queries(self, workflow: ir.Workflow) -> None:
+        """Types each query. A query may be asked at any moment, before any step or
+        after the end: no step has surely completed (``steps.<id>`` is E403) and each
+        variable may be unset (its type is every type it is set to, or null)."""
+        self.non_null = frozenset()
+        variables = tuple((k, union(t, NULL)) for k, t in self.assigned.items())
+        scope = {
+            **self.base_scope,
+            "steps": Namespace("steps", (), self.step_ids),
+            "vars": Namespace("vars", variables, self.var_names),
+        }
+        for name, template in workflow.queries:
+            self.template(template, scope, DYN, f"query '{name}'")
 
     def scope(self, flow: Flow) -> dict[str, Type]:
         return {
@@ -143,6 +161,10 @@ class _Checker:
         return flow
 
     def step(self, step: ir.Step, flow: Flow) -> Flow:
+        if step.timeout_expr is not None:  # any kind's timeout, evaluated at its start
+            self.non_null = flow.non_null
+            what = "a timeout (seconds or a duration string)"
+            self.template(step.timeout_expr, self.scope(flow), union(DOUBLE, STRING), what)
         after = STEP_CHECKS[step.kind](self, step, flow)
         if step.catch:
             catches = [
@@ -264,6 +286,7 @@ class _Checker:
             self.non_null = flow.non_null
             scope = self.scope(replace(flow, vars=variables))
             variables[var] = self.template(template, scope, DYN, "")
+            self.assigned[var] = union(self.assigned.get(var, NEVER), variables[var])
             flow = replace(
                 flow, non_null=frozenset(p for p in flow.non_null if p[:2] != ("vars", var))
             )

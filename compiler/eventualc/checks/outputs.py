@@ -19,7 +19,18 @@ from eventualc.frontend import ir
 from eventualc.frontend.source import PathKey
 from eventualc.frontend.symbols import Symbols
 from eventualc.kinds import complete
-from eventualc.typecheck.values import DYN, NEVER, NULL, ListOf, Object, Type, TypeEnv, Union, union
+from eventualc.typecheck.values import (
+    DYN,
+    NEVER,
+    NULL,
+    ListOf,
+    Object,
+    Scalar,
+    Type,
+    TypeEnv,
+    Union,
+    union,
+)  # fmt: skip
 
 Source = tuple[str, PathKey]
 
@@ -68,8 +79,17 @@ class StepOutputs:
         if step.kind == "workflow":
             child = self.symbols.workflows.get((self.service.name, str(step.target)))
             return self.schema_type(child.output) if child else DYN
-        signal = next((s for s in self.workflow.signals if s.name == step.target), None)
+        if step.signals:  # any of several: {name, payload}, one shape per signal
+            return union(*(self._received(name) for name in step.signals))
+        return self._payload(str(step.target))
+
+    def _payload(self, name: str) -> Type:
+        signal = next((s for s in self.workflow.signals if s.name == name), None)
         return self.schema_type(signal.schema) if signal else DYN
+
+    def _received(self, name: str) -> Type:
+        fields = (("name", Scalar("string", (name,))), ("payload", self._payload(name)))
+        return Object(fields, frozenset({"name", "payload"}))
 
 
 def _null(outputs: StepOutputs, step: ir.Step) -> Type:

@@ -82,8 +82,22 @@ def _workflow(service: ir.Service, symbols: Symbols, workflow: ir.Workflow) -> l
             diagnostics += _named(
                 service, symbols.workflows, "workflow", "E308", str(step.target), path
             )
-        elif step.kind == "wait_for_signal" and step.target not in signals:
-            hint = did_you_mean(str(step.target), signals)
-            message = f"workflow '{workflow.name}' declares no signal '{step.target}'{hint}"
-            diagnostics.append(error("E309", value_span(service, path), message))
+        elif step.kind == "wait_for_signal":
+            diagnostics += _signals(service, workflow, step, signals)
+    return diagnostics
+
+
+def _signals(
+    service: ir.Service, workflow: ir.Workflow, step: ir.Step, declared: list[str]
+) -> list[Diagnostic]:
+    """E309 for each signal a ``wait_for_signal`` names (one, or each of its list) that
+    the workflow does not declare."""
+    path = (*step.path, step.kind)
+    named = [(n, (*path, i)) for i, n in enumerate(step.signals)] or [(str(step.target), path)]
+    diagnostics = []
+    for name, where in named:
+        if name not in declared:
+            hint = did_you_mean(name, declared)
+            message = f"workflow '{workflow.name}' declares no signal '{name}'{hint}"
+            diagnostics.append(error("E309", value_span(service, where), message))
     return diagnostics

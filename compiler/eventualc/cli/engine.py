@@ -1,5 +1,5 @@
-"""The engine commands of the command line: run, publish, worker, start, signal, cancel,
-executions, dlq — all on the embedded SQLite engine (``eventual.engine``).
+"""The engine commands of the command line: run, publish, worker, start, signal, query,
+cancel, executions, dlq — all on the embedded SQLite engine (``eventual.engine``).
 
 Commands that run handlers (``run``, ``publish``, ``worker``, ``start``) take spec paths
 like ``check`` and ``build``: the generated package is brought up to date first (as
@@ -232,6 +232,27 @@ def signal(execution: str, signal: str, payload: str | None, where: Where) -> No
 
 @click.command()
 @click.argument("execution")
+@click.argument("name")
+@where_options
+def query(execution: str, name: str, where: Where) -> None:
+    """Evaluate the workflow's declared query NAME on an execution (its id or name), a
+    running or an ended one; its value as JSON on stdout."""
+    from eventual.engine import EngineError
+    from eventual.queries import UnknownQuery
+
+    engine = where.open()
+    with engine_errors():
+        try:
+            value = engine.query(execution, name)
+        except EngineError as exc:
+            if isinstance(exc.__cause__, UnknownQuery):  # a name the user typed
+                raise click.UsageError(str(exc)) from exc
+            raise
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+@click.command()
+@click.argument("execution")
 @where_options
 def cancel(execution: str, where: Where) -> None:
     """Cancel an execution (its id or name); its compensations run."""
@@ -357,4 +378,4 @@ def _numbers(ids: Sequence[str]) -> list[int]:
     return [int(i) for i in ids]
 
 
-COMMANDS = [run, publish, worker, start, signal, cancel, executions, dlq]
+COMMANDS = [run, publish, worker, start, signal, query, cancel, executions, dlq]

@@ -313,6 +313,7 @@ def _workflows(service: ir.Service) -> Iterator[str]:
                 ("output", _position_text(workflow.output, returned)),
                 ("timeout", timeout),
                 ("signals", signals),
+                ("queries", ", ".join(code(name) for name, _ in workflow.queries)),
             ]
         )
         signal_fields = tuple((f"Signal {code(s.name)}", s.schema) for s in workflow.signals)

@@ -80,6 +80,7 @@ def _workflow(service: str, workflow: ir.Workflow) -> d.Workflow:
         workflow.timeout,
         {s.name: signal_position(workflow, s).model for s in workflow.signals},
         _steps(service, workflow.steps),
+        {name: t.value for name, t in workflow.queries},
     ).versioned()  # fmt: skip
 
 
@@ -105,4 +106,6 @@ def _step(service: str, step: ir.Step) -> d.Step:
         catch=tuple(d.Catch(c.errors, c.var, _steps(service, c.steps)) for c in step.catch),
         compensate=_steps(service, step.compensate),
         compensate_on_failure=step.compensate_on_failure,
+        signals=step.signals,
+        timeout_expr=step.timeout_expr.value if step.timeout_expr is not None else None,
     )

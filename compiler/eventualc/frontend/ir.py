@@ -137,6 +137,8 @@ class Step:
     var: str | None = None
     concurrency: int | None = None
     error: str | None = None
+    signals: tuple[str, ...] = ()  # wait_for_signal on a list (``target`` is then None)
+    timeout_expr: Template | None = None  # a ``timeout`` written as a template
 
     def block(self, name: str) -> tuple[Step, ...]:
         return dict(self.blocks).get(name, ())
@@ -160,6 +162,7 @@ class Workflow:
     signals: tuple[Signal, ...]
     steps: tuple[Step, ...]
     path: PathKey
+    queries: tuple[tuple[str, Template], ...] = ()  # name -> template, as written
 
 
 @dataclass(frozen=True, slots=True)

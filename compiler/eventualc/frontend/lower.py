@@ -246,6 +246,10 @@ def _workflow(ctx: _ServiceLowering, name: str, value: dict[str, Any]) -> ir.Wor
         signals=signals,
         steps=_steps(ctx.merged.name, value["steps"], (*path, "steps")),
         path=path,
+        queries=tuple(
+            (query, ir.Template(template, (*path, "queries", query)))
+            for query, template in value.get("queries", {}).items()
+        ),
     )
 
 
@@ -277,6 +281,8 @@ class _StepSource:
 
 
 def _call_fields(src: _StepSource) -> dict[str, Any]:
+    if src.kind == "wait_for_signal" and isinstance(src.body, list):
+        return {"target": None, "signals": tuple(src.body)}
     fields: dict[str, Any] = {"target": src.body}
     if src.kind != "wait_for_signal":
         fields |= {"expr": src.template("input"), "compensate": src.block("compensate")}
@@ -288,9 +294,14 @@ def _emit_fields(src: _StepSource) -> dict[str, Any]:
     return {"target": target, "expr": src.template("payload", {})}
 
 
+def is_template(value: Any) -> bool:
+    """Whether a duration position holds a ``${{ }}`` template rather than a constant."""
+    return isinstance(value, str) and "${{" in value
+
+
 def _expression_fields(src: _StepSource) -> dict[str, Any]:
     body = src.body
-    if src.kind == "sleep" and not (isinstance(body, str) and "${{" in body):
+    if src.kind == "sleep" and not is_template(body):
         return {"duration": parse_duration(body)}
     fields: dict[str, Any] = {"expr": ir.Template(body, (*src.path, src.kind))}
     if src.kind == "if":
@@ -347,7 +358,9 @@ def _step(service: str, value: dict[str, Any], path: PathKey) -> ir.Step:
     kind = next(k for k in KIND_FIELDS if k in value)
     src = _StepSource(service, value, path, kind)
     fields: dict[str, Any] = KIND_FIELDS[kind](src)
-    if "timeout" in value:
+    if is_template(value.get("timeout")):
+        fields["timeout_expr"] = ir.Template(value["timeout"], (*path, "timeout"))
+    elif "timeout" in value:
         fields["timeout"] = parse_duration(value["timeout"])
     if "retry" in value:
         fields["retry"] = _retries(value["retry"], (*path, "retry"))

@@ -134,7 +134,7 @@ class _Drawer:
             "task": ("task", f"task {target}"),
             "workflow": ("child", f"workflow {target}"),
             "sleep_until": ("timer", f"sleep until {expression_text(expr)}"),
-            "wait_for_signal": ("signal", f"wait for signal {target}"),
+            "wait_for_signal": ("signal", _signal_title(step)),
             "set": ("set", "set " + ", ".join(f"vars.{v}" for v, _ in step.assignments)),
             "fail": ("fail", f"fail {_fail_title(step)}"),
             "return": ("return", "return"),
@@ -203,10 +203,18 @@ def _fail_title(step: ir.Step) -> str:
     return expression_text(expr["error"] if isinstance(expr, dict) else expr)
 
 
+def _signal_title(step: ir.Step) -> str:
+    if step.signals:
+        return "wait for signal " + " or ".join(step.signals)
+    return f"wait for signal {step.target}"
+
+
 def _details(step: ir.Step) -> str:
     parts = [step.id] if step.id else []
     if step.timeout is not None:
         parts.append(f"timeout {format_duration(step.timeout)}")
+    elif step.timeout_expr is not None:
+        parts.append(f"timeout {expression_text(step.timeout_expr.value)}")
     if step.retry is not None and any(policy.attempts > 1 for policy in step.retry):
         parts.append("/".join(str(policy.attempts) for policy in step.retry) + " attempts")
     if step.concurrency is not None:

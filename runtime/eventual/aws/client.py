@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, ParamSpec, TypeVar
 
@@ -38,12 +39,14 @@ from eventual.aws.dead_letters import DeadLetters
 from eventual.aws.deployment import Deployment
 from eventual.aws.effects import carry_out
 from eventual.aws.events import Bus
+from eventual.aws.record import ExecutionRecord
 from eventual.aws.store import definition_key, history_key, state_key
 from eventual.definition import Definition
 from eventual.engine import DeadLetterView, EngineError, ExecutionView
 from eventual.errors import PayloadInvalid
 from eventual.interpreter import SignalRefused, signal_payload
 from eventual.operations import Operations
+from eventual.queries import answer
 from eventual.service import Service
 from eventual.state import loads
 from eventual.status import ExecutionStatus
@@ -208,6 +211,21 @@ class Client:
         self._send(messages.to_orchestrator(found.view.id, "cancel", uuid.uuid4().hex))
 
     @_requests
+    @_requests
+    def query(self, execution: str, name: str) -> Any:
+        """Query ``name`` of the execution's workflow on its stored record (see
+        ``eventual.queries``); ``RequestError`` for an undeclared name or a failure."""
+        found = self._summary(execution)
+        stored = self.deployment.store.read(state_key(found.view.id))
+        if stored is None:
+            raise RequestError(f"no execution {execution!r}")
+        state = ExecutionRecord.from_text(stored.text).state
+        workflow = self._definition_of(found).workflows[found.view.workflow]
+        try:
+            return answer(workflow, state, name, datetime.now(UTC))
+        except ValueError as exc:
+            raise RequestError(str(exc)) from exc
+
     def publish(self, event: str, payload: Any = None) -> str:
         """Puts ``event`` on the service's bus; its EventBridge id."""
         source, bare = self.event(event)

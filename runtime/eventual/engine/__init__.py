@@ -21,11 +21,12 @@ from typing import Any
 
 from eventual.definition import Definition
 from eventual.errors import PayloadInvalid
-from eventual.interpreter import SignalRefused, signal_payload
+from eventual.interpreter import ExecutionState, SignalRefused, signal_payload
 from eventual.operations import Operations, ViewNames
+from eventual.queries import answer
 from eventual.restart import reusable_outputs
 from eventual.service import Service
-from eventual.state import loads
+from eventual.state import load_state, loads
 from eventual.status import ExecutionStatus
 from eventual.views import DeadLetterView, ExecutionView
 
@@ -165,6 +166,24 @@ class Engine(ViewNames):
 
     def cancel(self, execution: str) -> None:
         self._enqueue(self.execution(execution), {"op": "cancel"})
+
+    def query(self, execution: str, name: str) -> Any:
+        """Query ``name`` of the execution's workflow on its stored state (see
+        ``eventual.queries``); ``EngineError`` for an undeclared name or a failure."""
+        view = self.execution(execution)
+        text, input, version = self._read(
+            "SELECT state, input, version FROM executions WHERE id = ?", (view.id,)
+        )[0]
+        state = (
+            load_state(text) if text
+            else ExecutionState(view.id, view.name, view.workflow, version, loads(input),
+                                view.started)
+        )  # fmt: skip
+        workflow = self._definition(view.id).workflows[view.workflow]
+        try:
+            return answer(workflow, state, name, timestamp(self.orchestrator.clock()))
+        except ValueError as exc:
+            raise EngineError(str(exc)) from exc
 
     def _enqueue(self, view: ExecutionView, event: dict[str, Any]) -> None:
         if view.status is not ExecutionStatus.IN_PROGRESS:

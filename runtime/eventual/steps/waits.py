@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from eventual.durations import parse_duration
 from eventual.port import Wait
 
 from .base import Started, StepFailure, StepKind
+from .timeouts import after, deadline, seconds_of
 
 if TYPE_CHECKING:
     from eventual.interpreter import Frame, Run
@@ -29,15 +29,8 @@ class SleepStep(StepKind):
         value: Any = seconds
         if seconds is None:
             value = run.render(frame, step)
-            try:
-                seconds = parse_duration(value)
-            except (TypeError, ValueError) as exc:
-                raise StepFailure("ExpressionError", f"sleep: {exc}") from exc
-        try:
-            due = run.now + timedelta(seconds=seconds)
-        except OverflowError as exc:
-            raise StepFailure("ExpressionError", f"sleep: {value!r} is too long") from exc
-        return _sleep(run, frame, step, due)
+            seconds = seconds_of(value, "sleep")
+        return _sleep(run, frame, step, after(run.now, seconds, value, "sleep"))
 
 
 class SleepUntilStep(StepKind):
@@ -59,16 +52,29 @@ class SleepUntilStep(StepKind):
         return _sleep(run, frame, step, due)
 
 
+def signal_names(step: Step) -> tuple[str, ...]:
+    """The signals a ``wait_for_signal`` step waits for: its list, or its one name."""
+    return step.signals or (str(step.target),)
+
+
+def signal_output(step: Step, name: str, payload: Any) -> Any:
+    """What a wait gives for signal ``name``: the payload, or ``{name, payload}`` for
+    a wait on a list of signals."""
+    return {"name": name, "payload": payload} if step.signals else payload
+
+
 class WaitForSignalStep(StepKind):
     name = "wait_for_signal"
 
     def start(self, run: Run, frame: Frame, step: Step) -> Started:
-        name = str(step.target)
-        queued = run.state.signals.get(name)
-        if queued:
-            return True, queued.pop(0)
+        names = signal_names(step)
+        queued = run.take_signal(names)
+        if queued is not None:
+            return True, signal_output(step, *queued)
+        due = deadline(run, frame, step)
         node = run.new_node(frame, step, Wait.SIGNAL)
-        run.state.waiters.setdefault(name, []).append(node.token)
-        if step.timeout is not None:
-            run.timer(node.token, "timeout", run.now + timedelta(seconds=step.timeout))
+        for name in names:
+            run.state.waiters.setdefault(name, []).append(node.token)
+        if due is not None:
+            run.timer(node.token, "timeout", due)
         return False, None

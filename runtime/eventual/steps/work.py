@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from eventual.port import Publish, StartChild, Wait
 
 from .base import Started, StepFailure, StepKind
+from .timeouts import deadline, timeout_seconds
 
 if TYPE_CHECKING:
     from eventual.interpreter import Frame, Run
@@ -25,8 +25,11 @@ class TaskStep(StepKind):
     def start(self, run: Run, frame: Frame, step: Step) -> Started:
         task = run.i.tasks[str(step.target)]
         value = run.checked(task.input, run.render(frame, step))
+        seconds = timeout_seconds(run, frame, step)
         node = run.new_node(frame, step, Wait.TASK)
         node.results["input"] = value
+        if step.timeout_value is not None:  # each attempt's timeout, fixed at the start
+            node.results["timeout"] = seconds
         run.dispatch(node, step)
         return False, None
 
@@ -44,12 +47,13 @@ class WorkflowStep(StepKind):
             )
         child = run.i.workflows[str(step.target)]
         value = run.checked(child.input, run.render(frame, step))
+        due = deadline(run, frame, step)
         node = run.new_node(frame, step, Wait.CHILD)
         handle = state.next_token()
         state.handles[handle] = (node.token, "child")
         run.commands.append(StartChild(handle, str(step.target), value))
-        if step.timeout is not None:
-            run.timer(node.token, "timeout", run.now + timedelta(seconds=step.timeout))
+        if due is not None:
+            run.timer(node.token, "timeout", due)
         return False, None
 
 
