@@ -37,7 +37,9 @@ sorted, so the same spec always gives the same bytes:
   ``blocks`` (nested step lists by name: ``then``/``else``, ``parallel`` branches,
   ``steps`` of a ``for_each``, ``try``), ``set`` (``[var, template]`` pairs in written
   order, each assignment seeing the ones before), ``catch`` (``[{"errors": [error],
-  "as": var, "steps": [Step]}]``) and ``compensate`` (``[Step]``).
+  "as": var, "steps": [Step]}]``) and ``compensate`` (``[Step]``). A ``while`` has its
+  condition in ``value``, its body in ``blocks.steps`` and ``max_iterations``;
+  ``break`` and ``continue`` have only ``kind`` and ``id``.
 
 An ``EventName`` of another service is ``service.Name``. Templates are YAML values
 whose strings may hold ``${{ }}``, kept as written. Versions are ``digest`` of the
@@ -186,6 +188,7 @@ class Step:
     set: tuple[tuple[str, Any], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: tuple[Step, ...] = ()
+    max_iterations: int | None = None  # ``while``
 
     def to_json(self) -> Json:
         data: Json = {"kind": self.kind, "id": self.id}
@@ -193,6 +196,7 @@ class Step:
             "target": self.target, "value": self.value, "duration": self.duration,
             "timeout": self.timeout, "retry": _retry_json(self.retry) if self.retry else None,
             "var": self.var, "concurrency": self.concurrency, "error": self.error,
+            "max_iterations": self.max_iterations,
         }  # fmt: skip
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.blocks:
@@ -216,7 +220,7 @@ class Step:
             tuple((name, _steps(steps)) for name, steps in data.get("blocks", {}).items()),
             tuple((var, template) for var, template in data.get("set", [])),
             tuple(Catch.from_json(c) for c in data.get("catch", [])),
-            _steps(data.get("compensate", [])),
+            _steps(data.get("compensate", [])), data.get("max_iterations"),
         )  # fmt: skip
 
 

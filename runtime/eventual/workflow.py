@@ -55,6 +55,7 @@ class Step:
     assign: tuple[tuple[str, Renderer], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: Path | None = None
+    max_iterations: int | None = None  # while: explicit in every definition
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,5 +107,5 @@ def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]
         var=data.var, concurrency=data.concurrency, error=data.error,
         blocks=tuple(names),
         assign=tuple((var, compile_template(t)) for var, t in data.set),
-        catch=catch, compensate=compensate,
+        catch=catch, compensate=compensate, max_iterations=data.max_iterations,
     )  # fmt: skip

@@ -135,6 +135,7 @@ class Step:
     var: str | None = None
     concurrency: int | None = None
     error: str | None = None
+    max_iterations: int | None = None  # ``while``
 
     def block(self, name: str) -> tuple[Step, ...]:
         return dict(self.blocks).get(name, ())
