@@ -304,6 +304,11 @@ def _while_fields(src: _StepSource) -> dict[str, Any]:
     }
 
 
+def _no_fields(src: _StepSource) -> dict[str, Any]:
+    """``break`` and ``continue``: nothing besides their kind."""
+    return {}
+
+
 def _parallel_fields(src: _StepSource) -> dict[str, Any]:
     branches = src.body.items()
     return {"blocks": tuple((b, src.nested(steps, src.kind, b)) for b, steps in branches)}
@@ -334,8 +339,8 @@ KIND_FIELDS = complete({
     "set": _set_fields,
     "fail": _fail_fields,
     "while": _while_fields,
-    "break": lambda src: {},
-    "continue": lambda src: {},
+    "break": _no_fields,
+    "continue": _no_fields,
 }, "lower.KIND_FIELDS")  # fmt: skip
 
 
