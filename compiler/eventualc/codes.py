@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "E407": "an unknown step id in an expression",
     "E408": "an unknown function or a wrong number of arguments",
     "E409": "a variable read where it may not be set, or never set",
+    "E420": "a break or continue outside a while loop (or across parallel, for_each, compensate)",
     "E501": "a malformed subscription filter",
     "E502": "a filter field missing from a subscribed event",
     "E503": "a filter matcher that does not fit its field's type",

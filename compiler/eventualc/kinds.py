@@ -20,6 +20,7 @@ from typing import TypeVar
 KINDS: tuple[str, ...] = (
     "task", "workflow", "emit", "sleep", "sleep_until", "wait_for_signal", "if",
     "parallel", "for_each", "set", "try", "fail", "return",
+    "while", "break", "continue",
 )  # fmt: skip
 
 

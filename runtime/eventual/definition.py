@@ -46,7 +46,9 @@ sorted, so the same spec always gives the same bytes:
   when the step itself fails), ``signals`` (the names a ``wait_for_signal`` on a
   list waits for; ``target`` is then absent) and ``timeout_expr`` (a ``timeout``
   template of a task, child or wait, evaluated when the step starts, in place of
-  ``timeout``).
+  ``timeout``). A ``while`` has its condition in ``value``, its body in
+  ``blocks.steps`` and ``max_iterations``; ``break`` and ``continue`` have only
+  ``kind`` and ``id``.
 
 An ``EventName`` of another service is ``service.Name``. Templates are YAML values
 whose strings may hold ``${{ }}``, kept as written. Versions are ``digest`` of the
@@ -202,6 +204,7 @@ class Step:
     compensate_on_failure: bool = False
     signals: tuple[str, ...] = ()  # wait_for_signal on a list: any of these
     timeout_expr: Any = None  # a timeout template, evaluated when the step starts
+    max_iterations: int | None = None  # ``while``
 
     def to_json(self) -> Json:
         data: Json = {"kind": self.kind, "id": self.id}
@@ -209,6 +212,7 @@ class Step:
             "target": self.target, "value": self.value, "duration": self.duration,
             "timeout": self.timeout, "retry": _retries_json(self.retry) if self.retry else None,
             "var": self.var, "concurrency": self.concurrency, "error": self.error,
+            "max_iterations": self.max_iterations,
         }  # fmt: skip
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.blocks:
@@ -242,6 +246,7 @@ class Step:
             compensate_on_failure=data.get("compensate_on_failure", False),
             signals=tuple(data.get("signals", ())),
             timeout_expr=data.get("timeout_expr"),
+            max_iterations=data.get("max_iterations"),
         )  # fmt: skip
 
 

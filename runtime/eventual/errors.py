@@ -5,6 +5,7 @@ from __future__ import annotations
 TIMEOUT = "Timeout"
 VALIDATION_ERROR = "ValidationError"
 CANCELLED = "Cancelled"
+LOOP_LIMIT = "LoopLimit"  # a while loop still going after its max_iterations
 ANY_ERROR = "*"
 
 

@@ -58,6 +58,7 @@ class Step:
     compensate_on_failure: bool = False
     signals: tuple[str, ...] = ()  # wait_for_signal on a list
     timeout_value: Renderer | None = None  # a timeout template (see ``timeouts``)
+    max_iterations: int | None = None  # while: explicit in every definition
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,4 +115,5 @@ def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]
         timeout_value=(
             compile_template(data.timeout_expr) if data.timeout_expr is not None else None
         ),
+        max_iterations=data.max_iterations,
     )  # fmt: skip

@@ -5,7 +5,7 @@ and ``TRIPS``, runs the real ``eventualc build`` into a package of its own name,
 the handlers in place (the repository's for ``orders``, ``TRIPS_HANDLERS`` for
 ``trips``) and runs the real ``eventualc synth``: the templates are what gets
 deployed. ``trips`` has what the seed does not: a saga with compensation, a retried
-task, a signal, a timer, a child workflow, two signals to race, a workflow-starting subscription, a
+task, a signal, a timer, a child workflow, a while loop, two signals to race, a workflow-starting subscription, a
 subscription that always fails (retries, then its dead-letter queue) and a 30-day sleep.
 
 Handlers append one JSON line per call to the file named by ``$TRIPS_LOG``, so tests
@@ -110,6 +110,21 @@ workflows:
         timeout: ${{ input }}
       - set: {phase: "${{ steps.answer.output.name }}"}
       - return: ${{ steps.answer.output }}
+  rounds:
+    input: integer
+    output: integer
+    steps:
+      - set: {n: 0}
+      - while: ${{ vars.n < input }}
+        max_iterations: 4
+        steps:
+          - set: {n: "${{ vars.n + 1 }}"}
+          - if: ${{ vars.n == 2 }}
+            then: [{continue: true}]
+          - sleep: 1s
+          - task: bookHotel
+            input: ${{ "round-" + string(vars.n) }}
+      - return: ${{ vars.n }}
 """
 
 _RECORD = """\

@@ -128,6 +128,16 @@ def reference_histories(service: Service, inputs: Iterable[int]) -> dict[int, Co
     return {n: _entries(execution.history()) for n, execution in started.items()}
 
 
+def _completions(entries: Counter[str]) -> Counter[str]:
+    """How often each ``[step, output]`` completed, in entries made by ``_entries``."""
+    counts: Counter[str] = Counter()
+    for text, count in entries.items():
+        entry = json.loads(text)
+        if entry["type"] == "StepCompleted":
+            counts[json.dumps([entry["step"], entry["output"]])] += count
+    return counts
+
+
 def _entries(history: list[dict[str, Any]]) -> Counter[str]:
     return Counter(
         json.dumps({k: v for k, v in entry.items() if k != "time"}, sort_keys=True)
@@ -169,8 +179,9 @@ def _check_executions(
     engine: Engine, inputs: range, reference: dict[int, Counter[str]]
 ) -> dict[int, str]:
     """Each execution ended as expected, with each step applied once: no step path
-    completed twice with the same output, and the same history entries as the
-    reference run, no more, no fewer."""
+    completed with the same output more often than in the reference run (once, but
+    for the steps of a loop's body), and the same history entries as the reference
+    run, no more, no fewer."""
     views = {view.name: view for view in engine.executions(workflow="pipeline")}
     assert sorted(views) == sorted(f"p-{n}" for n in inputs)
     for n in inputs:
@@ -180,7 +191,8 @@ def _check_executions(
         completed = Counter(
             json.dumps([h["step"], h["output"]]) for h in history if h["type"] == "StepCompleted"
         )
-        twice = [step for step, count in completed.items() if count > 1]
+        allowed = _completions(reference[n])
+        twice = [step for step, count in completed.items() if count > allowed[step]]
         assert not twice, f"{view.id}: steps completed twice: {twice}"
         got = _entries(history)
         assert got == reference[n], (

@@ -1,7 +1,8 @@
 """The crash suite's service and workload, and what must come of it, computed apart.
 
 ``SPEC`` is a service (``crashy``) whose ``pipeline`` workflow runs a task, sleeps 1 s
-(so timers cross crashes), squares three numbers in a ``for_each``, runs two
+(so timers cross crashes), loops three turns of a ``while`` (a 200 ms sleep and a
+task each), squares three numbers in a ``for_each``, runs two
 ``parallel`` branches (one with a retried task that fails by design for some inputs,
 then caught), runs a retried task that fails by design for other inputs (uncaught:
 the execution fails), emits ``Ping`` and returns a result built from the steps; three
@@ -45,6 +46,13 @@ workflows:
     steps:
       - {id: first, task: square, input: "${{ input }}"}
       - sleep: 1s
+      - set: {turns: 0}
+      - id: turns
+        while: ${{ vars.turns < 3 }}
+        steps:
+          - set: {turns: "${{ vars.turns + 1 }}"}
+          - sleep: 200ms
+          - {task: square, input: "${{ input + vars.turns }}"}
       - id: each
         for_each: ${{ [input, input + 1, input + 2] }}
         steps:
@@ -66,6 +74,7 @@ workflows:
           first: ${{ steps.first.output }}
           each: ${{ steps.each.output }}
           sides: ${{ steps.sides.output }}
+          turns: ${{ [vars.turns, steps.turns.output] }}
           total: ${{ steps.first.output + steps.each.output[0] + steps.each.output[2] }}
   patient:
     input: integer
@@ -154,6 +163,7 @@ def expected_end(n: int) -> tuple[str, Any, dict[str, str] | None]:
     result = {
         "first": n * n, "each": each, "sides": {"left": left, "right": (n + 10) ** 2},
         "total": n * n + each[0] + each[2],
+        "turns": [3, (n + 3) ** 2],  # the while loop: three turns, the last one's square
     }  # fmt: skip
     return "SUCCEEDED", result, None
 

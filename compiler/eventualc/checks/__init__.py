@@ -13,6 +13,7 @@ from eventualc.checks import (
     expressions,
     filters,
     flow,
+    loops,
     names,
     quotas,
     references,
@@ -23,7 +24,7 @@ from eventualc.frontend import ir
 
 _INDEPENDENT = (names.check_names, references.check_references, bounds.check_bounds,
                 examples.check_examples,
-                retries.check_retries)  # fmt: skip
+                retries.check_retries, loops.check_loops)  # fmt: skip
 _DEPENDENT = (expressions.check_expressions, filters.check_filters, flow.check_flow,
               quotas.check_quotas)  # fmt: skip
 

@@ -279,6 +279,20 @@ class _Checker:
         self.block(step.block("steps"), flow.with_locals(**{str(step.var): item, "index": INT}))
         return flow
 
+    def step_while(self, step: ir.Step, flow: Flow) -> Flow:
+        """The body sees what the condition proves, as an ``if``'s ``then`` does; after
+        the loop, what a run of no iteration and a run of some both leave."""
+        self.expr(step, flow, BOOL, "a 'while' condition")
+        body = flow
+        condition = self.condition(step)
+        if condition is not None:
+            body = flow.knowing(non_null(condition, True))
+        return merge([self.block(step.block("steps"), body), flow], flow)
+
+    def step_loop_exit(self, step: ir.Step, flow: Flow) -> Flow:
+        """``break``/``continue``: nothing after them in their step list runs."""
+        return replace(flow, ended=True)
+
     def step_set(self, step: ir.Step, flow: Flow) -> Flow:
         """Assignments run in written order: each value sees the ones before it."""
         variables = dict(flow.vars)
@@ -458,4 +472,7 @@ STEP_CHECKS: dict[str, Callable[[_Checker, ir.Step, Flow], Flow]] = complete({
     "try": _Checker.step_try,
     "fail": _Checker.step_fail,
     "return": _Checker.step_return,
+    "while": _Checker.step_while,
+    "break": _Checker.step_loop_exit,
+    "continue": _Checker.step_loop_exit,
 }, "checks.expressions.STEP_CHECKS")  # fmt: skip

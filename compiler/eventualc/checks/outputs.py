@@ -114,6 +114,9 @@ OWN_OUTPUTS: dict[str, Callable[[StepOutputs, ir.Step], Type]] = complete({
     "try": lambda o, s: o.last(s.block("try")),
     "fail": _never,
     "return": _never,
+    "while": lambda o, s: union(o.last(s.block("steps")), NULL),
+    "break": _never,
+    "continue": _never,
 }, "checks.outputs.OWN_OUTPUTS")  # fmt: skip
 
 

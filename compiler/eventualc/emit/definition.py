@@ -108,4 +108,5 @@ def _step(service: str, step: ir.Step) -> d.Step:
         compensate_on_failure=step.compensate_on_failure,
         signals=step.signals,
         timeout_expr=step.timeout_expr.value if step.timeout_expr is not None else None,
+        max_iterations=step.max_iterations,
     )

@@ -139,6 +139,7 @@ class Step:
     error: str | None = None
     signals: tuple[str, ...] = ()  # wait_for_signal on a list (``target`` is then None)
     timeout_expr: Template | None = None  # a ``timeout`` written as a template
+    max_iterations: int | None = None  # ``while``
 
     def block(self, name: str) -> tuple[Step, ...]:
         return dict(self.blocks).get(name, ())

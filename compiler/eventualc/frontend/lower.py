@@ -25,6 +25,7 @@ DEFAULT_TASK_TIMEOUT = 300.0
 DEFAULT_SUBSCRIPTION_TIMEOUT = 30.0
 DEFAULT_MEMORY = 512
 DEFAULT_CONCURRENCY = 10
+DEFAULT_MAX_ITERATIONS = 10_000  # a while loop's iterations before LoopLimit
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -313,6 +314,20 @@ def _expression_fields(src: _StepSource) -> dict[str, Any]:
     return fields
 
 
+def _while_fields(src: _StepSource) -> dict[str, Any]:
+    """A ``while``: its condition, body and iteration limit (default decided here)."""
+    return {
+        "expr": ir.Template(src.body, (*src.path, src.kind)),
+        "blocks": (("steps", src.block("steps")),),
+        "max_iterations": src.value.get("max_iterations", DEFAULT_MAX_ITERATIONS),
+    }
+
+
+def _no_fields(src: _StepSource) -> dict[str, Any]:
+    """``break`` and ``continue``: nothing besides their kind."""
+    return {}
+
+
 def _parallel_fields(src: _StepSource) -> dict[str, Any]:
     branches = src.body.items()
     return {"blocks": tuple((b, src.nested(steps, src.kind, b)) for b, steps in branches)}
@@ -351,6 +366,9 @@ KIND_FIELDS = complete({
     "try": lambda src: {"blocks": (("try", src.nested(src.body, src.kind)),)},
     "set": _set_fields,
     "fail": _fail_fields,
+    "while": _while_fields,
+    "break": _no_fields,
+    "continue": _no_fields,
 }, "lower.KIND_FIELDS")  # fmt: skip
 
 

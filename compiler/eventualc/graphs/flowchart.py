@@ -7,7 +7,9 @@ cluster entered from its loop node (``each``) and going back to it, which the lo
 leaves when ``done``; a ``try`` block sits in a cluster after its try node. ``catch``
 handlers are clusters entered by ``catch`` edges, and go on to the step after the one
 that failed, as executions do; ``compensate`` steps hang off their step by
-``compensate`` edges and lead nowhere. ``fail`` ends its path; ``return`` goes to
+``compensate`` edges and lead nowhere. A ``while`` is drawn like a ``for_each`` (its
+body goes back to it by ``next``); ``break`` leads to the step after the loop,
+``continue`` back to the loop node. ``fail`` ends its path; ``return`` goes to
 ``end``. Labels hold names, durations and expressions as written (shortened), never
 descriptions.
 """
@@ -79,6 +81,7 @@ class _Drawer:
         self.workflow = workflow
         self.links = WorkflowLinks(start=builder.id_of("wf", service, workflow.name, "start"))
         self.ends: _Pending = []
+        self.loops: list[tuple[str, _Pending]] = []  # enclosing whiles: (node, break exits)
 
     def draw(self) -> WorkflowLinks:
         start = self.graph.node(("wf", self.service, self.workflow.name, "start"), "start", "start")
@@ -169,6 +172,32 @@ class _Drawer:
         self.connect([(source, kind, label or "next") for source, kind, label in body], node)
         return node, [(node, "flow", "done")]
 
+    def repeat(self, step: ir.Step, pending: _Pending) -> tuple[str, _Pending]:
+        """A ``while``: its body in a cluster going back to the loop node (``next``);
+        the loop is left when the condition is false (``done``) or by a ``break``."""
+        expr = expression_text(step.expr.value if step.expr else None)
+        node = self.graph.node(self.key(step), "loop", f"while {expr}", _details(step))
+        self.connect(pending, node)
+        breaks: _Pending = []
+        self.loops.append((node, breaks))
+        with self.graph.cluster(self.key(step, "body"), "while"):
+            body = self.chain(step.block("steps"), [(node, "flow", "repeat")])
+        self.loops.pop()
+        self.connect([(source, kind, label or "next") for source, kind, label in body], node)
+        return node, [(node, "flow", "done"), *breaks]
+
+    def loop_exit(self, step: ir.Step, pending: _Pending) -> tuple[str, _Pending]:
+        """``break`` leads out of the innermost while, ``continue`` back to it."""
+        node = self.graph.node(self.key(step), "return", step.kind)  # drawn as a jump
+        self.connect(pending, node)
+        if self.loops:  # else the compiler reported it (E420)
+            loop, breaks = self.loops[-1]
+            if step.kind == "break":
+                breaks.append((node, "flow", "break"))
+            else:
+                self.graph.edge(node, loop, "flow", "continue")
+        return node, []
+
     def attempt(self, step: ir.Step, pending: _Pending) -> tuple[str, _Pending]:
         node = self.graph.node(self.key(step), "try", "try", step.id)
         self.connect(pending, node)
@@ -192,6 +221,9 @@ DRAWINGS: dict[str, _Drawing] = complete({
     "parallel": _Drawer.parallel,
     "for_each": _Drawer.loop,
     "try": _Drawer.attempt,
+    "while": _Drawer.repeat,
+    "break": _Drawer.loop_exit,
+    "continue": _Drawer.loop_exit,
 }, "flowchart.DRAWINGS")  # fmt: skip
 
 
@@ -219,4 +251,6 @@ def _details(step: ir.Step) -> str:
         parts.append("/".join(str(policy.attempts) for policy in step.retry) + " attempts")
     if step.concurrency is not None:
         parts.append(f"{step.concurrency} at a time")
+    if step.max_iterations is not None:
+        parts.append(f"at most {step.max_iterations:,} times")
     return " · ".join(parts)

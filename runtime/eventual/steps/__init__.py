@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from .base import Started, StepFailure, StepKind
 from .blocks import ForEachStep, IfStep, ParallelStep, TryStep
+from .loops import BreakStep, ContinueStep, WhileStep
 from .values import FailStep, ReturnStep, SetStep
 from .waits import SleepStep, SleepUntilStep, WaitForSignalStep
 from .work import CHILD_DEPTH_LIMIT, MAX_CHILD_DEPTH, EmitStep, TaskStep, WorkflowStep
@@ -25,5 +26,6 @@ _ALL: tuple[StepKind, ...] = (
     SleepStep(), SleepUntilStep(), WaitForSignalStep(),
     IfStep(), TryStep(), ParallelStep(), ForEachStep(),
     SetStep(), FailStep(), ReturnStep(),
+    WhileStep(), BreakStep(), ContinueStep(),
 )  # fmt: skip
 KINDS: Mapping[str, StepKind] = {kind.name: kind for kind in _ALL}
