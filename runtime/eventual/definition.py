@@ -50,7 +50,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,6 +186,7 @@ class Step:
     set: tuple[tuple[str, Any], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: tuple[Step, ...] = ()
+    filter: Json | None = None  # wait_for_event: an EventBridge detail filter
 
     def to_json(self) -> Json:
         data: Json = {"kind": self.kind, "id": self.id}
@@ -204,6 +205,8 @@ class Step:
             data["catch"] = [c.to_json() for c in self.catch]
         if self.compensate:
             data["compensate"] = _steps_json(self.compensate)
+        if self.filter is not None:
+            data["filter"] = self.filter
         return data
 
     @classmethod
@@ -216,7 +219,7 @@ class Step:
             tuple((name, _steps(steps)) for name, steps in data.get("blocks", {}).items()),
             tuple((var, template) for var, template in data.get("set", [])),
             tuple(Catch.from_json(c) for c in data.get("catch", [])),
-            _steps(data.get("compensate", [])),
+            _steps(data.get("compensate", [])), data.get("filter"),
         )  # fmt: skip
 
 
@@ -246,12 +249,29 @@ class Workflow:
         """This workflow with ``version`` computed from the rest."""
         return dataclasses.replace(self, version=digest(_without_version(self.to_json())))
 
+    def waited_events(self) -> frozenset[str]:
+        """The events a ``wait_for_event`` step of this workflow waits for, anywhere: a
+        runtime keeps those events, once published, for each running execution."""
+        return frozenset(
+            s.target for s in _all_steps(self.steps) if s.kind == "wait_for_event" and s.target
+        )
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Workflow:
         return cls(
             data["version"], data["input"], data["output"], data["timeout"],
             dict(data["signals"]), _steps(data["steps"]),
         )  # fmt: skip
+
+
+def _all_steps(steps: tuple[Step, ...]) -> Iterator[Step]:
+    for step in steps:
+        yield step
+        for _, block in step.blocks:
+            yield from _all_steps(block)
+        for catch in step.catch:
+            yield from _all_steps(catch.steps)
+        yield from _all_steps(step.compensate)
 
 
 def _without_version(data: Json) -> Json:

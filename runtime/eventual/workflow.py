@@ -19,6 +19,7 @@ from typing import Any
 from eventual import definition
 from eventual.cel.render import compile_template
 from eventual.errors import names_error
+from eventual.patterns import compile_pattern
 from eventual.retry import RetryPolicy
 
 Path = tuple[str | int, ...]
@@ -55,6 +56,7 @@ class Step:
     assign: tuple[tuple[str, Renderer], ...] = ()
     catch: tuple[Catch, ...] = ()
     compensate: Path | None = None
+    filter: Callable[[Any], bool] | None = None  # wait_for_event: the compiled detail filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class CompiledWorkflow:
     timeout: float | None
     signals: Mapping[str, str | None]
     blocks: Mapping[Path, tuple[Step, ...]]
+    events: frozenset[str] = frozenset()  # the events its wait_for_event steps wait for
 
     def step(self, path: Path) -> Step:
         return self.blocks[path[:-1]][int(path[-1])]
@@ -76,7 +79,7 @@ def compile_workflow(name: str, workflow: definition.Workflow) -> CompiledWorkfl
     _block(workflow.steps, ROOT, blocks)
     return CompiledWorkflow(
         name, workflow.version, workflow.input, workflow.output, workflow.timeout,
-        dict(workflow.signals), blocks,
+        dict(workflow.signals), blocks, workflow.waited_events(),
     )  # fmt: skip
 
 
@@ -107,4 +110,5 @@ def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]
         blocks=tuple(names),
         assign=tuple((var, compile_template(t)) for var, t in data.set),
         catch=catch, compensate=compensate,
+        filter=compile_pattern(data.filter) if data.filter is not None else None,
     )  # fmt: skip

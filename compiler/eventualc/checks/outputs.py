@@ -19,7 +19,18 @@ from eventualc.frontend import ir
 from eventualc.frontend.source import PathKey
 from eventualc.frontend.symbols import Symbols
 from eventualc.kinds import complete
-from eventualc.typecheck.values import DYN, NEVER, NULL, ListOf, Object, Type, TypeEnv, Union, union
+from eventualc.typecheck.values import (
+    DYN,
+    NEVER,
+    NULL,
+    ListOf,
+    Object,
+    Ref,
+    Type,
+    TypeEnv,
+    Union,
+    union,
+)
 
 Source = tuple[str, PathKey]
 
@@ -72,6 +83,14 @@ class StepOutputs:
         return self.schema_type(signal.schema) if signal else DYN
 
 
+def _event_payload(outputs: StepOutputs, step: ir.Step) -> Type:
+    """A ``wait_for_event`` gives the event's payload, typed by its schema (named)."""
+    ref = step.target
+    if isinstance(ref, ir.EventRef) and outputs.symbols.event(ref):
+        return Ref(f"{ref.service}/events/{ref.name}")
+    return DYN
+
+
 def _null(outputs: StepOutputs, step: ir.Step) -> Type:
     return NULL
 
@@ -84,6 +103,7 @@ OWN_OUTPUTS: dict[str, Callable[[StepOutputs, ir.Step], Type]] = complete({
     "task": StepOutputs._declared,
     "workflow": StepOutputs._declared,
     "wait_for_signal": StepOutputs._declared,
+    "wait_for_event": _event_payload,
     "emit": _null,
     "sleep": _null,
     "sleep_until": _null,

@@ -100,4 +100,5 @@ def _step(service: str, step: ir.Step) -> d.Step:
         set=tuple((var, t.value) for var, t in step.assignments),
         catch=tuple(d.Catch(c.errors, c.var, _steps(service, c.steps)) for c in step.catch),
         compensate=_steps(service, step.compensate),
+        filter=step.filter,
     )

@@ -135,6 +135,7 @@ class Step:
     var: str | None = None
     concurrency: int | None = None
     error: str | None = None
+    filter: dict[str, Any] | None = None  # wait_for_event: an EventBridge detail filter
 
     def block(self, name: str) -> tuple[Step, ...]:
         return dict(self.blocks).get(name, ())
