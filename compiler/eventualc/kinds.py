@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 KINDS: tuple[str, ...] = (
-    "task", "workflow", "emit", "sleep", "sleep_until", "wait_for_signal", "if",
+    "task", "workflow", "emit", "sleep", "sleep_until", "wait_for_signal", "wait_for_event", "if",
     "parallel", "for_each", "set", "try", "fail", "return",
     "while", "break", "continue",
 )  # fmt: skip

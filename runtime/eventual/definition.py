@@ -61,7 +61,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,6 +205,7 @@ class Step:
     signals: tuple[str, ...] = ()  # wait_for_signal on a list: any of these
     timeout_expr: Any = None  # a timeout template, evaluated when the step starts
     max_iterations: int | None = None  # ``while``
+    filter: Json | None = None  # wait_for_event: an EventBridge detail filter
 
     def to_json(self) -> Json:
         data: Json = {"kind": self.kind, "id": self.id}
@@ -230,6 +231,8 @@ class Step:
             data["signals"] = list(self.signals)
         if self.timeout_expr is not None:
             data["timeout_expr"] = self.timeout_expr
+        if self.filter is not None:
+            data["filter"] = self.filter
         return data
 
     @classmethod
@@ -247,6 +250,7 @@ class Step:
             signals=tuple(data.get("signals", ())),
             timeout_expr=data.get("timeout_expr"),
             max_iterations=data.get("max_iterations"),
+            filter=data.get("filter"),
         )  # fmt: skip
 
 
@@ -279,12 +283,29 @@ class Workflow:
         """This workflow with ``version`` computed from the rest."""
         return dataclasses.replace(self, version=digest(_without_version(self.to_json())))
 
+    def waited_events(self) -> frozenset[str]:
+        """The events a ``wait_for_event`` step of this workflow waits for, anywhere: a
+        runtime keeps those events, once published, for each running execution."""
+        return frozenset(
+            s.target for s in _all_steps(self.steps) if s.kind == "wait_for_event" and s.target
+        )
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Workflow:
         return cls(
             data["version"], data["input"], data["output"], data["timeout"],
             dict(data["signals"]), _steps(data["steps"]), dict(data.get("queries", {})),
         )  # fmt: skip
+
+
+def _all_steps(steps: tuple[Step, ...]) -> Iterator[Step]:
+    for step in steps:
+        yield step
+        for _, block in step.blocks:
+            yield from _all_steps(block)
+        for catch in step.catch:
+            yield from _all_steps(catch.steps)
+        yield from _all_steps(step.compensate)
 
 
 def _without_version(data: Json) -> Json:

@@ -39,6 +39,7 @@ from eventual.port import (
     ChildFinished,
     Command,
     Event,
+    EventPublished,
     Finished,
     Heartbeat,
     RunTask,
@@ -52,7 +53,7 @@ from eventual.port import (
 from eventual.retry import Retries, first_match
 from eventual.status import ExecutionStatus
 from eventual.steps import KINDS, StepFailure
-from eventual.steps.waits import signal_output
+from eventual.steps.waits import EVENT_BUFFER, event_matches, signal_output
 from eventual.workflow import ROOT, CompiledWorkflow, Path, Step, compile_workflow
 
 Validate = Callable[[str | None, Any], Any]  # (model name, JSON value) -> JSON value
@@ -143,6 +144,10 @@ class ExecutionState:
     signals: dict[str, list[Any]] = field(default_factory=dict)  # received, not yet consumed
     signal_order: list[str] = field(default_factory=list)  # names of ``signals``, as received
     waiters: dict[str, list[int]] = field(default_factory=dict)  # signal -> waiting nodes
+    # wait_for_event: published events not yet taken, by name, in publish order (at most
+    # EVENT_BUFFER each), and the waiting nodes by event name, each [node, match values].
+    events: dict[str, list[Any]] = field(default_factory=dict)
+    event_waits: dict[str, list[list[Any]]] = field(default_factory=dict)
     compensations: list[dict[str, Any]] = field(default_factory=list)
     compensating: bool = False
     final: tuple[ExecutionStatus, Any, dict[str, str] | None] | None = None
@@ -254,6 +259,24 @@ class Interpreter:
             state.signal_order.append(name)
         return run.finish()
 
+    def event(self, state: ExecutionState, name: str, payload: Any, now: datetime) -> list[Command]:
+        """A published event ``name``: the first wait it matches takes it, else it is
+        kept (the oldest dropped past ``EVENT_BUFFER``) while the execution runs."""
+        run = Run(self, state, now)
+        if state.status is not ExecutionStatus.IN_PROGRESS or state.compensating:
+            return run.finish()
+        for entry in state.event_waits.get(name, []):
+            node = state.nodes.get(entry[0])
+            if node is not None and event_matches(self.workflow.step(node.step), entry[1], payload):
+                state.event_waits[name].remove(entry)
+                run.drop_handles(node.token)
+                run.node_done(node, payload)
+                return run.finish()
+        kept = state.events.setdefault(name, [])
+        kept.append(payload)
+        del kept[:-EVENT_BUFFER]
+        return run.finish()
+
     def child_result(
         self, state: ExecutionState, handle: int, now: datetime,
         result: Any = None, error: dict[str, str] | None = None,
@@ -314,6 +337,8 @@ class Interpreter:
                 return self.timer_fired(state, handle, now)
             case SignalReceived(name, payload):
                 return self.signal(state, name, payload, now)
+            case EventPublished(name, payload):
+                return self.event(state, name, payload, now)
             case ChildFinished(handle, result, error):
                 return self.child_result(state, handle, now, result, error)
             case Heartbeat(handle):
@@ -438,6 +463,8 @@ class Run:
         for waiting in self.state.waiters.values():
             if node.token in waiting:
                 waiting.remove(node.token)
+        for waits in self.state.event_waits.values():
+            waits[:] = [entry for entry in waits if entry[0] != node.token]
 
     # scope -----------------------------------------------------------------------------
 
@@ -686,5 +713,7 @@ class Run:
         self.state.signals.clear()
         self.state.signal_order.clear()
         self.state.waiters.clear()
+        self.state.events.clear()
+        self.state.event_waits.clear()
         self.log("Execution" + status.value.title().replace("_", ""), result=result, error=error)
         self.commands.append(Finished(self.state.workflow, result, error))

@@ -30,6 +30,7 @@ class Wait(StrEnum):
     RETRY = "retry"  # the backoff timer before a task's next attempt
     TIMER = "timer"  # a sleep
     SIGNAL = "signal"
+    EVENT = "event"  # a published event matching a wait_for_event
     CHILD = "child"  # a child execution's result
     CHILDREN = "children"  # the nested frames of an if, try, parallel or for_each
     CATCH = "catch"  # the frame of the catch clause that handles its failure
@@ -117,6 +118,15 @@ class SignalReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class EventPublished:
+    """An event of a name the workflow waits for (``wait_for_event``), published after
+    the execution started; the execution keeps it until a wait takes it."""
+
+    name: str
+    payload: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChildFinished:
     handle: int
     result: Any = None
@@ -133,13 +143,16 @@ class Cancel:
     pass
 
 
-Event: TypeAlias = TaskAnswered | TimerFired | SignalReceived | ChildFinished | Heartbeat | Cancel
+Event: TypeAlias = (
+    TaskAnswered | TimerFired | SignalReceived | EventPublished | ChildFinished | Heartbeat | Cancel
+)
 
 
 def workflow_event(data: Mapping[str, Any]) -> Event:
     """The event queued as ``{"op": "task"|"child", "handle", "output"|"result",
     "error"}``, ``{"op": "timer"|"heartbeat", "handle"}``, ``{"op": "signal", "name",
-    "payload"}`` or ``{"op": "cancel"}``. Raises ``ValueError`` for another op."""
+    "payload"}``, ``{"op": "event", "name", "payload"}`` or ``{"op": "cancel"}``. Raises
+    ``ValueError`` for another op."""
     op = data["op"]
     if op == "task":
         return TaskAnswered(data["handle"], data["output"], data["error"])
@@ -147,6 +160,8 @@ def workflow_event(data: Mapping[str, Any]) -> Event:
         return TimerFired(data["handle"])
     if op == "signal":
         return SignalReceived(data["name"], data["payload"])
+    if op == "event":
+        return EventPublished(data["name"], data["payload"])
     if op == "child":
         return ChildFinished(data["handle"], data["result"], data["error"])
     if op == "heartbeat":

@@ -88,6 +88,7 @@ def dump_state(state: ExecutionState) -> str:
         ],
         "handles": [[h, node, why] for h, (node, why) in state.handles.items()],
         "signals": state.signals, "signal_order": state.signal_order, "waiters": state.waiters,
+        "events": state.events, "event_waits": state.event_waits,
         "compensations": state.compensations, "compensating": state.compensating,
         "final": None if final is None else [final[0].value, final[1], final[2]],
         "depth": state.depth, "reuse": state.reuse,
@@ -119,6 +120,7 @@ def state_from_data(data: dict[str, Any]) -> ExecutionState:
         final=None if final is None else (ExecutionStatus(final[0]), final[1], final[2]),
         depth=data.get("depth", 0), reuse=data.get("reuse", {}),
         signal_order=data.get("signal_order", []),
+        events=data.get("events", {}), event_waits=data.get("event_waits", {}),
     )  # fmt: skip
     for token, block, node, index, last, steps, local, label in data["frames"]:
         state.frames[token] = Frame(token, tuple(block), node, index, last, steps, local, label)

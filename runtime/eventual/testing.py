@@ -162,6 +162,12 @@ class _Record:
     children: dict[int, str] = field(default_factory=dict)
 
 
+def _event(
+    interp: Interpreter, name: str, payload: Any
+) -> Callable[[ExecutionState, datetime], builtins.list[Command]]:
+    return lambda state, now: interp.event(state, name, payload, now)
+
+
 class TestEnvironment:
     __test__ = False  # not a pytest test class, whatever its name
 
@@ -381,7 +387,20 @@ class TestEnvironment:
         meta = EventMeta(f"evt-{next(self._seq)}", name, source, self.now)
         for sub_name in subscribers(self.service, source, bare, value):
             self._ready.append(functools.partial(self._deliver, sub_name, name, value, meta, 1))
+        self._offer_to_waits(name, value)
         return meta.id
+
+    def _offer_to_waits(self, name: str, payload: Any) -> None:
+        """Hands event ``name`` to every running execution whose workflow waits for it."""
+        for record in self._executions.values():
+            interp = record.interpreter
+            if (
+                record.state.status is ExecutionStatus.IN_PROGRESS
+                and name in interp.workflow.events
+            ):
+                self._ready.append(
+                    functools.partial(self._apply, record, _event(interp, name, payload))
+                )
 
     def _deliver(
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int

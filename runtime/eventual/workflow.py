@@ -19,6 +19,7 @@ from typing import Any
 from eventual import definition
 from eventual.cel.render import compile_template
 from eventual.errors import names_error
+from eventual.patterns import compile_pattern
 from eventual.retry import Retries, RetryPolicy
 
 Path = tuple[str | int, ...]
@@ -59,6 +60,7 @@ class Step:
     signals: tuple[str, ...] = ()  # wait_for_signal on a list
     timeout_value: Renderer | None = None  # a timeout template (see ``timeouts``)
     max_iterations: int | None = None  # while: explicit in every definition
+    filter: Callable[[Any], bool] | None = None  # wait_for_event: the compiled detail filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class CompiledWorkflow:
     timeout: float | None
     signals: Mapping[str, str | None]
     blocks: Mapping[Path, tuple[Step, ...]]
+    events: frozenset[str] = frozenset()  # the events its wait_for_event steps wait for
 
     def step(self, path: Path) -> Step:
         return self.blocks[path[:-1]][int(path[-1])]
@@ -80,7 +83,7 @@ def compile_workflow(name: str, workflow: definition.Workflow) -> CompiledWorkfl
     _block(workflow.steps, ROOT, blocks)
     return CompiledWorkflow(
         name, workflow.version, workflow.input, workflow.output, workflow.timeout,
-        dict(workflow.signals), blocks,
+        dict(workflow.signals), blocks, workflow.waited_events(),
     )  # fmt: skip
 
 
@@ -116,4 +119,5 @@ def _step(data: definition.Step, path: Path, blocks: dict[Path, tuple[Step, ...]
             compile_template(data.timeout_expr) if data.timeout_expr is not None else None
         ),
         max_iterations=data.max_iterations,
+        filter=compile_pattern(data.filter) if data.filter is not None else None,
     )  # fmt: skip

@@ -90,6 +90,34 @@ def test_two_workers_on_one_file_advance_each_execution_once(
     assert counts.worker_pids == 2, "one worker did all the work: nothing was concurrent"
 
 
+def test_events_published_around_kills_are_neither_lost_nor_taken_twice(
+    workers: Workers,
+) -> None:
+    """``wait_for_event``: each ``correlated`` execution waits twice for its key; its two
+    events are published in separate slices while a worker is killed again and again,
+    some before its waits start (kept), some while it waits."""
+    rng = random.Random(SEED + 1)
+    engine = Engine(workers.db, [workers.project.service])
+    keys = range(40)
+    ids = {k: engine.start("correlated", k, name=f"c-{k}") for k in keys}
+    slices = [(k, n) for n in (0, 1) for k in keys]
+    for i in range(8):
+        worker = workers.start()
+        for k, n in slices[i * len(slices) // 8 : (i + 1) * len(slices) // 8]:
+            engine.publish("Ship", {"key": k, "n": n})
+        wait_for_worker(engine, worker.pid)
+        time.sleep(rng.uniform(0.0, 0.4))
+        workers.kill(worker)
+    code, stderr = workers.finish(workers.start("--until-done"), timeout=120)
+    assert code == 0, stderr
+    for k, execution in ids.items():
+        view = engine.execution(execution)
+        assert (view.status.value, view.result) == ("SUCCEEDED", [0, 1]), view
+        steps = [h["step"] for h in engine.history(execution) if h["type"] == "StepCompleted"]
+        assert len(steps) == len(set(map(str, steps))), f"c-{k}: a step completed twice"
+    assert engine.store.db.execute("SELECT count(*) FROM work").fetchone()[0] == 0
+
+
 def test_sigterm_finishes_the_handlers_in_flight_and_exits_0(workers: Workers) -> None:
     engine = Engine(workers.db, [workers.project.service])
     ids = {n: engine.start("patient", n) for n in range(4)}

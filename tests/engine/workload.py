@@ -8,6 +8,8 @@ then caught), runs a retried task that fails by design for other inputs (uncaugh
 the execution fails), emits ``Ping`` and returns a result built from the steps; three
 subscriptions take every ``Ping``: ``tally`` (all), ``big`` (a filter) and ``flaky``
 (fails by design for some payloads: two attempts, then the dead-letter store).
+``correlated`` sleeps 1 s, then waits twice for a ``Ship`` event matching its input
+(``wait_for_event``), and returns the two events' ``n``.
 
 Every handler appends one JSON line per call to the file named by ``$CRASH_LOG``
 (opened per call with ``O_APPEND``: a line written survives a SIGKILL a moment later;
@@ -31,6 +33,11 @@ events:
       type: object
       required: [n, origin]
       properties: {n: {type: integer}, origin: {type: string}}
+  Ship:
+    schema:
+      type: object
+      required: [key, n]
+      properties: {key: {type: integer}, n: {type: integer}}
 tasks:
   square: {input: integer, output: integer}
   risky: {input: integer, output: integer, retry: {attempts: 2, backoff: 100ms}}
@@ -82,6 +89,13 @@ workflows:
       - {id: a, task: slow, input: "${{ input }}"}
       - {id: b, task: slow, input: "${{ steps.a.output }}"}
       - return: ${{ steps.b.output }}
+  correlated:
+    input: integer
+    steps:
+      - sleep: 1s
+      - {id: a, wait_for_event: Ship, match: {key: "${{ input }}"}}
+      - {id: b, wait_for_event: Ship, match: {key: "${{ input }}"}}
+      - return: ["${{ steps.a.output.n }}", "${{ steps.b.output.n }}"]
 """
 
 _RECORD = """\

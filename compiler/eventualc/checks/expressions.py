@@ -234,6 +234,16 @@ class _Checker:
     def step_wait_for_signal(self, step: ir.Step, flow: Flow) -> Flow:
         return flow
 
+    def step_wait_for_event(self, step: ir.Step, flow: Flow) -> Flow:
+        """``match`` names fields of the event, each value fitting the field's type."""
+        assert isinstance(step.target, ir.EventRef)
+        payload = self.env.expand(self.event_type(step.target))
+        wanted: Type = DYN
+        if isinstance(payload, Object):  # any subset of the fields, none required
+            wanted = Object(payload.fields, frozenset(), payload.extra, payload.name)
+        self.expr(step, flow, wanted, f"the match of event '{step.target.name}'")
+        return flow
+
     def step_if(self, step: ir.Step, flow: Flow) -> Flow:
         self.expr(step, flow, BOOL, "an 'if' condition")
         then, otherwise = flow, flow
@@ -465,6 +475,7 @@ STEP_CHECKS: dict[str, Callable[[_Checker, ir.Step, Flow], Flow]] = complete({
     "sleep": _Checker.step_sleep,
     "sleep_until": _Checker.step_sleep_until,
     "wait_for_signal": _Checker.step_wait_for_signal,
+    "wait_for_event": _Checker.step_wait_for_event,
     "if": _Checker.step_if,
     "parallel": _Checker.step_parallel,
     "for_each": _Checker.step_for_each,

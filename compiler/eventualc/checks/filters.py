@@ -1,4 +1,5 @@
-"""Filters: subscription ``filter`` values against EventBridge pattern syntax and schemas.
+"""Filters: subscription and ``wait_for_event`` ``filter`` values against EventBridge
+pattern syntax and schemas.
 
 A filter is the ``detail`` part of an Amazon EventBridge event pattern: nested
 mappings by field, leaves are lists of matchers (values, ``prefix``, ``suffix``,
@@ -16,13 +17,14 @@ ordinary field name, which the subscribed events must then have.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventual.patterns.syntax import or_is_disjunction
 from eventualc.diagnostics import Diagnostic, did_you_mean, error
 from eventualc.frontend import ir
-from eventualc.frontend.symbols import Symbols, key_span, value_span
+from eventualc.frontend.symbols import Symbols, key_span, value_span, walk_steps
 from eventualc.typecheck.values import (
     DYN,
     ListOf,
@@ -50,11 +52,29 @@ _NUMERIC_OPS = ("<", "<=", "=", ">", ">=")
 Fields = list[tuple[str, Type]]  # (event name, type of the field in that event)
 
 
+@dataclass(frozen=True)
+class Filtered:
+    """A filter with the events it reads: a subscription's, or a wait_for_event step's."""
+
+    path: tuple[str | int, ...]
+    filter: dict[str, Any] | None
+    events: tuple[ir.EventRef, ...]
+
+
+def _filtered(service: ir.Service) -> Iterator[Filtered]:
+    for sub in service.subscriptions:
+        yield Filtered(sub.path, sub.filter, sub.events)
+    for workflow in service.workflows:
+        for step in walk_steps(workflow.steps):
+            if step.kind == "wait_for_event" and isinstance(step.target, ir.EventRef):
+                yield Filtered(step.path, step.filter, (step.target,))
+
+
 def check_filters(build: ir.Build) -> list[Diagnostic]:
     symbols, env = Symbols.of(build), build_env(build)
     diagnostics: list[Diagnostic] = []
     for service in build.services:
-        for subscription in service.subscriptions:
+        for subscription in _filtered(service):
             if subscription.filter is None:
                 continue
             fields: Fields = []
@@ -249,7 +269,7 @@ class _FilterCheck:
                 )
 
 
-def _runtime_rejects(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+def _runtime_rejects(service: ir.Service, subscription: Filtered) -> list[Diagnostic]:
     """The runtime's own validation, so a filter that checks here also runs everywhere,
     and EventBridge's limit on wildcards."""
     from eventual.patterns import MAX_WILDCARD_COMPLEXITY, PatternError, complexity
@@ -272,7 +292,7 @@ def _runtime_rejects(service: ir.Service, subscription: ir.Subscription) -> list
     return [error("E504", key_span(service, (*where, *at)), message)]
 
 
-def _rule_rejects(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
+def _rule_rejects(service: ir.Service, subscription: Filtered) -> list[Diagnostic]:
     """The whole EventBridge rule of a subscription to several services' events joins them
     with ``$or``, which EventBridge cannot mix with ``$or`` as a field name."""
     from eventual.patterns import PatternError, rule_pattern

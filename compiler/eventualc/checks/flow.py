@@ -1,7 +1,8 @@
 """Choreography: events nobody uses, and subscriptions that can ping-pong forever.
 
-W701 an event that no task, subscription or workflow emits and no subscription
-consumes; W702 a cycle of subscriptions, each emitting an event the next consumes;
+W701 an event that no task, subscription or workflow emits and no subscription or
+``wait_for_event`` step consumes; W702 a cycle of subscriptions, each emitting an event
+the next consumes;
 W703 a cycle of ``workflow:`` steps, a workflow that starts itself directly or through
 its children (at run time the child depth limit stops it with an error).
 """
@@ -12,7 +13,13 @@ from collections import deque
 
 from eventualc.diagnostics import Diagnostic, warning
 from eventualc.frontend import ir
-from eventualc.frontend.symbols import emitted_events, key_span, value_span, walk_steps
+from eventualc.frontend.symbols import (
+    emitted_events,
+    key_span,
+    value_span,
+    waited_events,
+    walk_steps,
+)
 
 _Node = tuple[str, str]  # (service, subscription or workflow name)
 
@@ -20,6 +27,7 @@ _Node = tuple[str, str]  # (service, subscription or workflow name)
 def check_flow(build: ir.Build) -> list[Diagnostic]:
     emitted: set[str] = set()
     consumers: dict[str, list[tuple[ir.Service, ir.Subscription]]] = {}
+    waited: set[str] = set()  # consumed by wait_for_event steps
     for service in build.services:
         emitted.update(ref.qualified for task in service.tasks for ref in task.emits)
         for subscription in service.subscriptions:
@@ -28,11 +36,13 @@ def check_flow(build: ir.Build) -> list[Diagnostic]:
                 consumers.setdefault(ref.qualified, []).append((service, subscription))
         for workflow in service.workflows:
             emitted.update(ref.qualified for ref in emitted_events(workflow))
+            waited.update(ref.qualified for ref in waited_events(workflow))
     diagnostics = []
     for service in build.services:
         for event in service.events:
             qualified = f"{service.name}.{event.name}"
-            if qualified not in emitted and qualified not in consumers:
+            used = qualified in emitted or qualified in consumers or qualified in waited
+            if not used:
                 message = f"event '{event.name}' is neither emitted nor consumed in this build"
                 diagnostics.append(warning("W701", key_span(service, event.path), message))
     return diagnostics + _cycles(build, consumers) + _workflow_cycles(build)

@@ -25,6 +25,7 @@ from eventualc.typecheck.values import (
     NULL,
     ListOf,
     Object,
+    Ref,
     Scalar,
     Type,
     TypeEnv,
@@ -92,6 +93,14 @@ class StepOutputs:
         return Object(fields, frozenset({"name", "payload"}))
 
 
+def _event_payload(outputs: StepOutputs, step: ir.Step) -> Type:
+    """A ``wait_for_event`` gives the event's payload, typed by its schema (named)."""
+    ref = step.target
+    if isinstance(ref, ir.EventRef) and outputs.symbols.event(ref):
+        return Ref(f"{ref.service}/events/{ref.name}")
+    return DYN
+
+
 def _null(outputs: StepOutputs, step: ir.Step) -> Type:
     return NULL
 
@@ -104,6 +113,7 @@ OWN_OUTPUTS: dict[str, Callable[[StepOutputs, ir.Step], Type]] = complete({
     "task": StepOutputs._declared,
     "workflow": StepOutputs._declared,
     "wait_for_signal": StepOutputs._declared,
+    "wait_for_event": _event_payload,
     "emit": _null,
     "sleep": _null,
     "sleep_until": _null,

@@ -33,6 +33,7 @@ _WIDTH = 72
 START_SHOWN = complete({
     "task": False, "workflow": True, "emit": True, "sleep": True, "sleep_until": True,
     "wait_for_signal": True, "if": False, "parallel": True, "for_each": True, "set": False,
+    "wait_for_event": True,
     "try": False, "fail": True, "return": False,
     "while": True, "break": False, "continue": False,
 }, "engine_view.START_SHOWN")  # fmt: skip

@@ -24,7 +24,7 @@ from eventualc.emit.diagrams import to_mermaid
 from eventualc.emit.fields import FieldRow, field_rows, sample, type_text
 from eventualc.emit.types import Position, task_positions, workflow_positions
 from eventualc.frontend import ir
-from eventualc.frontend.symbols import emitted_events
+from eventualc.frontend.symbols import emitted_events, waited_events
 from eventualc.graphs.choreography import event_graph
 from eventualc.graphs.flowchart import event_text, flowchart
 
@@ -193,6 +193,8 @@ def _event_users(build: ir.Build) -> tuple[_Users, _Users]:
         for workflow in svc.workflows:
             for ref in emitted_events(workflow):
                 add(emitters, ref, ("workflow", svc.name, workflow.name))
+            for ref in waited_events(workflow):  # wait_for_event consumes it
+                add(consumers, ref, ("workflow", svc.name, workflow.name))
     return emitters, consumers
 
 

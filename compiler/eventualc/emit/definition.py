@@ -109,4 +109,5 @@ def _step(service: str, step: ir.Step) -> d.Step:
         signals=step.signals,
         timeout_expr=step.timeout_expr.value if step.timeout_expr is not None else None,
         max_iterations=step.max_iterations,
+        filter=step.filter,
     )

@@ -140,6 +140,7 @@ class Step:
     signals: tuple[str, ...] = ()  # wait_for_signal on a list (``target`` is then None)
     timeout_expr: Template | None = None  # a ``timeout`` written as a template
     max_iterations: int | None = None  # ``while``
+    filter: dict[str, Any] | None = None  # wait_for_event: an EventBridge detail filter
 
     def block(self, name: str) -> tuple[Step, ...]:
         return dict(self.blocks).get(name, ())

@@ -300,6 +300,12 @@ def is_template(value: Any) -> bool:
     return isinstance(value, str) and "${{" in value
 
 
+def _wait_for_event_fields(src: _StepSource) -> dict[str, Any]:
+    """``match`` is one template mapping field -> value, so it renders once at start."""
+    target = event_ref(src.service, src.body, (*src.path, src.kind))
+    return {"target": target, "expr": src.template("match", {}), "filter": src.value.get("filter")}
+
+
 def _expression_fields(src: _StepSource) -> dict[str, Any]:
     body = src.body
     if src.kind == "sleep" and not is_template(body):
@@ -357,6 +363,7 @@ KIND_FIELDS = complete({
     "workflow": _call_fields,
     "wait_for_signal": _call_fields,
     "emit": _emit_fields,
+    "wait_for_event": _wait_for_event_fields,
     "sleep": _expression_fields,
     "sleep_until": _expression_fields,
     "if": _expression_fields,

@@ -38,8 +38,18 @@ def key_span(service: ir.Service, path: tuple[str | int, ...]) -> Span | None:
 
 def emitted_events(workflow: ir.Workflow) -> list[ir.EventRef]:
     """The events a workflow's ``emit`` steps put, nested ones included, in source order
-    (an event reference is the target of ``emit`` steps only)."""
-    return [s.target for s in walk_steps(workflow.steps) if isinstance(s.target, ir.EventRef)]
+    (``wait_for_event`` steps name events too: see ``waited_events``)."""
+    return _event_targets(workflow, "emit")
+
+
+def waited_events(workflow: ir.Workflow) -> list[ir.EventRef]:
+    """The events a workflow's ``wait_for_event`` steps wait for, in source order."""
+    return _event_targets(workflow, "wait_for_event")
+
+
+def _event_targets(workflow: ir.Workflow, kind: str) -> list[ir.EventRef]:
+    steps = walk_steps(workflow.steps)
+    return [s.target for s in steps if s.kind == kind and isinstance(s.target, ir.EventRef)]
 
 
 def walk_steps(steps: tuple[ir.Step, ...]) -> list[ir.Step]:

@@ -4,7 +4,8 @@
 and subscription: ``delivers`` edges from each event to the subscriptions of it (in
 any service), ``emits`` edges from a handler to the events it declares, ``starts``
 edges from a declarative subscription to its workflow. Workflows are one node each,
-with ``emits`` edges for their ``emit`` steps and ``calls`` edges to the child
+with ``emits`` edges for their ``emit`` steps, ``delivers`` edges labelled "awaited"
+from the events their ``wait_for_event`` steps wait for, and ``calls`` edges to the child
 workflows they run and to the tasks that emit events (tasks that emit nothing stay out:
 they are the workflow's own business). With ``expand``, each workflow is drawn as
 its flowchart in a cluster instead, and those edges leave from the steps themselves.
@@ -118,6 +119,8 @@ def _connect_workflow(
     svc = service.name
     for node, ref in found.emits:
         builder.edge(node, _event_id(builder, ref), "emits")
+    for node, ref in found.waits:
+        builder.edge(_event_id(builder, ref), node, "delivers", "awaited")
     emitting = {t.name for t in _emitting_tasks(service)}
     for node, task in found.tasks:
         if task in emitting:

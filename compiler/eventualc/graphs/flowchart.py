@@ -39,10 +39,14 @@ class WorkflowLinks:
     emits: list[tuple[str, ir.EventRef]] = field(default_factory=list)
     tasks: list[tuple[str, str]] = field(default_factory=list)
     children: list[tuple[str, str]] = field(default_factory=list)
+    waits: list[tuple[str, ir.EventRef]] = field(default_factory=list)  # wait_for_event
 
     def note(self, node: str, step: ir.Step) -> None:
-        """Records ``step``, drawn as ``node``, if it emits, calls a task or a child."""
-        if isinstance(step.target, ir.EventRef):
+        """Records ``step``, drawn as ``node``, if it emits, waits for an event, calls a
+        task or a child."""
+        if isinstance(step.target, ir.EventRef) and step.kind == "wait_for_event":
+            self.waits.append((node, step.target))
+        elif isinstance(step.target, ir.EventRef):
             self.emits.append((node, step.target))
         elif step.kind == "task" and isinstance(step.target, str):
             self.tasks.append((node, step.target))
@@ -128,6 +132,10 @@ class _Drawer:
 
     def title(self, step: ir.Step) -> tuple[str, str]:
         target, expr = step.target, step.expr.value if step.expr else None
+        if isinstance(target, ir.EventRef) and step.kind == "wait_for_event":
+            keys = ", ".join(expr) if isinstance(expr, dict) else ""
+            by = f" by {keys}" if keys else ""
+            return "signal", f"wait for event {event_text(target, self.service)}{by}"
         if isinstance(target, ir.EventRef):
             return "emit", f"emit {event_text(target, self.service)}"
         if step.kind == "sleep":
@@ -214,6 +222,7 @@ DRAWINGS: dict[str, _Drawing] = complete({
     "sleep": _Drawer.simple,
     "sleep_until": _Drawer.simple,
     "wait_for_signal": _Drawer.simple,
+    "wait_for_event": _Drawer.simple,
     "set": _Drawer.simple,
     "fail": _Drawer.simple,
     "return": _Drawer.simple,

@@ -253,7 +253,24 @@ class Orchestrator:
                     "payload": event.payload, "attempt": 1}  # fmt: skip
             kind = delivery_kind(self.services[service], subscription)
             Store.add_work(db, kind, None, at, body)
+        self._offer_to_waits(db, event, at)
         return event_id
+
+    def _offer_to_waits(self, db: sqlite3.Connection, event: Routed, at: float) -> None:
+        """Queues the event to every running execution whose workflow waits for it (in
+        the publish transaction: an execution that started before it cannot miss it)."""
+        for service in self.services.values():
+            local = event.name if service.name == event.source else f"{event.source}.{event.name}"
+            for workflow, definition in service.workflows.items():
+                if local not in definition.waited_events():
+                    continue
+                rows = db.execute(
+                    "SELECT id FROM executions WHERE service = ? AND workflow = ? AND status = ?",
+                    (service.name, workflow, ExecutionStatus.IN_PROGRESS.value),
+                ).fetchall()
+                op = {"op": "event", "name": local, "payload": event.payload}
+                for (execution,) in rows:
+                    Store.add_work(db, "wf", execution, at, op)
 
     def start_from_event(self, db: sqlite3.Connection, item: WorkItem) -> None:
         """A declarative subscription's delivery: starts its workflow (idempotent by name)."""

@@ -32,7 +32,8 @@ from typing import Any
 
 from eventual.state import dumps, loads
 
-SCHEMA_VERSION = 2  # 2: executions indexed by start time, for lists that page
+SCHEMA_VERSION = 3  # 2: executions indexed by start time, for lists that page
+# 3: running executions by workflow, to hand a published event to those that wait for it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,6 +50,7 @@ CREATE INDEX IF NOT EXISTS executions_by_parent ON executions (parent, parent_ha
 CREATE INDEX IF NOT EXISTS executions_by_started ON executions (started, id);
 CREATE INDEX IF NOT EXISTS executions_by_workflow ON executions (workflow, started, id);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status, started, id);
+CREATE INDEX IF NOT EXISTS executions_waiting ON executions (service, workflow, status);
 CREATE TABLE IF NOT EXISTS history (
     execution TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
     PRIMARY KEY (execution, seq)) WITHOUT ROWID;

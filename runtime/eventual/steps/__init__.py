@@ -14,7 +14,7 @@ from .base import Started, StepFailure, StepKind
 from .blocks import ForEachStep, IfStep, ParallelStep, TryStep
 from .loops import BreakStep, ContinueStep, WhileStep
 from .values import FailStep, ReturnStep, SetStep
-from .waits import SleepStep, SleepUntilStep, WaitForSignalStep
+from .waits import SleepStep, SleepUntilStep, WaitForEventStep, WaitForSignalStep
 from .work import CHILD_DEPTH_LIMIT, MAX_CHILD_DEPTH, EmitStep, TaskStep, WorkflowStep
 
 __all__ = [
@@ -23,7 +23,7 @@ __all__ = [
 
 _ALL: tuple[StepKind, ...] = (
     TaskStep(), WorkflowStep(), EmitStep(),
-    SleepStep(), SleepUntilStep(), WaitForSignalStep(),
+    SleepStep(), SleepUntilStep(), WaitForSignalStep(), WaitForEventStep(),
     IfStep(), TryStep(), ParallelStep(), ForEachStep(),
     SetStep(), FailStep(), ReturnStep(),
     WhileStep(), BreakStep(), ContinueStep(),

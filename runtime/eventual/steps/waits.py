@@ -1,4 +1,11 @@
-"""Steps that wait for time or a signal: ``sleep``, ``sleep_until``, ``wait_for_signal``."""
+"""Steps that wait for time, a signal or an event: ``sleep``, ``sleep_until``,
+``wait_for_signal``, ``wait_for_event``.
+
+``wait_for_event`` takes the first event of its name that the execution kept (published
+after it started, in publish order; ``Interpreter.event`` keeps at most ``EVENT_BUFFER``
+per name, dropping the oldest) whose payload has the step's ``match`` values and passes
+its ``filter``; else it waits, and the first matching event published later is its output.
+Each event is taken by at most one wait."""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ from eventual.port import Wait
 
 from .base import Started, StepFailure, StepKind
 from .timeouts import after, deadline, seconds_of
+
+EVENT_BUFFER = 1000  # events kept per (execution, event name) before the oldest is dropped
 
 if TYPE_CHECKING:
     from eventual.interpreter import Frame, Run
@@ -77,4 +86,30 @@ class WaitForSignalStep(StepKind):
             run.state.waiters.setdefault(name, []).append(node.token)
         if due is not None:
             run.timer(node.token, "timeout", due)
+        return False, None
+
+
+def event_matches(step: Step, match: Any, payload: Any) -> bool:
+    """Whether ``payload`` has every ``match`` field equal and passes the step's filter."""
+    if match and not isinstance(payload, dict):
+        return False
+    if any(payload.get(key) != value for key, value in (match or {}).items()):
+        return False
+    return step.filter is None or step.filter(payload)
+
+
+class WaitForEventStep(StepKind):
+    name = "wait_for_event"
+
+    def start(self, run: Run, frame: Frame, step: Step) -> Started:
+        name = str(step.target)
+        match = run.render(frame, step)
+        kept = run.state.events.get(name, [])
+        for i, payload in enumerate(kept):
+            if event_matches(step, match, payload):
+                return True, kept.pop(i)
+        node = run.new_node(frame, step, Wait.EVENT)
+        run.state.event_waits.setdefault(name, []).append([node.token, match])
+        if step.timeout is not None:
+            run.timer(node.token, "timeout", run.now + timedelta(seconds=step.timeout))
         return False, None
