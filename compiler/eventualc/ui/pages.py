@@ -22,9 +22,8 @@ from eventualc.emit.diagrams import to_dot
 from eventualc.frontend import ir
 from eventualc.graphs.model import Graph
 from eventualc.ui.forms import SignalField, field_for
-from eventualc.ui.source import Source, Timer
+from eventualc.ui.source import Source, StepPath, Timer
 from eventualc.ui.steps import (
-    StepPath,
     StepState,
     colour_svg,
     node_ids,

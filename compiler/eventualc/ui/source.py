@@ -148,7 +148,7 @@ def row_of(view: ExecutionView) -> Row:
 def timers_of(state: Mapping[str, Any]) -> dict[StepPath, Timer]:
     """The pending timers of a stored execution state (``eventual.state.dump_state``
     data), by the path of the step that waits for each."""
-    dues = dict(map(tuple, state.get("dues") or ()))  # type: ignore[arg-type]
+    dues = {handle: due for handle, due in state.get("dues") or ()}
     steps = {node[0]: tuple(node[2]) for node in state.get("nodes") or ()}
     found: dict[StepPath, Timer] = {}
     for handle, node, why in state.get("handles") or ():
