@@ -145,7 +145,7 @@ def main() -> int:
                   for t in ("executions", "history")]  # fmt: skip
         print(f"store: {counts[0]:,} executions, {counts[1]:,} history rows "
               f"(filled in {time.perf_counter() - began:.0f} s)")  # fmt: skip
-        console = Console(engine, load([root / "spec.yaml"], root).build)
+        console = Console.local(engine, load([root / "spec.yaml"], root).build)
         url, server = serve(console)
         middle = f"saga-bench{args.executions // 2:08d}"
         longest = engine.store.db.execute(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -140,3 +142,48 @@ def test_the_command_serves_the_store_and_says_what_is_wrong(shop: Service, tmp_
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_events_show_what_they_started_and_timers_their_due_time(
+    shop: Service, tmp_path: Path
+) -> None:
+    with live_console(shop, tmp_path) as live:
+        event = live.engine.publish("Nap", {"n": 2})
+        live.wait(lambda: bool(live.engine.executions(workflow="nap")))
+        execution = live.engine.executions(workflow="nap")[0]
+        live.wait(lambda: len(live.engine.history(execution.id)) >= 2)
+        _, events = live.get("/events?name=Nap")
+        _, page = live.get(f"/executions/{execution.id}")
+    assert f'started <a href="/executions/{execution.id}">' in events
+    assert "shop.startNap" in events
+    assert f"started by event {event} through shop.startNap" in page
+    found = re.search(r"<td>timer, due (\S+ \S+) UTC</td>", page)
+    assert found is not None, page
+    due = datetime.fromisoformat(found.group(1)).replace(tzinfo=UTC)
+    assert abs((due - execution.started - timedelta(hours=1)).total_seconds()) < 2
+
+
+def test_an_older_store_gains_the_event_links(shop: Service, tmp_path: Path) -> None:
+    Engine(tmp_path / "old.db", [shop]).close()
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("DROP TABLE event_executions")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    db.close()
+    engine = Engine(tmp_path / "old.db", [shop])
+    try:
+        tables = {r[0] for r in engine.store.db.execute("SELECT name FROM sqlite_master")}
+        assert "event_executions" in tables
+    finally:
+        engine.close()
+
+
+def test_the_command_on_aws_needs_a_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from eventualc.cli.ui import ui
+
+    monkeypatch.delenv("EVENTUAL_STACK", raising=False)
+    missing = CliRunner().invoke(ui, ["--aws"])
+    assert missing.exit_code == 2 and "--aws needs a stack" in missing.output
+    both = CliRunner().invoke(ui, ["--aws", "--stack", "s", "--db", "x.db"])
+    assert both.exit_code == 2 and "not both" in both.output

@@ -30,12 +30,21 @@ events:
   Big:
     description: "big <img src=x onerror=alert(1)>"
     schema: {type: object, required: [amount], properties: {amount: {type: number}}}
+  Nap:
+    schema: {type: object, required: [n], properties: {n: {type: integer}}}
 tasks:
   double: {input: integer, output: integer}
   undo: {input: string}
 subscriptions:
   onBig: {events: [Big], retry: {attempts: 2, backoff: 1s}}
+  startNap: {events: [Nap], workflow: nap, input: "${{ event.n }}"}
 workflows:
+  nap:
+    input: integer
+    steps:
+      - id: rest
+        sleep: 1h
+      - return: ${{ input }}
   saga:
     input: integer
     signals: {go: boolean}
@@ -82,18 +91,11 @@ def free_port() -> int:
 
 
 @dataclass
-class Live:
-    engine: Engine
+class Http:
+    """Requests to a console served at ``url``."""
+
     url: str
     settings: Settings
-    stop: threading.Event
-    workers: list[threading.Thread]
-
-    def start_worker(self) -> None:
-        """Runs the engine's work in a thread until the console stops."""
-        worker = threading.Thread(target=self.engine.run, kwargs={"stop": self.stop}, daemon=True)
-        self.workers.append(worker)
-        worker.start()
 
     def get(self, path: str, cookie: str = "") -> tuple[int, str]:
         request = urllib.request.Request(self.url + path, headers={"Cookie": cookie})
@@ -113,6 +115,19 @@ class Live:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
 
+
+@dataclass
+class Live(Http):
+    engine: Engine
+    stop: threading.Event
+    workers: list[threading.Thread]
+
+    def start_worker(self) -> None:
+        """Runs the engine's work in a thread until the console stops."""
+        worker = threading.Thread(target=self.engine.run, kwargs={"stop": self.stop}, daemon=True)
+        self.workers.append(worker)
+        worker.start()
+
     def wait(self, condition: Callable[[], bool], seconds: float = 20) -> None:
         deadline = time.monotonic() + seconds
         while not condition():
@@ -122,28 +137,38 @@ class Live:
 
 
 @contextmanager
+def served(console: Console, settings: Settings | None = None) -> Iterator[Http]:
+    """``console`` served on a free loopback port until the block ends."""
+    settings = settings or Settings()
+    port = free_port()
+    app = create_app(console, settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield Http(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        serving.join(timeout=10)
+
+
+@contextmanager
 def live_console(service: Service, root: Path, settings: Settings | None = None,
                  worker: bool = True) -> Iterator[Live]:  # fmt: skip
     """The console over a new store in ``root`` (whose ``spec.yaml`` made ``service``)."""
     engine = Engine(root / "ui.db", [service], threads=2)
     build = load([root / "spec.yaml"], root).build
-    settings = settings or Settings()
-    port = free_port()
-    app = create_app(Console(engine, build), settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = threading.Thread(target=server.run, daemon=True)
-    serving.start()
-    live = Live(engine, f"http://127.0.0.1:{port}", settings, threading.Event(), [])
-    if worker:
-        live.start_worker()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield live
-    finally:
-        server.should_exit = True
-        live.stop.set()
-        for thread in [serving, *live.workers]:
-            thread.join(timeout=10)
-        engine.close()
+    with served(Console.local(engine, build), settings) as http:
+        live = Live(http.url, http.settings, engine, threading.Event(), [])
+        if worker:
+            live.start_worker()
+        try:
+            yield live
+        finally:
+            live.stop.set()
+            for thread in live.workers:
+                thread.join(timeout=10)
+            engine.close()

@@ -156,6 +156,8 @@ class ExecutionState:
     # A restart (redrive): outputs of steps the failed run completed, by step path as
     # JSON (``restart.reusable_outputs``); each is taken once, when its step is reached.
     reuse: dict[str, Any] = field(default_factory=dict)
+    # When each pending timer is due, by handle (kept while its handle is), for consoles.
+    dues: dict[int, datetime] = field(default_factory=dict)
 
     def next_token(self) -> int:
         self.seq += 1
@@ -391,6 +393,9 @@ class Run:
             frame = self.state.frames.get(self.work.pop(0))
             if frame is not None:
                 self.advance(frame)
+        handles = self.state.handles
+        if any(handle not in handles for handle in self.state.dues):
+            self.state.dues = {h: due for h, due in self.state.dues.items() if h in handles}
         return self.commands
 
     def log(self, event_type: str, **fields: Any) -> None:
@@ -416,7 +421,8 @@ class Run:
     def timer(self, node: int, why: str, due: datetime) -> None:
         handle = self.state.next_token()
         self.state.handles[handle] = (node, why)
-        self.commands.append(StartTimer(handle, max(due, self.now)))
+        self.state.dues[handle] = max(due, self.now)
+        self.commands.append(StartTimer(handle, self.state.dues[handle]))
 
     def take_signal(self, names: tuple[str, ...]) -> tuple[str, Any] | None:
         """The earliest queued signal among ``names`` as ``(name, payload)``, taken

@@ -92,6 +92,7 @@ def dump_state(state: ExecutionState) -> str:
         "compensations": state.compensations, "compensating": state.compensating,
         "final": None if final is None else [final[0].value, final[1], final[2]],
         "depth": state.depth, "reuse": state.reuse,
+        "dues": [[handle, due] for handle, due in state.dues.items()],
     })  # fmt: skip
 
 
@@ -130,4 +131,9 @@ def state_from_data(data: dict[str, Any]) -> ExecutionState:
             {key: value for key, value in results}, [(i, item) for i, item in queue], total,
         )  # fmt: skip
     state.handles = {h: (node, why) for h, node, why in data["handles"]}
+    state.dues = {h: _moment(due) for h, due in data.get("dues", ())}
     return state
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

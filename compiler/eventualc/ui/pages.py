@@ -1,8 +1,9 @@
-"""What each page shows: the engine and the build -> plain values for the templates.
+"""What each page shows: a ``Source`` and the build -> plain values for the templates.
 
-``Console`` holds the engine, the build of the specs (``None`` when the console runs
-on the store alone: flowcharts and signal schemas then come from what the store
-knows, which is less), and draws diagrams with Graphviz's ``dot`` when it is
+``Console`` holds the source (the engine's store, or a deployed stack: see
+``source``), the build of the specs (``None`` when the console runs on what the
+runtime stored alone: flowcharts and signal schemas then come from what it knows,
+which is less), and draws diagrams with Graphviz's ``dot`` when it is
 installed (SVG laid out on the server: no script library to ship, and no spec text
 ever reaches a script). Every method reads; the actions live in ``server``.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -20,8 +22,15 @@ from eventualc.emit.diagrams import to_dot
 from eventualc.frontend import ir
 from eventualc.graphs.model import Graph
 from eventualc.ui.forms import SignalField, field_for
-from eventualc.ui.reads import Reads
-from eventualc.ui.steps import StepPath, colour_svg, node_ids, settle, step_states, timeline
+from eventualc.ui.source import Source, StepPath, Timer
+from eventualc.ui.steps import (
+    StepState,
+    colour_svg,
+    node_ids,
+    settle,
+    step_states,
+    timeline,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from eventual.engine import Engine
@@ -44,11 +53,15 @@ def render_svg(dot_source: str) -> str:
 
 @dataclass
 class Console:
-    engine: Engine
+    reads: Source
     build: ir.Build | None = None
 
-    def __post_init__(self) -> None:
-        self.reads = Reads(self.engine)
+    @classmethod
+    def local(cls, engine: Engine, build: ir.Build | None = None) -> Console:
+        """The console over the embedded engine's store."""
+        from eventualc.ui.reads import Reads
+
+        return cls(Reads(engine), build)
 
     def workflow_ir(self, service: str, workflow: str) -> ir.Workflow | None:
         found = self.build.service(service) if self.build else None
@@ -56,22 +69,23 @@ class Console:
 
     def execution(self, ref: str) -> dict[str, Any]:
         """Everything the execution page shows."""
-        view = self.engine.execution(ref)
-        history = self.engine.history(view.id)
-        given, variables, definition, _ = self.reads.details(view.id)
-        declared = definition.get("workflows", {}).get(view.workflow, {})
-        targets = _targets(declared)
-        states = step_states(history, targets)
+        view = self.reads.execution(ref)
+        history = self.reads.history(view.id)
+        details = self.reads.details(view.id)
+        declared = details.definition.get("workflows", {}).get(view.workflow, {})
+        states = step_states(history, _targets(declared))
         settle(states, view.status.value, view.error)
+        if view.status.value == "IN_PROGRESS":
+            _timed(states, details.timers)
         end = view.ended or datetime.now(UTC)
         chart, steps = self.flowchart(view.service, view.workflow, states)
         return {
-            "view": view, "history": history, "input": given, "vars": variables,
+            "view": view, "history": history, "input": details.input, "vars": details.vars,
             "states": sorted(states.values(), key=lambda s: s.started), "chart": chart,
             "bars": timeline(states, view.started, end), "steps": steps,
-            "children": self.reads.children(view.id),
+            "children": self.reads.children(view.id), "trigger": details.trigger,
             "signals": self.signal_fields(view.service, view.workflow, declared),
-            "version": self.reads.version(view.id),
+            "version": self.reads.version(view.id), "lacks": self.reads.lacks,
         }  # fmt: skip
 
     def flowchart(self, service: str, workflow: str, states: dict[StepPath, Any]
@@ -94,8 +108,8 @@ class Console:
                 for name, model in sorted(declared.get("signals", {}).items())]  # fmt: skip
 
     def signal_field(self, ref: str, signal: str) -> SignalField | None:
-        view = self.engine.execution(ref)
-        _, _, definition, _ = self.reads.details(view.id)
+        view = self.reads.execution(ref)
+        definition = self.reads.details(view.id).definition
         declared = definition.get("workflows", {}).get(view.workflow, {})
         fields = self.signal_fields(view.service, view.workflow, declared)
         return next((f for f in fields if f.signal == signal), None)
@@ -109,6 +123,17 @@ class Console:
         graph: Graph = event_graph(self.build, expand=False)
         return {"services": self.build.services, "chart": render_svg(to_dot(graph)),
                 "known": []}  # fmt: skip
+
+
+def _timed(states: dict[StepPath, StepState], timers: Mapping[StepPath, Timer]) -> None:
+    """Adds each pending timer's due time to what its step waits for."""
+    for path, timer in timers.items():
+        step = states.get(path)
+        if step is not None and step.state in ("waiting", "running"):
+            due = f"{timer.due:%Y-%m-%d %H:%M:%S} UTC"
+            what = "due" if timer.why == "timer" else f"{timer.why} at"
+            step.waiting = f"{step.waiting}, {what} {due}".lstrip(", ")
+            step.due = timer.due
 
 
 def _targets(declared: dict[str, Any]) -> dict[StepPath, str]:

@@ -1,9 +1,11 @@
-"""The store queries of the console: each one short, read-only, and on an index.
+"""The console's ``Source`` on the embedded engine: store queries, each one short,
+read-only and on an index, and the engine's own actions.
 
 ``Reads(engine)`` answers the pages: executions by filters with a cursor (the
 ``(started, id)`` indexes the engine keeps, never OFFSET), one execution's details
-(input, ``vars``, its definition, children), the event log by name with each event's
-deliveries, and dead letters. Every query runs on the calling thread's own connection
+(input, ``vars``, its definition, pending timers, the event that started it,
+children), the event log by name with each event's deliveries and the executions it
+started, and dead letters. Every query runs on the calling thread's own connection
 (``Store.db``), outside any write transaction, so the console never holds a lock a
 worker waits for. SQLite failures come out as ``StoreError``.
 """
@@ -11,70 +13,43 @@ worker waits for. SQLite failures come out as ``StoreError``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eventual.state import loads
+from eventual.views import DeadLetterView, ExecutionView
+from eventualc.ui.source import (
+    PAGE,
+    Delivery,
+    Details,
+    EventLink,
+    EventRow,
+    Filters,
+    Page,
+    Row,
+    Source,
+    timers_of,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from eventual.engine import Engine
 
-PAGE = 50
 _COLUMNS = "id, name, service, workflow, status, started, ended, error"
 
 
-@dataclass(frozen=True)
-class Filters:
-    workflow: str = ""
-    status: str = ""
-    prefix: str = ""
-    since: float | None = None  # seconds since the epoch
-    until: float | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    id: str
-    name: str
-    service: str
-    workflow: str
-    status: str
-    started: float
-    ended: float | None
-    error: Any
-
-
-@dataclass(frozen=True)
-class Delivery:
-    service: str
-    subscription: str
-    outcome: str  # pending, dead-lettered, delivered
-    attempts: int | None
-    error: Any = None
-
-
-@dataclass(frozen=True)
-class EventRow:
-    seq: int
-    id: str
-    source: str
-    name: str
-    time: float
-    payload: Any
-    deliveries: tuple[Delivery, ...]
-
-
 class Reads:
+    lacks: Mapping[str, str] = {}
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.label = str(engine.store.path)
 
     def _rows(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
         with self.engine.store.errors():
             return self.engine.store.db.execute(query, args).fetchall()
 
     def executions(self, filters: Filters, after: str | None = None,
-                   limit: int = PAGE) -> list[Row]:  # fmt: skip
+                   limit: int = PAGE) -> Page:  # fmt: skip
         """A page of executions, newest first, after the execution ``after``."""
         where, args = _where(filters)
         if after:
@@ -85,7 +60,8 @@ class Reads:
             f"SELECT {_COLUMNS} FROM executions{clause} ORDER BY started DESC, id DESC LIMIT ?",
             [*args, limit],
         )
-        return [_row(r) for r in rows]
+        found = [_row(r) for r in rows]
+        return Page(found, found[-1].id if len(found) == limit else "")
 
     def workflows(self) -> list[str]:
         """Every workflow name the store's definitions know (for the filter)."""
@@ -94,18 +70,32 @@ class Reads:
             names.update(json.loads(body).get("workflows", {}))
         return sorted(names)
 
-    def details(self, execution: str) -> tuple[Any, Any, dict[str, Any], int]:
-        """``(input, vars, definition, history length)`` of one execution."""
+    def execution(self, ref: str) -> ExecutionView:
+        return self.engine.execution(ref)
+
+    def history(self, execution: str) -> list[dict[str, Any]]:
+        return self.engine.history(execution)
+
+    def details(self, execution: str) -> Details:
+        """Input, ``vars``, definition, history length, pending timers and trigger."""
         rows = self._rows(
             "SELECT e.input, e.state, d.body, e.history FROM executions e "
             "JOIN definitions d ON d.version = e.version WHERE e.id = ?",
             (execution,),
         )
         if not rows:
-            return None, None, {}, 0
-        given, state, body, count = rows[0]
-        variables = None if state is None else json.loads(state).get("vars")
-        return (None if given is None else loads(given)), variables, json.loads(body), count
+            return Details()
+        given, text, body, count = rows[0]
+        state = {} if text is None else loads(text)
+        links = self._rows(
+            "SELECT event_id, execution, how, service, subscription FROM event_executions "
+            "INDEXED BY event_executions_by_execution WHERE execution = ? AND how = 'started'",
+            (execution,),
+        )
+        return Details(
+            None if given is None else loads(given), state.get("vars"), json.loads(body),
+            count, timers_of(state), EventLink(*links[0]) if links else None,
+        )  # fmt: skip
 
     def children(self, execution: str) -> list[Row]:
         rows = self._rows(
@@ -141,9 +131,16 @@ class Reads:
         )
         return [
             EventRow(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else loads(r[5]),
-                     self.deliveries(r[1], r[2], r[3], r[5]))
+                     self.deliveries(r[1], r[2], r[3], r[5]), self.touched(r[1]))
             for r in rows
         ]  # fmt: skip
+
+    def touched(self, event_id: str) -> tuple[EventLink, ...]:
+        """The executions the event started (or found by name) or signalled."""
+        rows = self._rows(
+            "SELECT event_id, execution, how, service, subscription FROM event_executions "
+            "WHERE event_id = ? ORDER BY how, execution", (event_id,))  # fmt: skip
+        return tuple(EventLink(*r) for r in rows)
 
     def deliveries(self, event_id: str, source: str, name: str, payload: str | None
                    ) -> tuple[Delivery, ...]:  # fmt: skip
@@ -178,6 +175,30 @@ class Reads:
             else:
                 found.append(Delivery(*key, "delivered", None))
         return tuple(found)
+
+    # actions -----------------------------------------------------------------------------
+
+    def dead_letters(self) -> list[DeadLetterView]:
+        return self.engine.dead_letters()
+
+    def signal(self, execution: str, signal: str, payload: Any) -> None:
+        self.engine.signal(execution, signal, payload)
+
+    def cancel(self, execution: str) -> None:
+        self.engine.cancel(execution)
+
+    def restart(self, execution: str) -> str:
+        return self.engine.restart(execution)
+
+    def redrive(self, ids: Sequence[str]) -> int:
+        try:
+            numbers = [int(i) for i in ids]
+        except ValueError as exc:
+            raise ValueError("dead letter ids are numbers") from exc
+        return self.engine.redrive(numbers)
+
+
+_source: type[Source] = Reads
 
 
 def _row(r: Sequence[Any]) -> Row:

@@ -36,7 +36,7 @@ from starlette.staticfiles import StaticFiles
 
 from eventualc.ui import forms
 from eventualc.ui.pages import Console
-from eventualc.ui.reads import PAGE, Filters
+from eventualc.ui.source import PAGE, Filters, Unavailable
 
 HERE = Path(__file__).parent
 COOKIE = "eventualc_ui"
@@ -158,6 +158,7 @@ class _Routes:
         fragment = request.query_params.get("fragment") == "1"
         html = self.env.get_template(template).render(
             settings=self.settings, fragment=fragment, request=request,
+            source=self.console.reads.label,
             notice=request.query_params.get("notice", ""),
             problem=request.query_params.get("problem", ""), **values,
         )  # fmt: skip
@@ -175,10 +176,11 @@ class _Routes:
         except ValueError as exc:
             return self.failure(request, str(exc), 400)
         after = query.get("after") or None
-        rows = self.console.reads.executions(filters, after)
+        found = self.console.reads.executions(filters, after)
         kept = {k: v for k, v in query.items() if k not in ("after", "fragment") and v}
-        more = urlencode({**kept, "after": rows[-1].id}) if len(rows) == PAGE else ""
-        return self.page(request, "executions.html", rows=rows, filters=filters,
+        more = urlencode({**kept, "after": found.after}) if found.after else ""
+        return self.page(request, "executions.html", rows=found.rows, note=found.note,
+                         filters=filters,
                          statuses=STATUSES, workflows=self.console.reads.workflows(),
                          more=more, first=after is None, kept=kept)  # fmt: skip
 
@@ -222,7 +224,7 @@ class _Routes:
         ref = request.path_params["id"]
         try:
             page, notice = action(ref, form)
-        except (EngineError, ValueError) as exc:
+        except (EngineError, ValueError, Unavailable) as exc:
             return _back(f"/executions/{ref}", problem=str(exc))
         return _back(page, notice=notice)
 
@@ -234,12 +236,12 @@ class _Routes:
         if chosen is None:
             raise ValueError(f"no signal {form.get('signal', '')!r}")
         payload = forms.parse(chosen, form.get("payload", ""))
-        self.console.engine.signal(ref, chosen.signal, payload)
+        self.console.reads.signal(ref, chosen.signal, payload)
         return f"/executions/{ref}", f"signal {chosen.signal} sent"
 
     async def cancel(self, request: Request) -> Response:
         def cancel(ref: str, _form: dict[str, str]) -> tuple[str, str]:
-            self.console.engine.cancel(ref)
+            self.console.reads.cancel(ref)
             return f"/executions/{ref}", "cancel requested"
 
         return await self._act(request, cancel)
@@ -248,19 +250,25 @@ class _Routes:
         """A new execution reusing the outputs of the steps that succeeded; its page."""
 
         def restart(ref: str, _form: dict[str, str]) -> tuple[str, str]:
-            return f"/executions/{self.console.engine.restart(ref)}", f"restarted from {ref}"
+            return f"/executions/{self.console.reads.restart(ref)}", f"restarted from {ref}"
 
         return await self._act(request, restart)
 
     def events(self, request: Request) -> HTMLResponse:
         name = request.query_params.get("name", "")
         before = request.query_params.get("before")
-        rows = self.console.reads.events(name, int(before) if before and before.isdigit() else None)
+        try:
+            rows = self.console.reads.events(name, int(before) if before and before.isdigit()
+                                             else None)  # fmt: skip
+        except Unavailable as exc:
+            return self.page(request, "events.html", rows=[], name=name, more="",
+                             unavailable=str(exc))  # fmt: skip
         more = urlencode({"name": name, "before": rows[-1].seq}) if len(rows) == PAGE else ""
-        return self.page(request, "events.html", rows=rows, name=name, more=more)
+        return self.page(request, "events.html", rows=rows, name=name, more=more,
+                         unavailable="")  # fmt: skip
 
     def dead_letters(self, request: Request) -> HTMLResponse:
-        return self.page(request, "dead_letters.html", rows=self.console.engine.dead_letters())
+        return self.page(request, "dead_letters.html", rows=self.console.reads.dead_letters())
 
     async def redrive(self, request: Request) -> Response:
         from eventual.engine import EngineError
@@ -269,15 +277,12 @@ class _Routes:
         if isinstance(form, Response):
             return form
         chosen = "" if form.get("all") == "1" else form["ids"]
-        try:
-            ids = [int(i) for i in chosen.split(",") if i]
-        except ValueError:
-            return _back("/dead-letters", problem="dead letter ids are numbers")
+        ids = [i for i in chosen.split(",") if i]
         if not ids and form.get("all") != "1":
             return _back("/dead-letters", problem="choose dead letters to redrive")
         try:
-            count = self.console.engine.redrive(ids)
-        except EngineError as exc:
+            count = self.console.reads.redrive(ids)
+        except (EngineError, ValueError) as exc:
             return _back("/dead-letters", problem=str(exc))
         return _back("/dead-letters", notice=f"{count} redriven")
 

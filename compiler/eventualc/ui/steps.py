@@ -21,8 +21,8 @@ from typing import Any
 from eventualc.frontend import ir
 from eventualc.graphs.flowchart import draw_workflow
 from eventualc.graphs.model import Graph, GraphBuilder
+from eventualc.ui.source import StepPath
 
-StepPath = tuple[str | int, ...]
 STATES = ("done", "running", "waiting", "failed", "compensated")
 _WAITS = {
     "wait_for_signal": "signal", "wait_for_event": "event", "sleep": "timer",
@@ -50,6 +50,7 @@ class StepState:
     waiting: str = ""
     attempts: list[Attempt] = field(default_factory=list)
     error: str = ""
+    due: datetime | None = None  # when the timer it waits for fires, if known
 
 
 def _when(entry: Mapping[str, Any]) -> datetime:

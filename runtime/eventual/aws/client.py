@@ -291,6 +291,42 @@ class Client:
     executions = list
 
     @_requests
+    def page(
+        self, after: str | None = None, limit: int = 50,
+        keep: Callable[[ExecutionView], bool] | None = None, budget: int = 500,
+    ) -> tuple[builtins.list[ExecutionView], str]:  # fmt: skip
+        """Up to ``limit`` executions that ``keep`` accepts, in id order after the one
+        whose id is ``after``, reading at most ``budget`` records; with the cursor (an
+        id) to give as ``after`` for the next page, ``""`` once all were read. S3
+        keeps no index by start time, so this order is the only one that pages."""
+        store = self.deployment.store
+        # "<id>0" is past every "executions/<id>/..." key: "0" follows "/" in ASCII.
+        start = f"executions/{after}0" if after else "executions/"
+        found: builtins.list[ExecutionView] = []
+        cursor = ""
+        while len(found) < limit and budget > 0:
+            answer = store.s3.list_objects_v2(
+                Bucket=store.bucket, Prefix="executions/", Delimiter="/", StartAfter=start,
+                MaxKeys=min(budget, max(limit, 20)),
+            )  # fmt: skip
+            prefixes = [p["Prefix"] for p in answer.get("CommonPrefixes", [])]
+            if not prefixes:
+                return found, ""
+            with ThreadPoolExecutor(_READERS) as pool:
+                texts = builtins.list(pool.map(lambda p: store.read(p + "state.json"), prefixes))
+            for prefix, text in zip(prefixes, texts, strict=True):
+                cursor, budget = _execution_of(prefix), budget - 1
+                view = Summary.of(text.text).view if text is not None else None
+                if view is not None and (keep is None or keep(view)):
+                    found.append(view)
+                if len(found) == limit:
+                    break
+            start = f"executions/{cursor}0"
+            if not answer.get("IsTruncated") and cursor == _execution_of(prefixes[-1]):
+                return found, ""
+        return found, cursor
+
+    @_requests
     def history(self, execution: str) -> builtins.list[dict[str, Any]]:
         """The history entries of an execution, in order."""
         found = self._summary(execution)
@@ -340,6 +376,11 @@ class Client:
         if stored is None:
             raise RequestError(f"definition {found.definition} of {found.view.id} is not stored")
         return Definition.loads(stored.text)
+
+
+def _execution_of(prefix: str) -> str:
+    """The execution id of its key prefix ``executions/<id>/``."""
+    return prefix.removeprefix("executions/").removesuffix("/")
 
 
 _operations: type[Operations] = Client

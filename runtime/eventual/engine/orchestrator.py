@@ -282,7 +282,10 @@ class Orchestrator:
         except Exception as exc:  # a template that fails is the delivery's failure
             self.delivery_outcome(db, item, failure(exc))
             return
-        self.start(db, body["service"], workflow, value, name)
+        execution, created = self.start(db, body["service"], workflow, value, name)
+        how = "started" if created else "found"
+        Store.link_event(db, body["event"]["id"], execution, how, body["service"],
+                         body["subscription"])  # fmt: skip
 
     def delivery_outcome(
         self, db: sqlite3.Connection, item: WorkItem, error: dict[str, str] | None

@@ -32,8 +32,9 @@ from typing import Any
 
 from eventual.state import dumps, loads
 
-SCHEMA_VERSION = 3  # 2: executions indexed by start time, for lists that page
+SCHEMA_VERSION = 4  # 2: executions indexed by start time, for lists that page
 # 3: running executions by workflow, to hand a published event to those that wait for it
+# 4: event_executions, what each event did to executions (for consoles)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +67,10 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY, service TEXT NOT NULL, subscription TEXT NOT NULL,
     event_id TEXT NOT NULL, event TEXT NOT NULL, source TEXT NOT NULL, time REAL NOT NULL,
     payload TEXT, error TEXT NOT NULL, attempts INTEGER NOT NULL, failed REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS event_executions (
+    event_id TEXT NOT NULL, execution TEXT NOT NULL, how TEXT NOT NULL, service TEXT NOT NULL,
+    subscription TEXT NOT NULL, PRIMARY KEY (event_id, execution, how)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_executions_by_execution ON event_executions (execution);
 CREATE TABLE IF NOT EXISTS workers (
     id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, seen REAL NOT NULL);
 """
@@ -310,6 +315,19 @@ class Store:
     def next_due(db: sqlite3.Connection) -> float | None:
         row = db.execute("SELECT min(ready) FROM work").fetchone()
         return None if row[0] is None else float(row[0])
+
+    @staticmethod
+    def link_event(
+        db: sqlite3.Connection, event_id: str, execution: str, how: str, service: str,
+        subscription: str,
+    ) -> None:  # fmt: skip
+        """Records that event ``event_id``, through ``service.subscription``, ``how``
+        (``started``; ``found``: its execution name was taken; ``signalled``) touched
+        ``execution``. Read by consoles only."""
+        db.execute(
+            "INSERT OR IGNORE INTO event_executions VALUES (?, ?, ?, ?, ?)",
+            (event_id, execution, how, service, subscription),
+        )
 
     # workers and leases -----------------------------------------------------------------
 

@@ -108,8 +108,9 @@ class WaitForEventStep(StepKind):
         for i, payload in enumerate(kept):
             if event_matches(step, match, payload):
                 return True, kept.pop(i)
+        due = deadline(run, frame, step)  # before the node: a bad timeout fails the step
         node = run.new_node(frame, step, Wait.EVENT)
         run.state.event_waits.setdefault(name, []).append([node.token, match])
-        if step.timeout is not None:
-            run.timer(node.token, "timeout", run.now + timedelta(seconds=step.timeout))
+        if due is not None:
+            run.timer(node.token, "timeout", due)
         return False, None
