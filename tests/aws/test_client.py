@@ -22,7 +22,7 @@ def test_requests_that_cannot_be_carried_out_raise_request_errors(aws: Aws) -> N
     client = aws.client("trips")
     with pytest.raises(RequestError, match="no workflow 'bookCar'"):
         client.start("bookCar")
-    with pytest.raises(RequestError, match="bookTrip"):
+    with pytest.raises(RequestError, match=r"^input of bookTrip: "):
         client.start("bookTrip", 42)  # the input is a string
     with pytest.raises(RequestError, match="no execution 'nobody'"):
         client.get("nobody")
