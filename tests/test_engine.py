@@ -416,3 +416,58 @@ def test_the_store_names_the_packages_of_its_services(flows: Service, tmp_path: 
     alone = Engine(tmp_path / "e.db")  # no services given: the store still knows them
     assert alone.packages() == [flows.package, "elsewhere"]
     assert Engine(tmp_path / "empty.db").packages() == []
+
+
+NESTED = """\
+service: nested
+tasks:
+  double: {input: integer, output: integer}
+  flaky: {input: integer, output: integer}
+workflows:
+  after:
+    input: integer
+    output: {type: array, items: {type: integer}}
+    steps:
+      - try:
+          - {id: tried, task: double, input: "${{ input }}"}
+          - if: ${{ input > 0 }}
+            then: [{id: inner, task: double, input: "${{ input + 1 }}"}]
+            else: [{fail: {error: Negative, message: negative}}]
+      - if: ${{ input > 1 }}
+        then: [{id: big, task: double, input: 10}]
+        else: [{return: "${{ [steps.tried.output, steps.inner.output] }}"}]
+      - parallel:
+          a: [{id: left, task: double, input: 1}]
+          b: [{id: right, task: double, input: 2}]
+      - try:
+          - {task: flaky, input: 3}
+          - {fail: {error: Unreachable, message: flaky always fails}}
+        catch: [{steps: [{id: rescued, task: double, input: 4}]}]
+      - return: >-
+          ${{ [steps.tried.output, steps.inner.output, steps.big.output,
+               steps.left.output, steps.right.output, steps.rescued.output] }}
+"""
+FLAKY = """\
+import eventual
+
+def flaky(input: int, ctx: eventual.TaskContext) -> int:
+    raise eventual.TaskError("Flaky", "no")
+"""
+
+
+def test_steps_completed_inside_blocks_are_read_after_them(
+    make_service: MakeService, tmp_path: Path
+) -> None:
+    service = make_service(NESTED, double=DOUBLE, flaky=FLAKY)
+
+    def scenario(runtime: Any, start: Callable[..., str]) -> None:
+        for value in (5, 1, -1):
+            start("after", value)
+        runtime.tick()
+
+    got = same(service, tmp_path, scenario)
+    assert [g[:3] for g in got] == [
+        ["SUCCEEDED", [10, 12, 20, 2, 4, 8], None],
+        ["SUCCEEDED", [2, 4], None],
+        ["FAILED", None, {"error": "Negative", "message": "negative"}],
+    ]

@@ -65,6 +65,10 @@ def test_the_same_scenario_on_every_runtime(runtime: Runtime) -> None:
         ops.signal(first, "nope")
     with pytest.raises(Exception, match="signal 'approve'"):
         ops.signal(first, "approve", "not a number")
+    with pytest.raises(
+        Exception, match=r"^input of approval: ApprovalInput: Input should be a valid integer$"
+    ):
+        ops.start("approval", "two", "refused")  # nothing is started
     ops.signal("first", "approve", 3)
     ops.cancel(second)
     assert isinstance(ops.publish("Ping", {"n": 4}), str)
@@ -79,6 +83,8 @@ def test_the_same_scenario_on_every_runtime(runtime: Runtime) -> None:
     assert ops.get("ping-4").status is ExecutionStatus.IN_PROGRESS
     assert [view.id for view in ops.list("approval", "SUCCEEDED")] == [first]
     assert {view.id for view in ops.list()} == {first, second, ops.get("ping-4").id}
+    with pytest.raises(Exception, match=r"no execution|refused"):
+        ops.get("refused")
     types = [entry["type"] for entry in ops.history(first)]
     assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
     assert types.count("SignalReceived") == 1 and "SignalRejected" not in types

@@ -592,6 +592,8 @@ class Run:
         node = self.state.nodes[frame.node]
         node.children.remove(frame.token)
         step = self.wf.step(node.step)
+        if node.waiting is Wait.CATCH or not KINDS[step.kind].repeats:
+            self.state.frames[node.frame].steps.update(frame.steps)
         if node.waiting is Wait.CATCH:
             self.node_done(node, frame.last)
         else:

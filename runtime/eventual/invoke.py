@@ -63,6 +63,14 @@ class Values:
             raise PayloadInvalid(f"{model}: {_problems(exc)}") from exc
         return value
 
+    def start_input(self, workflow: str, value: Any) -> Any:
+        """The input of an execution of ``workflow`` a request starts, checked as every
+        runtime's ``start`` checks it: ``PayloadInvalid`` ``input of <workflow>: ...``."""
+        try:
+            return self.validate(self.service.workflows[workflow].input, value)
+        except PayloadInvalid as exc:
+            raise PayloadInvalid(f"input of {workflow}: {exc}") from exc
+
     def natural(self, model: str | None, value: Any) -> Any:
         """JSON-like ``value`` as a handler receives it: a model, or a plain value."""
         if model is None:

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
+from eventual.errors import PayloadInvalid
 from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import (
     Values,
@@ -198,6 +199,10 @@ class TestEnvironment:
     ) -> Execution:
         if workflow not in self.service.workflows:
             raise ValueError(f"{self.service.name} has no workflow {workflow!r}")
+        try:
+            self._values.start_input(workflow, input)
+        except PayloadInvalid as exc:
+            raise ValueError(str(exc)) from exc
         if name is not None and name in self._names:
             return Execution(self, self._names[name])
         return Execution(self, self._create(workflow, input, name, None))

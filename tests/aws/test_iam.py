@@ -188,8 +188,8 @@ def enforced(aws: Aws, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enf
 
 
 def _user(clients: Clients, name: str, documents: list[dict[str, Any]]) -> Any:
-    """A boto3 session of a new IAM user holding ``documents`` as inline policies."""
-    import boto3  # type: ignore[import-untyped]
+    """A botocore session of a new IAM user holding ``documents`` as inline policies."""
+    import botocore.session  # type: ignore[import-untyped]
 
     iam = clients.get("iam")
     iam.create_user(UserName=name)
@@ -197,10 +197,9 @@ def _user(clients: Clients, name: str, documents: list[dict[str, Any]]) -> Any:
         iam.put_user_policy(UserName=name, PolicyName=f"policy{index}",
                             PolicyDocument=json.dumps(document))  # fmt: skip
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    return boto3.session.Session(
-        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
-        region_name=REGION,
-    )  # fmt: skip
+    session = botocore.session.Session()
+    session.set_credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    return session
 
 
 def _enforce(endpoint: str) -> None:

@@ -10,7 +10,10 @@ so no Docker is needed. The dependencies are pydantic and boto3 with botocore, e
 pinned to the version installed here: Lambda's built-in SDK differs by runtime and
 region, and the conditional S3 writes the runtime relies on need botocore >=
 1.35.70. botocore keeps the models of the AWS services the runtime calls
-(``AWS_SERVICES``) and drops the other 400-odd, about nine tenths of its size.
+(``AWS_SERVICES``) and drops the other 400-odd, about nine tenths of its size. The
+runtime makes its clients with botocore alone; boto3 (1.4 MB with s3transfer, nothing
+at start unless imported) stays so that a handler importing it gets the boto3 of the
+bundled botocore, not Lambda's built-in one.
 
 Guarantees: the folder is keyed by the SHA-256 of everything that goes in (the file
 names and bytes, the architecture, the pinned dependency versions, the Python

@@ -5,7 +5,7 @@
 - ``eventual.aws.Client``: start, inspect, signal and cancel executions and publish
   events on a deployed stack, from anywhere with AWS credentials.
 
-boto3 is imported only when a client is first needed, never by ``import eventual`` or
+botocore is imported only when a client is first needed, never by ``import eventual`` or
 ``import eventual.aws``: the Lambda handlers import little before their first event.
 """
 

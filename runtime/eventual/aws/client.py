@@ -179,8 +179,10 @@ class Client:
         known = self._definition is not None
         bare = self.workflow(workflow)[1] if known else workflow.rpartition(".")[2]
         if self.service is not None:
-            model = self.service.workflows[bare].input
-            input = self._checked(lambda: self.deployment.values.validate(model, input), bare)
+            try:
+                input = self.deployment.values.start_input(bare, input)
+            except PayloadInvalid as exc:
+                raise RequestError(str(exc)) from exc
         candidate = f"{bare}-{uuid.uuid4().hex[:12]}"
         store = self.deployment.store
         execution = store.reserve_name(bare, name, candidate) if name else candidate

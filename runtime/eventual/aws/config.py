@@ -16,20 +16,22 @@ task queues have predictable names, ``task_queue_name(prefix, task)``, in the ac
 and region of the orchestrator's queue, so ``task_queue_url`` derives their URLs from
 it. The stack names the queues with the same function.
 
-``Clients`` makes each boto3 client on first use through a factory, so tests and the
+``Clients`` makes each AWS client on first use through a factory, so tests and the
 operator client point them wherever they need (a moto server, another region) without
-patching; boto3 itself is imported only then.
+patching; botocore is imported only then (boto3 never: the runtime uses no part of
+it that botocore lacks).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-ClientFactory = Callable[[str], Any]  # AWS service name ("s3", "sqs", ...) -> boto3 client
+ClientFactory = Callable[[str], Any]  # AWS service name ("s3", "sqs", ...) -> botocore client
 
 _REQUIRED = {
     "service": "EVENTUAL_SERVICE",
@@ -118,22 +120,33 @@ def _digest(text: str) -> str:
 def boto3_clients(
     region: str | None = None, endpoint_url: str | None = None, session: Any = None
 ) -> ClientFactory:
-    """A factory of boto3 clients (standard retry mode); ``None`` arguments leave the
-    choice to boto3's usual sources (``AWS_REGION``, ``AWS_ENDPOINT_URL``, profiles)."""
+    """A factory of AWS clients (standard retry mode), made by botocore, boto3's core:
+    boto3 itself (and s3transfer, half of its import time) is never imported.
+    ``session`` is a ``botocore.session.Session`` (say, with other credentials); by
+    default one is made on first use and shared by the factory's clients. ``None``
+    arguments leave the choice to the usual sources (``AWS_REGION``,
+    ``AWS_ENDPOINT_URL``, profiles), as boto3 does."""
+    made: list[Any] = [session] if session is not None else []
+    lock = threading.Lock()  # a botocore session makes one client at a time
 
     def make(name: str) -> Any:
-        import boto3  # type: ignore[import-untyped]
         from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
 
-        config = BotoConfig(retries={"mode": "standard"}, connect_timeout=5, read_timeout=30)
-        chosen = session or boto3.session.Session()
-        return chosen.client(name, region_name=region, endpoint_url=endpoint_url, config=config)
+        with lock:
+            if not made:
+                import botocore.session  # type: ignore[import-untyped]
+
+                made.append(botocore.session.Session())
+            config = BotoConfig(retries={"mode": "standard"}, connect_timeout=5, read_timeout=30)
+            return made[0].create_client(
+                name, region_name=region, endpoint_url=endpoint_url, config=config
+            )
 
     return make
 
 
 class Clients:
-    """boto3 clients by AWS service name, each made once, on first use."""
+    """AWS clients by service name, each made once, on first use."""
 
     def __init__(self, factory: ClientFactory | None = None) -> None:
         self._factory = factory or boto3_clients()

@@ -2,7 +2,7 @@
 
 Every function of the generated stack runs one of these (``eventual.aws.entry.<kind>``)
 on SQS batches and answers with the messages that failed (ReportBatchItemFailures).
-Importing this module costs next to nothing: the runtime, boto3, pydantic and the
+Importing this module costs next to nothing: the runtime, botocore, pydantic and the
 service's handlers load on the first event. A container builds one ``Deployment``
 from its environment (the ``EVENTUAL_*`` variables, see ``config``) and keeps it, with
 its clients and imported code, for the events after. ``deployment=`` gives one

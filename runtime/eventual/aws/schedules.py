@@ -30,7 +30,7 @@ class ScheduleError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Schedules:
-    scheduler: Any  # a boto3 ``scheduler`` client
+    scheduler: Any  # a botocore ``scheduler`` client
     group: str  # the service's schedule group
     role: str  # ARN of the role the scheduler sends to the inbox with
     target: str  # ARN of the inbox queue

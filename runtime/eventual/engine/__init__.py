@@ -109,11 +109,10 @@ class Engine(ViewNames):
         """Queues an execution and returns its id; a name used before gives that one.
         Raises ``EngineError`` when the input does not fit the workflow's input schema."""
         service, bare = self.workflow(workflow)
-        model = self.services[service].workflows[bare].input
         try:
-            input = self.orchestrator.values[service].validate(model, input)
+            input = self.orchestrator.values[service].start_input(bare, input)
         except PayloadInvalid as exc:
-            raise EngineError(f"input of {bare}: {exc}") from exc
+            raise EngineError(str(exc)) from exc
         with self.store.write() as db:
             execution, _ = self.orchestrator.start(db, service, bare, input, name)
         self._wake_workers()

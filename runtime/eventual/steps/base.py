@@ -31,6 +31,10 @@ class StepKind:
     """The behaviour of one kind of step; subclasses set ``name`` and ``start``."""
 
     name: ClassVar[str]
+    # Whether the nested step lists run once per item: then the outputs of their steps
+    # stay inside; otherwise a nested list that completed hands them to the enclosing
+    # one, so steps after the block read them (the checker's view: see ``checks/scope``).
+    repeats: ClassVar[bool] = False
 
     def start(self, run: Run, frame: Frame, step: Step) -> Started:
         raise NotImplementedError

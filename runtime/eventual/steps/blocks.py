@@ -68,6 +68,7 @@ class ParallelStep(StepKind):
 
 class ForEachStep(StepKind):
     name = "for_each"
+    repeats = True
 
     def start(self, run: Run, frame: Frame, step: Step) -> Started:
         items = run.render(frame, step)
