@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.support import MakeService
+from tests.support import MakeService, forget
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine, EngineError
@@ -117,6 +117,7 @@ def test_executions_redrive_on_the_command_line(again: Service, tmp_path: Path) 
     engine.run(until=lambda: engine.finished(failed))
     engine.close()
     (tmp_path / "up").write_text("")
+    forget("generated")  # the command imports this project's build, not one imported before
     result = CliRunner().invoke(
         cli, ["executions", "redrive", failed, "spec.yaml", "--db", str(tmp_path / "e.db")]
     )
