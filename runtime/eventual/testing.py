@@ -379,13 +379,14 @@ class TestEnvironment:
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
     ) -> None:
         sub = self.service.subscriptions[sub_name]
+        error: dict[str, str] | None
         if sub.signal:
             error = self._signal_from_event(sub, payload, meta)
         elif sub.workflow:
             try:
                 workflow, value, execution_name = start_request(sub, payload, meta)
             except Exception as exc:  # a template that fails is the delivery's failure
-                error: dict[str, str] | None = failure(exc)
+                error = failure(exc)
             else:
                 self.start_execution(workflow, value, execution_name)
                 return

@@ -56,7 +56,7 @@ subscriptions:
     retry: {attempts: 2, backoff: 1s}
   approvedBy:
     events: [Approved]
-    retry: {attempts: 3, backoff: 1s}
+    retry: {attempts: 5, backoff: 2s}
     signal:
       workflow: approval
       execution_name: ${{ event.tripId }}

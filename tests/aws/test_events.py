@@ -183,12 +183,12 @@ def test_an_event_signals_its_execution_once_it_runs(
     client.publish("Approved", {"tripId": "sig-nobody", "by": "di"})
     aws.harness.run()  # the first attempts find no execution (retries wait, delayed)
     execution = client.start("approval", "sig-1", name="sig-1")
-    assert aws.finish(client, execution).status is ExecutionStatus.SUCCEEDED
+    assert aws.finish(client, execution, timeout=60).status is ExecutionStatus.SUCCEEDED
     assert client.get(execution).result == "sig-1 approved by di"
     received = [h for h in client.history(execution) if h["type"] == "SignalReceived"]
     assert [h["payload"] for h in received] == [{"by": "di"}]
     aws.harness.run(
-        until=lambda: any("gave up" in r.getMessage() for r in caplog.records), timeout=30
+        until=lambda: any("gave up" in r.getMessage() for r in caplog.records), timeout=120
     )
     [gave_up] = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
-    assert "approvedBy" in gave_up and "ExecutionNotFound" in gave_up and "after 3" in gave_up
+    assert "approvedBy" in gave_up and "ExecutionNotFound" in gave_up and "after 5" in gave_up

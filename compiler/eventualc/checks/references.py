@@ -25,8 +25,8 @@ def check_references(build: ir.Build) -> list[Diagnostic]:
         for subscription in service.subscriptions:
             diagnostics += _subscription(service, symbols, subscription)
         for task in service.tasks:
-            for ref in task.signals:
-                diagnostics += _signal_ref(service, symbols, ref)
+            for signal in task.signals:
+                diagnostics += _signal_ref(service, symbols, signal)
         for workflow in service.workflows:
             diagnostics += _workflow(service, symbols, workflow)
     return diagnostics

@@ -205,7 +205,7 @@ def signal_refs(written: list[str], path: PathKey) -> tuple[ir.SignalRef, ...]:
 
 def _subscription(service: str, name: str, value: dict[str, Any]) -> ir.Subscription:
     path = ("subscriptions", name)
-    templates = {
+    templates: dict[str, ir.Template] = {
         key: ir.Template(value[key], (*path, key))
         for key in ("input", "execution_name")
         if key in value
