@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "W108": "an unknown JSON Schema keyword close to a known one",
     "E109": "a schema nested deeper than 64 levels",
     "E110": "a retry policy with both 'errors' and 'except'",
+    "E111": "a subscription that is more than one of a handler, a workflow start and a signal",
     "E201": "a name that breaks its naming rule",
     "E202": "two definitions that would become the same function or model class",
     "E203": "a name whose Python name is a keyword",

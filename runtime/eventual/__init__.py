@@ -5,17 +5,19 @@ AWS adapter, imported lazily. It never imports the compiler (``eventualc``).
 """
 
 from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import TaskError, UndeclaredEmit
+from eventual.errors import ExecutionNotFound, TaskError, UndeclaredEmit, UndeclaredSignal
 from eventual.service import Service
 from eventual.status import ExecutionStatus
 
 __version__ = "0.2.0"
 __all__ = [
     "EventMeta",
+    "ExecutionNotFound",
     "ExecutionStatus",
     "Service",
     "SubscriptionContext",
     "TaskContext",
     "TaskError",
     "UndeclaredEmit",
+    "UndeclaredSignal",
 ]

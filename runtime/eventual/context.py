@@ -1,8 +1,9 @@
 """What handlers receive as ``ctx``: ``TaskContext`` and ``SubscriptionContext``.
 
 Each runtime (the test environment, the embedded engine, AWS) builds these with its
-own ``emit`` and ``heartbeat`` functions, so handler code is the same everywhere.
-``ctx.emit`` is a plain call, also inside ``async def`` handlers.
+own ``emit``, ``signal`` and ``heartbeat`` functions, so handler code is the same
+everywhere. ``ctx.emit`` and ``ctx.signal`` are plain calls, also inside ``async def``
+handlers.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from datetime import datetime
 from typing import Any
 
 Emitter = Callable[[Any, "Mapping[str, Any] | None"], None]
+Signaller = Callable[[str, str, str, Any], None]  # (workflow, execution name, signal, payload)
+
+
+def no_signals(workflow: str, execution_name: str, signal: str, payload: Any = None) -> None:
+    """``ctx.signal`` of a context built without a signaller: every signal is undeclared."""
+    from eventual.errors import UndeclaredSignal
+
+    raise UndeclaredSignal(f"'{workflow}.{signal}' is not in this handler's signals (none)")
 
 
 def no_heartbeat() -> None:
@@ -38,10 +47,18 @@ class TaskContext:
     now: datetime
     emitter: Emitter
     beat: Callable[[], None] = no_heartbeat
+    signaller: Signaller = no_signals
 
     def emit(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
         """Publishes ``event`` (a model instance, or an event name with a payload dict)."""
         self.emitter(event, payload)
+
+    def signal(self, workflow: str, execution_name: str, signal: str, payload: Any = None) -> None:
+        """Sends ``signal`` with ``payload`` to the running execution named
+        ``execution_name`` of ``workflow``: ``UndeclaredSignal`` when ``workflow.signal``
+        is not in this handler's ``signals``, ``ExecutionNotFound`` when no such
+        execution is running, ``PayloadInvalid`` when the payload does not fit."""
+        self.signaller(workflow, execution_name, signal, payload)
 
     def heartbeat(self) -> None:
         self.beat()
@@ -53,7 +70,15 @@ class SubscriptionContext:
     meta: EventMeta
     now: datetime
     emitter: Emitter
+    signaller: Signaller = no_signals
 
     def emit(self, event: Any, payload: Mapping[str, Any] | None = None) -> None:
         """Publishes ``event`` (a model instance, or an event name with a payload dict)."""
         self.emitter(event, payload)
+
+    def signal(self, workflow: str, execution_name: str, signal: str, payload: Any = None) -> None:
+        """Sends ``signal`` with ``payload`` to the running execution named
+        ``execution_name`` of ``workflow``: ``UndeclaredSignal`` when ``workflow.signal``
+        is not in this handler's ``signals``, ``ExecutionNotFound`` when no such
+        execution is running, ``PayloadInvalid`` when the payload does not fit."""
+        self.signaller(workflow, execution_name, signal, payload)

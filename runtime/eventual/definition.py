@@ -18,11 +18,14 @@ sorted, so the same spec always gives the same bytes:
 - ``Event``: ``{"model": Name, "description": str}``.
 - ``Task``: ``{"handler": module, "input": Model|null, "output": Model|null,
   "timeout": s, "heartbeat": s|null, "retry": [Retry], "emits": [EventName],
-  "memory": MB}``.
+  "memory": MB, "signals": [workflow.signal]}`` (``signals``: what ``ctx.signal`` may send).
 - ``Subscription``: ``{"handler": module|null, "events": [EventName], "filter":
   {}|null, "emits": [EventName], "retry": Retry, "timeout": s, "memory": MB,
-  "workflow": name|null, "input": template|null, "execution_name": template|null}``
-  (a subscription has a ``handler`` or starts a ``workflow``).
+  "workflow": name|null, "input": template|null, "execution_name": template|null,
+  "signal": name|null, "signals": [workflow.signal]}``
+  (a subscription has a ``handler``, starts a ``workflow``, or, with ``signal``, sends
+  that signal with payload ``input`` to the running execution ``execution_name`` of
+  ``workflow``). Definitions written before ``signal``/``signals`` read as none.
 - ``Workflow``: ``{"version": sha256, "input": Model|null, "output": Model|null,
   "timeout": s|null, "signals": {name: Model|null}, "steps": [Step]}`` plus, when it
   declares any, ``"queries": {name: template}`` (read-only expressions over the state).
@@ -126,18 +129,20 @@ class Task:
     retry: Retries
     emits: tuple[str, ...]
     memory: int
+    signals: tuple[str, ...] = ()
 
     def to_json(self) -> Json:
         return {"handler": self.handler, "input": self.input, "output": self.output,
                 "timeout": self.timeout, "heartbeat": self.heartbeat,
                 "retry": _retries_json(self.retry), "emits": list(self.emits),
-                "memory": self.memory}  # fmt: skip
+                "memory": self.memory, "signals": list(self.signals)}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Task:
         return cls(
             data["handler"], data["input"], data["output"], data["timeout"], data["heartbeat"],
             _retries(data["retry"]), tuple(data["emits"]), data["memory"],
+            tuple(data.get("signals", ())),
         )  # fmt: skip
 
 
@@ -153,19 +158,23 @@ class Subscription:
     workflow: str | None
     input: Any  # template, None when absent
     execution_name: Any  # template, None when absent
+    signal: str | None = None  # set: signals ``workflow``'s execution, payload ``input``
+    signals: tuple[str, ...] = ()  # what the handler's ``ctx.signal`` may send
 
     def to_json(self) -> Json:
         return {"handler": self.handler, "events": list(self.events), "filter": self.filter,
                 "emits": list(self.emits), "retry": _retry_json(self.retry),
                 "timeout": self.timeout, "memory": self.memory, "workflow": self.workflow,
-                "input": self.input, "execution_name": self.execution_name}  # fmt: skip
+                "input": self.input, "execution_name": self.execution_name,
+                "signal": self.signal, "signals": list(self.signals)}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Subscription:
         return cls(
             data["handler"], tuple(data["events"]), data["filter"], tuple(data["emits"]),
             _retry(data["retry"]), data["timeout"], data["memory"], data["workflow"],
-            data["input"], data["execution_name"],
+            data["input"], data["execution_name"], data.get("signal"),
+            tuple(data.get("signals", ())),
         )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Errors users raise and see: ``TaskError``, ``UndeclaredEmit`` and the built-in names."""
+"""Errors users raise and see: ``TaskError``, ``UndeclaredEmit``, ``UndeclaredSignal``,
+``ExecutionNotFound`` and the built-in names."""
 
 from __future__ import annotations
 
@@ -27,6 +28,15 @@ class PayloadInvalid(Exception):
 
 class UndeclaredEmit(Exception):
     """A handler emitted an event that is not in its ``emits``."""
+
+
+class UndeclaredSignal(Exception):
+    """A handler sent a signal that is not in its ``signals``."""
+
+
+class ExecutionNotFound(Exception):
+    """A signal named an execution that is not running (none of that name has started,
+    or it has ended)."""
 
 
 def error_name(exc: BaseException) -> str:

@@ -10,7 +10,10 @@ reaches the same subscriptions wherever the service runs.
   outcome into JSON output or an error ``{"error", "message"}``; never raise for a
   handler's failure, ``SystemExit`` and ``KeyboardInterrupt`` raised by it included.
 - ``subscribers``: which subscriptions of a service an event reaches (events and filter).
-- ``start_request``: what a declarative subscription starts for an event.
+- ``start_request`` / ``signal_request``: what a declarative subscription starts, or
+  signals, for an event.
+- ``task_context`` / ``subscription_context``: the ``ctx`` handlers receive, with
+  ``ctx.emit`` and ``ctx.signal`` limited to what the spec declares.
 """
 
 from __future__ import annotations
@@ -23,9 +26,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from eventual.context import EventMeta, SubscriptionContext, TaskContext, no_heartbeat
+from eventual.context import (
+    EventMeta,
+    Signaller,
+    SubscriptionContext,
+    TaskContext,
+    no_heartbeat,
+    no_signals,
+)  # fmt: skip
 from eventual.definition import Subscription, Task
-from eventual.errors import VALIDATION_ERROR, PayloadInvalid, UndeclaredEmit, error_name
+from eventual.errors import (
+    VALIDATION_ERROR,
+    PayloadInvalid,
+    UndeclaredEmit,
+    UndeclaredSignal,
+    error_name,
+)  # fmt: skip
 from eventual.service import Service
 
 Publish = Callable[[str, Any], None]  # (event name as written in the spec, payload)
@@ -138,20 +154,52 @@ def emitter(declared: Collection[str], publish: Publish) -> Callable[[Any, Any],
     return emit
 
 
+def signaller(declared: Collection[str], send: Signaller | None) -> Signaller:
+    """``ctx.signal`` for a handler that may send ``declared`` (``workflow.signal``):
+    an undeclared one raises ``UndeclaredSignal``; ``send`` (the runtime's) raises
+    ``ExecutionNotFound`` when no execution of that name is running."""
+    if send is None:
+        return no_signals
+    sender: Signaller = send
+
+    def signal(workflow: str, execution_name: str, name: str, payload: Any = None) -> None:
+        if f"{workflow}.{name}" not in declared:
+            raise UndeclaredSignal(
+                f"'{workflow}.{name}' is not in this handler's signals"
+                f" ({', '.join(declared) or 'none'})"
+            )
+        sender(workflow, str(execution_name), name, plain(payload))
+
+    return signal
+
+
 def task_context(
     spec: Task, execution: str, handle: int, attempt: int, now: datetime,
-    publish: Publish, beat: Callable[[], None],
+    publish: Publish, beat: Callable[[], None], send: Signaller | None = None,
 ) -> TaskContext:  # fmt: skip
     """The ``ctx`` of attempt ``attempt`` of task run ``handle`` of ``execution``, for a
     task whose definition entry is ``spec``: its idempotency key
     ``<execution>/<handle>/<attempt>`` is the same in every runtime and on every
-    redelivery; ``beat`` is called only when the task declares a ``heartbeat``."""
+    redelivery; ``beat`` is called only when the task declares a ``heartbeat``;
+    ``send`` carries out the signals it declares."""
     return TaskContext(
         execution_id=execution, attempt=attempt,
         idempotency_key=f"{execution}/{handle}/{attempt}", now=now,
         emitter=emitter(spec.emits, publish),
         beat=beat if spec.heartbeat else no_heartbeat,
+        signaller=signaller(spec.signals, send),
     )  # fmt: skip
+
+
+def subscription_context(
+    spec: Subscription, event: EventMeta, now: datetime, publish: Publish,
+    send: Signaller | None = None,
+) -> SubscriptionContext:  # fmt: skip
+    """The ``ctx`` of a handler subscription whose definition entry is ``spec``, for one
+    delivery of ``event``; ``send`` carries out the signals it declares."""
+    return SubscriptionContext(
+        event.id, event, now, emitter(spec.emits, publish), signaller(spec.signals, send)
+    )
 
 
 def awaited(result: Any) -> Any:
@@ -243,6 +291,18 @@ def start_request(sub: Subscription, payload: Any, meta: EventMeta) -> tuple[str
     value = compile_template(sub.input)(scope)
     name = compile_template(sub.execution_name)(scope) if sub.execution_name else None
     return sub.workflow, value, None if name is None else str(name)
+
+
+def signal_request(sub: Subscription, payload: Any, meta: EventMeta) -> tuple[str, str, str, Any]:
+    """``(workflow, execution name, signal, payload)`` a declarative ``signal:``
+    subscription sends for an event; raises ``CelEvaluationError`` when a template fails."""
+    from eventual.cel.render import compile_template
+
+    if sub.signal is None or sub.workflow is None:
+        raise ValueError("this subscription sends no signal")
+    scope = {"event": payload, "meta": meta_scope(meta)}
+    name = compile_template(sub.execution_name)(scope)
+    return sub.workflow, str(name), sub.signal, compile_template(sub.input)(scope)
 
 
 _FILTERS: weakref.WeakKeyDictionary[Service, dict[str, Callable[[Any], bool]]] = (

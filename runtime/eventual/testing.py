@@ -20,19 +20,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from eventual.context import EventMeta, SubscriptionContext, TaskContext
-from eventual.errors import PayloadInvalid
+from eventual.context import EventMeta, TaskContext
+from eventual.definition import Subscription
+from eventual.errors import ExecutionNotFound, PayloadInvalid
 from eventual.interpreter import ExecutionState, Interpreter, Interpreters
 from eventual.invoke import (
     Values,
-    emitter,
     event_payload,
     failure,
     run_subscription,
     run_task,
+    signal_request,
     split_event,
     start_request,
     subscribers,
+    subscription_context,
     task_context,
 )
 from eventual.operations import Operations
@@ -369,6 +371,7 @@ class TestEnvironment:
         ctx = task_context(
             spec, record.state.id, handle, command.attempt, self.now, self._emit,
             lambda: self._apply(record, lambda s, n: interp.heartbeat(s, handle, n)),
+            self._signal_running,
         )  # fmt: skip
         calls = mock.calls if mock is not None else None
         outcome = run_task(self._values, command.task, command.input, ctx, behaviour, calls)
@@ -411,16 +414,19 @@ class TestEnvironment:
         self, sub_name: str, name: str, payload: Any, meta: EventMeta, attempt: int
     ) -> None:
         sub = self.service.subscriptions[sub_name]
-        if sub.workflow:
+        error: dict[str, str] | None
+        if sub.signal:
+            error = self._signal_from_event(sub, payload, meta)
+        elif sub.workflow:
             try:
                 workflow, value, execution_name = start_request(sub, payload, meta)
             except Exception as exc:  # a template that fails is the delivery's failure
-                error: dict[str, str] | None = failure(exc)
+                error = failure(exc)
             else:
                 self.start_execution(workflow, value, execution_name)
                 return
         else:
-            ctx = SubscriptionContext(meta.id, meta, self.now, emitter(sub.emits, self._emit))
+            ctx = subscription_context(sub, meta, self.now, self._emit, self._signal_running)
             error = run_subscription(self._values, sub_name, name, payload, ctx)
         if error is None:
             return
@@ -434,6 +440,27 @@ class TestEnvironment:
         else:
             failed = ErrorInfo(error["error"], error["message"])
             self.dead_letters.append(DeadLetter(sub_name, name, payload, failed))
+
+    def _signal_running(self, workflow: str, name: str, signal: str, payload: Any) -> None:
+        """A signal from a handler or a subscription: only to a running execution."""
+        key = self._names.get(name)
+        record = self._executions.get(key) if key is not None else None
+        if (
+            record is None or record.state.workflow != workflow
+            or record.state.status is not ExecutionStatus.IN_PROGRESS
+        ):  # fmt: skip
+            raise ExecutionNotFound(f"no running execution {name!r} of workflow {workflow!r}")
+        self.send_signal(record.state.id, signal, payload)
+
+    def _signal_from_event(
+        self, sub: Subscription, payload: Any, meta: EventMeta
+    ) -> dict[str, str] | None:
+        """A declarative ``signal:`` delivery; its error, or ``None``."""
+        try:
+            self._signal_running(*signal_request(sub, payload, meta))
+        except Exception as exc:  # no such execution yet, a template or payload that fails
+            return failure(exc)
+        return None
 
 
 class _Effects:

@@ -6,7 +6,8 @@ the handlers in place (the repository's for ``orders``, ``TRIPS_HANDLERS`` for
 ``trips``) and runs the real ``eventualc synth``: the templates are what gets
 deployed. ``trips`` has what the seed does not: a saga with compensation, a retried
 task, a signal, a timer, a child workflow, a while loop, two signals to race, a workflow-starting subscription, a
-subscription that always fails (retries, then its dead-letter queue) and a 30-day sleep.
+signalling subscription, a subscription that always fails (retries, then its
+dead-letter queue) and a 30-day sleep.
 
 Handlers append one JSON line per call to the file named by ``$TRIPS_LOG``, so tests
 can count what ran.
@@ -33,6 +34,8 @@ events:
     schema: {type: object, required: [tripId], properties: {tripId: {type: string}}}
   Glitch:
     schema: {type: object, required: [n], properties: {n: {type: integer}}}
+  Approved:
+    schema: {type: object, required: [tripId, by], properties: {tripId: {type: string}, by: {type: string}}}
 tasks:
   bookFlight:
     input: string
@@ -51,6 +54,14 @@ subscriptions:
   glitchy:
     events: [Glitch]
     retry: {attempts: 2, backoff: 1s}
+  approvedBy:
+    events: [Approved]
+    retry: {attempts: 5, backoff: 2s}
+    signal:
+      workflow: approval
+      execution_name: ${{ event.tripId }}
+      name: approve
+      payload: {by: "${{ event.by }}"}
 workflows:
   bookTrip:
     input: string

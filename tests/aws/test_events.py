@@ -170,3 +170,25 @@ def test_a_timer_longer_than_sqs_delays_is_scheduled_while_awaited(aws: Aws) -> 
     assert scheduled() == before | {messages.schedule_name(execution, timeout)}
     client.signal(execution, "approve", {"by": "cy"})
     assert aws.finish(client, execution).status is ExecutionStatus.SUCCEEDED
+
+
+def test_an_event_signals_its_execution_once_it_runs(
+    aws: Aws, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``approvedBy`` signals the ``approval`` named by the event: an event that comes
+    before the execution is retried through the inbox until it runs; one for no
+    execution gives up after the subscription's attempts, with the error logged."""
+    client = aws.client("trips")
+    client.publish("Approved", {"tripId": "sig-1", "by": "di"})
+    client.publish("Approved", {"tripId": "sig-nobody", "by": "di"})
+    aws.harness.run()  # the first attempts find no execution (retries wait, delayed)
+    execution = client.start("approval", "sig-1", name="sig-1")
+    assert aws.finish(client, execution, timeout=60).status is ExecutionStatus.SUCCEEDED
+    assert client.get(execution).result == "sig-1 approved by di"
+    received = [h for h in client.history(execution) if h["type"] == "SignalReceived"]
+    assert [h["payload"] for h in received] == [{"by": "di"}]
+    aws.harness.run(
+        until=lambda: any("gave up" in r.getMessage() for r in caplog.records), timeout=120
+    )
+    [gave_up] = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
+    assert "approvedBy" in gave_up and "ExecutionNotFound" in gave_up and "after 5" in gave_up

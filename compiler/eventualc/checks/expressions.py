@@ -86,24 +86,39 @@ class _Checker:
         return DYN if schema is None else self.env.of_schema(schema, service or self.service.name)
 
     def check_subscription(self, subscription: ir.Subscription) -> None:
+        """A declarative start's input or signal's payload fits its target (a missing
+        one is null), and its execution name is a string."""
         if subscription.workflow is None:
             return
         self.non_null = frozenset()
         event_type = union(*(self.event_type(ref) for ref in subscription.events))
         scope = {"event": event_type, "meta": META_TYPE}
-        target = self.symbols.workflows.get((self.service.name, subscription.workflow))
-        wanted = self.schema_type(target.input) if target else DYN
-        what = f"workflow '{subscription.workflow}'"
+        wanted, what, span = self.subscription_target(subscription)
+        field, article = ("payload", "a") if subscription.signal else ("input", "an")
         if subscription.input is not None:
-            self.template(subscription.input, scope, wanted, f"the input of {what}")
+            self.template(subscription.input, scope, wanted, f"the {field} of {what}")
         elif self.env.mismatch(NULL, wanted) is not None:
-            span = self.service.locations.value((*subscription.path, "workflow"))
-            message = f"{what} needs an input of type {self.env.expand(wanted).describe()}"
+            message = f"{what} needs {article} {field} of type {self.env.expand(wanted).describe()}"
             self.report("E405", span, message)
         if subscription.execution_name is not None:
             self.template(
                 subscription.execution_name, scope, union(STRING, INT), "an execution name"
             )
+
+    def subscription_target(self, subscription: ir.Subscription) -> tuple[Type, str, Span | None]:
+        """``(type wanted, what it is, where a missing value is reported)`` of what a
+        declarative subscription sends: a workflow's input, or (``signal:``) a signal's
+        payload; dynamic when the workflow or signal is unknown (reported elsewhere)."""
+        target = self.symbols.workflows.get((self.service.name, str(subscription.workflow)))
+        if subscription.signal is None:
+            wanted = self.schema_type(target.input) if target else DYN
+            span = self.service.locations.value((*subscription.path, "workflow"))
+            return wanted, f"workflow '{subscription.workflow}'", span
+        declared = {s.name: s.schema for s in target.signals} if target else {}
+        schema = declared.get(subscription.signal)
+        wanted = self.schema_type(schema) if subscription.signal in declared else DYN
+        span = self.service.locations.key((*subscription.path, "signal"))
+        return wanted, f"signal '{subscription.workflow}.{subscription.signal}'", span
 
     def event_type(self, ref: ir.EventRef) -> Type:
         """A named type, so diagnostics say ``OrderCreated`` rather than its fields."""

@@ -1,7 +1,10 @@
 """References: every event, task, workflow and signal a spec names exists.
 
 E306 unknown event or service, E307 unknown task, E308 unknown workflow,
-E309 unknown signal; each with a did-you-mean where a name is close.
+E309 unknown signal (``wait_for_signal``, a subscription's ``signal:``, the
+``signals:`` of tasks and subscriptions); each with a did-you-mean where a name is
+close. E111 a subscription that is more than one of a handler, a workflow start and a
+declarative signal.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Iterator, Mapping
 
 from eventualc.diagnostics import Diagnostic, did_you_mean, error
 from eventualc.frontend import ir
-from eventualc.frontend.symbols import Symbols, value_span, walk_steps
+from eventualc.frontend.symbols import Symbols, key_span, value_span, walk_steps
 
 
 def check_references(build: ir.Build) -> list[Diagnostic]:
@@ -20,14 +23,55 @@ def check_references(build: ir.Build) -> list[Diagnostic]:
         for ref in _event_refs(service):
             diagnostics += _event(symbols, service, ref)
         for subscription in service.subscriptions:
-            if subscription.workflow is not None:
-                path = (*subscription.path, "workflow")
-                diagnostics += _named(
-                    service, symbols.workflows, "workflow", "E308", subscription.workflow, path
-                )
+            diagnostics += _subscription(service, symbols, subscription)
+        for task in service.tasks:
+            for signal in task.signals:
+                diagnostics += _signal_ref(service, symbols, signal)
         for workflow in service.workflows:
             diagnostics += _workflow(service, symbols, workflow)
     return diagnostics
+
+
+def _subscription(
+    service: ir.Service, symbols: Symbols, subscription: ir.Subscription
+) -> list[Diagnostic]:
+    diagnostics = [
+        error("E111", key_span(service, (*subscription.path, key)),
+              f"subscription '{subscription.name}' has '{key}' besides "
+              f"{_role(subscription)}: a subscription is one of a handler (emits, signals), "
+              "a workflow start (workflow) and a signal (signal)")
+        for key in subscription.mixed
+    ]  # fmt: skip
+    if subscription.workflow is not None:
+        path = subscription.workflow_path
+        workflow = subscription.workflow
+        diagnostics += _named(service, symbols.workflows, "workflow", "E308", workflow, path)
+        if subscription.signal is not None and not diagnostics:
+            at = (*subscription.path, "signal", "name")
+            ref = ir.SignalRef(workflow, subscription.signal, at)
+            diagnostics += _signal_ref(service, symbols, ref)
+    for ref in subscription.signals:
+        diagnostics += _signal_ref(service, symbols, ref)
+    return diagnostics
+
+
+def _role(subscription: ir.Subscription) -> str:
+    if subscription.mixed and subscription.mixed[0] == "signal":
+        return "'workflow'"
+    return "'signal'" if subscription.signal else "'workflow'"
+
+
+def _signal_ref(service: ir.Service, symbols: Symbols, ref: ir.SignalRef) -> list[Diagnostic]:
+    """A signal named ``workflow.signal`` (own service): the workflow declares it."""
+    found = _named(service, symbols.workflows, "workflow", "E308", ref.workflow, ref.path)
+    if found:
+        return found
+    signals = [s.name for s in symbols.workflows[(service.name, ref.workflow)].signals]
+    if ref.name in signals:
+        return []
+    hint = did_you_mean(ref.name, signals)
+    message = f"workflow '{ref.workflow}' declares no signal '{ref.name}'{hint}"
+    return [error("E309", value_span(service, ref.path), message)]
 
 
 def _event_refs(service: ir.Service) -> Iterator[ir.EventRef]:

@@ -242,7 +242,11 @@ def _subscriptions(service: ir.Service) -> Iterator[str]:
         items = [("events", _events_list(sub.events, service.name))]
         if sub.filter is not None:
             items.append(("filter", code(json.dumps(sub.filter, sort_keys=True))))
-        if sub.workflow:
+        if sub.signal:
+            items.append(("signals", code(f"{sub.workflow}.{sub.signal}")))
+            items.append(("execution name", code(_template(sub.execution_name))))
+            items.append(("payload", code(_template(sub.input))))
+        elif sub.workflow:
             items.append(("starts workflow", code(sub.workflow)))
             items.append(("input", code(_template(sub.input))))
             if sub.execution_name is not None:
@@ -251,11 +255,16 @@ def _subscriptions(service: ir.Service) -> Iterator[str]:
             items += [
                 ("handler", code(f"handlers/{sub.python_name}.py")),
                 ("emits", _events_list(sub.emits, service.name)),
+                ("may signal", _signals_list(sub.signals)),
                 ("retry", _retry_text(sub.retry)),
                 ("timeout", format_duration(sub.timeout)),
                 ("memory", f"{sub.memory} MB"),
             ]
         yield _bullets(items)
+
+
+def _signals_list(signals: tuple[ir.SignalRef, ...]) -> str:
+    return ", ".join(code(ref.qualified) for ref in signals)
 
 
 def _template(template: ir.Template | None) -> str:
@@ -274,6 +283,7 @@ def _tasks(service: ir.Service) -> Iterator[str]:
                 ("input", _position_text(task.input, given)),
                 ("output", _position_text(task.output, returned)),
                 ("emits", _events_list(task.emits, service.name)),
+                ("may signal", _signals_list(task.signals)),
                 ("timeout", format_duration(task.timeout)),
                 ("heartbeat", heartbeat),
                 ("retry", _retries_text(task.retry)),

@@ -55,6 +55,7 @@ def _task(service: str, task: ir.Task) -> d.Task:
     return d.Task(
         task.python_name, given.model, returned.model, task.timeout, task.heartbeat,
         _retries(task.retry), _events(task.emits, service), task.memory,
+        tuple(ref.qualified for ref in task.signals),
     )  # fmt: skip
 
 
@@ -70,6 +71,8 @@ def _subscription(service: str, sub: ir.Subscription) -> d.Subscription:
         workflow=sub.workflow,
         input=sub.input.value if sub.input else None,
         execution_name=sub.execution_name.value if sub.execution_name else None,
+        signal=sub.signal,
+        signals=tuple(ref.qualified for ref in sub.signals),
     )
 
 

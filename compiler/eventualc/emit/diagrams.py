@@ -43,10 +43,12 @@ _COLOURS = {
     "start": ("#e5e7eb", "#374151"), "end": ("#e5e7eb", "#374151"),
 }  # fmt: skip
 _PLAIN = ("#f8fafc", "#475569")
-_MERMAID_ARROWS = {"starts": "==>", "calls": "-.->", "catch": "-.->", "compensate": "-.->"}
+_MERMAID_ARROWS = {
+    "starts": "==>", "calls": "-.->", "catch": "-.->", "compensate": "-.->", "signals": "-.->",
+}  # fmt: skip
 _DOT_EDGE_STYLES = {
     "starts": ' style=bold', "calls": ' style=dashed', "catch": ' style=dashed color="#b91c1c"',
-    "compensate": ' style=dotted',
+    "compensate": ' style=dotted', "signals": ' style=dashed color="#be185d"',
 }  # fmt: skip
 _MERMAID_ENTITIES = {
     "#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;",

@@ -34,6 +34,19 @@ SUBSCRIPTION_RETRY = Retry(attempts=3, backoff=1.0)
 
 
 @dataclass(frozen=True, slots=True)
+class SignalRef:
+    """A signal a handler may send, written ``workflow.signal`` (own service's workflow)."""
+
+    workflow: str
+    name: str
+    path: PathKey
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.workflow}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class EventRef:
     """An event as written (``OrderCreated`` or ``billing.InvoicePaid``), resolved."""
 
@@ -76,6 +89,7 @@ class Task:
     emits: tuple[EventRef, ...]
     memory: int
     path: PathKey
+    signals: tuple[SignalRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,14 @@ class Subscription:
     input: Template | None
     execution_name: Template | None
     path: PathKey
+    signal: str | None = None  # ``signal:``: sends it to ``workflow``, payload ``input``
+    signals: tuple[SignalRef, ...] = ()
+    mixed: tuple[str, ...] = ()  # keys of a second role (handler, start, signal): E111
+
+    @property
+    def workflow_path(self) -> PathKey:
+        """Where ``workflow`` is written: under ``signal:`` for a declarative signal."""
+        return (*self.path, "signal", "workflow") if self.signal else (*self.path, "workflow")
 
 
 @dataclass(frozen=True, slots=True)

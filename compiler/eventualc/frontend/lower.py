@@ -199,16 +199,35 @@ def _task(ctx: _ServiceLowering, name: str, value: dict[str, Any]) -> ir.Task:
         emits=event_refs(ctx.merged.name, value.get("emits", []), (*path, "emits")),
         memory=value.get("memory", DEFAULT_MEMORY),
         path=path,
+        signals=signal_refs(value.get("signals", []), (*path, "signals")),
     )
+
+
+def signal_refs(written: list[str], path: PathKey) -> tuple[ir.SignalRef, ...]:
+    """``signals: [workflow.signal]`` entries (the shape stage checked their form)."""
+    refs = []
+    for i, entry in enumerate(written):
+        workflow, _, name = str(entry).partition(".")
+        refs.append(ir.SignalRef(workflow, name, (*path, i)))
+    return tuple(refs)
 
 
 def _subscription(service: str, name: str, value: dict[str, Any]) -> ir.Subscription:
     path = ("subscriptions", name)
-    templates = {
+    templates: dict[str, ir.Template] = {
         key: ir.Template(value[key], (*path, key))
         for key in ("input", "execution_name")
         if key in value
     }
+    mixed = _mixed_roles(value)
+    send = value.get("signal") if "workflow" not in value else None  # both: E111
+    if isinstance(send, dict):
+        templates = {
+            key: ir.Template(send[written], (*path, "signal", written))
+            for key, written in (("input", "payload"), ("execution_name", "execution_name"))
+            if written in send
+        }
+        value = {**value, "workflow": send.get("workflow")}
     return ir.Subscription(
         name=name,
         python_name=snake_case(name),
@@ -223,7 +242,20 @@ def _subscription(service: str, name: str, value: dict[str, Any]) -> ir.Subscrip
         input=templates.get("input"),
         execution_name=templates.get("execution_name"),
         path=path,
+        signal=send.get("name") if isinstance(send, dict) else None,
+        signals=signal_refs(value.get("signals", []), (*path, "signals")),
+        mixed=mixed,
     )
+
+
+def _mixed_roles(value: dict[str, Any]) -> tuple[str, ...]:
+    """The keys that make a subscription more than one of a handler (``emits``,
+    ``signals``), a workflow start (``workflow``) and a signal (``signal``), after the
+    first role's key; empty when it is exactly one."""
+    roles = (("workflow",), ("signal",), ("emits", "signals"))
+    given = [tuple(k for k in keys if k in value) for keys in roles]
+    present = [keys for keys in given if keys]
+    return tuple(k for keys in present[1:] for k in keys)
 
 
 def _workflow(ctx: _ServiceLowering, name: str, value: dict[str, Any]) -> ir.Workflow:

@@ -3,10 +3,12 @@
 ``event_graph(build)`` draws, left to right and one cluster per service, every event
 and subscription: ``delivers`` edges from each event to the subscriptions of it (in
 any service), ``emits`` edges from a handler to the events it declares, ``starts``
-edges from a declarative subscription to its workflow. Workflows are one node each,
+edges from a declarative subscription to its workflow, ``signals`` edges (labelled
+with the signal) from a subscription or task that signals a workflow to it.
+Workflows are one node each,
 with ``emits`` edges for their ``emit`` steps, ``delivers`` edges labelled "awaited"
 from the events their ``wait_for_event`` steps wait for, and ``calls`` edges to the child
-workflows they run and to the tasks that emit events (tasks that emit nothing stay out:
+workflows they run and to the tasks that emit events or signal (other tasks stay out:
 they are the workflow's own business). With ``expand``, each workflow is drawn as
 its flowchart in a cluster instead, and those edges leave from the steps themselves.
 """
@@ -54,7 +56,7 @@ def _members(cluster: Cluster) -> set[str]:
 
 
 def _emitting_tasks(service: ir.Service) -> list[ir.Task]:
-    return [t for t in service.tasks if t.emits]
+    return [t for t in service.tasks if t.emits or t.signals]
 
 
 def _draw_service(
@@ -92,13 +94,30 @@ def _connect_handlers(
             builder.edge(_event_id(builder, ref), node, "delivers")
         for ref in sub.emits:
             builder.edge(node, _event_id(builder, ref), "emits")
-        if sub.workflow:
+        if sub.signal and sub.workflow:
+            _signal_edge(builder, links, svc, node, ir.SignalRef(sub.workflow, sub.signal, ()))
+        elif sub.workflow:
             found = links.get((svc, sub.workflow))
             target = found.start if found else builder.id_of("wf", svc, sub.workflow)
             builder.edge(node, target, "starts")
+        for signal in sub.signals:
+            _signal_edge(builder, links, svc, node, signal)
     for task in _emitting_tasks(service):
+        node = builder.id_of("task", svc, task.name)
         for ref in task.emits:
-            builder.edge(builder.id_of("task", svc, task.name), _event_id(builder, ref), "emits")
+            builder.edge(node, _event_id(builder, ref), "emits")
+        for signal in task.signals:
+            _signal_edge(builder, links, svc, node, signal)
+
+
+def _signal_edge(
+    builder: GraphBuilder, links: dict[tuple[str, str], WorkflowLinks], svc: str, node: str,
+    signal: ir.SignalRef,
+) -> None:  # fmt: skip
+    """A ``signals`` edge from ``node`` to the workflow (its first step when expanded)."""
+    found = links.get((svc, signal.workflow))
+    target = found.start if found else builder.id_of("wf", svc, signal.workflow)
+    builder.edge(node, target, "signals", signal.name)
 
 
 def _collapsed(builder: GraphBuilder, service: ir.Service, workflow: ir.Workflow) -> WorkflowLinks:

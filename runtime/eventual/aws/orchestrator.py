@@ -12,8 +12,11 @@ its state ``eventual-finished=true``, and then its history chunks, so the stack'
 lifecycle rule expires them (names and the shared payloads and definitions stay).
 From the standard inbox come timers (after their SQS delay or from their schedule;
 sent to the execution's group if it still waits for them, dropped if not) and
-EventBridge events for workflow-starting subscriptions (each started once: the id
-comes from the event id and the subscription, or the ``execution_name``).
+EventBridge events for declarative subscriptions: a workflow start (each started once:
+the id comes from the event id and the subscription, or the ``execution_name``), or a
+signal to the running execution of that name (sent once per event and subscription;
+while none runs, the event comes back to the inbox after the subscription's retry
+backoff, and after its last attempt the error is logged).
 
 Executions keep the definition they started with: the current one is stored under
 ``definitions/<version>.json`` on the first start, older ones are read from there.
@@ -26,6 +29,7 @@ a FIFO group, a failure fails the rest of the group's messages with it.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -39,11 +43,13 @@ from eventual.aws.effects import carry_out, command_effects
 from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
-from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, state_key
+from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, name_key, state_key
 from eventual.definition import Definition
-from eventual.interpreter import ExecutionState, Interpreter, Interpreters
-from eventual.invoke import start_request, subscribers
+from eventual.errors import ExecutionNotFound
+from eventual.interpreter import ExecutionState, Interpreter, Interpreters, signal_payload
+from eventual.invoke import failure, signal_request, start_request, subscribers
 from eventual.port import Command, RunTask
+from eventual.retry import retry_after
 
 CONFLICT_TRIES = 8
 
@@ -267,6 +273,8 @@ class Orchestrator:
         body = self.deployment.queues.body(message)
         if is_bus_event(body):
             self.start_from_event(body)
+        elif isinstance(body, dict) and body.get("kind") == "signal-retry":
+            self.signal_from_event(body["subscription"], body["event"], body["attempt"])
         elif isinstance(body, dict) and body.get("kind") == "timer":
             self.timer(body)
         else:
@@ -296,6 +304,9 @@ class Orchestrator:
             subscription = service.subscriptions[name]
             if not subscription.workflow:
                 continue  # handler subscriptions have their own rule, queue and function
+            if subscription.signal:
+                self.signal_from_event(name, body, 1)
+                continue
             workflow, value, execution_name = start_request(subscription, event.payload, event.meta)
             seed = hashlib.sha256(f"{event.meta.id}/{name}".encode()).hexdigest()[:16]
             execution = f"{workflow}-{seed}"
@@ -303,3 +314,60 @@ class Orchestrator:
                 execution = deployment.store.reserve_name(workflow, execution_name, execution)
             starts.append(messages.start(execution, workflow, value, execution_name))
         carry_out(deployment, starts)
+
+    def signal_from_event(self, name: str, body: Mapping[str, Any], attempt: int) -> None:
+        """Attempt ``attempt`` of subscription ``name``'s declarative signal for bus event
+        ``body``: sent to the running execution (deduplicated by event and subscription),
+        or tried again later through the inbox, or, attempts spent, logged."""
+        deployment = self.deployment
+        subscription = deployment.service.subscriptions[name]
+        event = read_event(body, deployment.service.name, deployment.payloads)
+        try:
+            workflow, execution_name, signal, payload = signal_request(
+                subscription, event.payload, event.meta
+            )
+            execution = self._running(workflow, execution_name)
+            signals = self.definition(deployment.service.version).workflows[workflow].signals
+            value = signal_payload(workflow, signals, signal, payload, deployment.values.validate)
+        except Exception as exc:  # no such execution yet, a template or payload that fails
+            error = failure(exc)
+        else:
+            dedup = messages.dedup_id(event.meta.id, name, "signal")
+            letter = messages.to_orchestrator(
+                execution, "signal", dedup, name=signal, payload=value
+            )
+            carry_out(deployment, [letter])
+            return
+        delay = retry_after(subscription.retry, error, attempt, self.rng)
+        if delay is None:
+            log.error("eventual: subscription %s gave up on event %s after %d attempts: %s: %s",
+                      name, event.meta.id, attempt, error["error"], error["message"])  # fmt: skip
+            return
+        again = {
+            "kind": "signal-retry",
+            "subscription": name,
+            "event": body,
+            "attempt": attempt + 1,
+        }
+        later = {
+            "kind": "send",
+            "to": "inbox",
+            "delay": min(math.ceil(delay), messages.MAX_DELAY),
+            "body": again,
+        }
+        carry_out(deployment, [later])
+
+    def _running(self, workflow: str, execution_name: str) -> str:
+        """The id of the running execution ``execution_name`` of ``workflow``."""
+        store = self.deployment.store
+        named = store.read(name_key(workflow, execution_name))
+        found = store.read(state_key(named.text)) if named is not None else None
+        if (
+            named is None
+            or found is None
+            or ExecutionRecord.from_text(found.text).state.status.done
+        ):
+            raise ExecutionNotFound(
+                f"no running execution {execution_name!r} of workflow {workflow!r}"
+            )
+        return named.text

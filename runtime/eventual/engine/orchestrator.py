@@ -24,8 +24,16 @@ from typing import Any
 
 from eventual.context import EventMeta
 from eventual.definition import Definition
-from eventual.interpreter import ExecutionState, Interpreter, Interpreters
-from eventual.invoke import Values, failure, split_event, start_request, subscribers
+from eventual.errors import ExecutionNotFound
+from eventual.interpreter import ExecutionState, Interpreter, Interpreters, signal_payload
+from eventual.invoke import (
+    Values,
+    failure,
+    signal_request,
+    split_event,
+    start_request,
+    subscribers,
+)  # fmt: skip
 from eventual.port import (
     CancelChild,
     Finished,
@@ -272,10 +280,51 @@ class Orchestrator:
                 for (execution,) in rows:
                     Store.add_work(db, "wf", execution, at, op)
 
-    def start_from_event(self, db: sqlite3.Connection, item: WorkItem) -> None:
-        """A declarative subscription's delivery: starts its workflow (idempotent by name)."""
+    def signal_request(
+        self, db: sqlite3.Connection, service: str, workflow: str, name: str, signal: str,
+        payload: Any,
+    ) -> tuple[str, dict[str, Any]]:  # fmt: skip
+        """``(execution id, workflow event)`` that signals the running execution ``name``
+        of ``workflow``: ``ExecutionNotFound`` when none runs, ``SignalRefused`` when the
+        workflow declares no such signal or the payload does not fit. Only reads."""
+        row = db.execute(
+            "SELECT id FROM executions WHERE service = ? AND workflow = ? AND name = ? "
+            "AND status = ?", (service, workflow, name, _IN_PROGRESS),
+        ).fetchone()  # fmt: skip
+        if row is None:
+            raise ExecutionNotFound(f"no running execution {name!r} of workflow {workflow!r}")
+        values = self.values[service]
+        signals = values.service.workflows[workflow].signals
+        value = signal_payload(workflow, signals, signal, payload, values.validate)
+        return str(row[0]), {"op": "signal", "name": signal, "payload": value}
+
+    def signal_from_event(self, db: sqlite3.Connection, item: WorkItem) -> None:
+        """A declarative ``signal:`` delivery, in the transaction that settles it: the
+        signal is queued for the execution, or the delivery fails (retried, then
+        dead-lettered) while no such execution runs."""
         body = item.body
         subscription = self.services[body["service"]].subscriptions[body["subscription"]]
+        Store.done(db, item.id)
+        try:
+            workflow, name, signal, payload = signal_request(
+                subscription, body["payload"], meta(body)
+            )
+            execution, event = self.signal_request(
+                db, body["service"], workflow, name, signal, payload
+            )
+        except Exception as exc:  # no such execution yet, a template or payload that fails
+            self.delivery_outcome(db, item, failure(exc))
+            return
+        Store.add_work(db, "wf", execution, self.clock(), event)
+
+    def start_from_event(self, db: sqlite3.Connection, item: WorkItem) -> None:
+        """A declarative subscription's delivery: starts its workflow (idempotent by name),
+        or sends its signal."""
+        body = item.body
+        subscription = self.services[body["service"]].subscriptions[body["subscription"]]
+        if subscription.signal:
+            self.signal_from_event(db, item)
+            return
         Store.done(db, item.id)
         try:
             workflow, value, name = start_request(subscription, body["payload"], meta(body))

@@ -49,9 +49,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from eventual.context import SubscriptionContext
 from eventual.errors import TIMEOUT
-from eventual.invoke import Outcome, emitter, run_subscription, run_task, task_context
+from eventual.invoke import (
+    Outcome,
+    run_subscription,
+    run_task,
+    subscription_context,
+    task_context,
+)  # fmt: skip
 from eventual.status import ExecutionStatus
 
 from .orchestrator import Observer, Orchestrator, Routed, meta, timestamp
@@ -77,6 +82,7 @@ class _Finished:
     item: WorkItem
     outcome: Outcome
     emitted: list[Routed] = field(default_factory=list)
+    signals: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (execution, event)
 
 
 @dataclass
@@ -289,6 +295,8 @@ class Worker:
             return  # settled already: this run was late, after another worker took over
         for routed in finished.emitted:
             self.orchestrator.log_event(db, routed)
+        for execution, event in finished.signals:  # dropped if it has ended since
+            Store.add_work(db, "wf", execution, self.clock(), event)
         self.orchestrator.outcome(db, item, finished.outcome.output, finished.outcome.error)
 
     def _apply_due(self, db: Any, now: float) -> int:
@@ -424,8 +432,17 @@ class Worker:
         values = orchestrator.values[body["service"]]
         emitted: list[Routed] = []
 
+        signals: list[tuple[str, dict[str, Any]]] = []
+
         def publish(name: str, payload: Any) -> None:
             emitted.append(orchestrator.route(body["service"], name, payload))
+
+        def send(workflow: str, name: str, signal: str, payload: Any) -> None:
+            with self.store.errors():  # this thread's connection; only reads
+                found = orchestrator.signal_request(
+                    self.store.db, body["service"], workflow, name, signal, payload
+                )
+            signals.append(found)
 
         now = timestamp(self.clock())
         if item.kind == "task":
@@ -433,11 +450,12 @@ class Worker:
             execution, attempt = str(item.execution), body["attempt"]
             ctx = task_context(
                 spec, execution, body["handle"], attempt, now, publish,
-                lambda: self._report(_Beat(item)),
+                lambda: self._report(_Beat(item)), send,
             )  # fmt: skip
-            return _Finished(item, run_task(values, body["name"], body["input"], ctx), emitted)
+            outcome = run_task(values, body["name"], body["input"], ctx)
+            return _Finished(item, outcome, emitted, signals)
         subscription = values.service.subscriptions[body["subscription"]]
         event = meta(body)
-        sub_ctx = SubscriptionContext(event.id, event, now, emitter(subscription.emits, publish))
+        sub_ctx = subscription_context(subscription, event, now, publish, send)
         error = run_subscription(values, body["subscription"], event.name, body["payload"], sub_ctx)
-        return _Finished(item, Outcome(error=error), emitted)
+        return _Finished(item, Outcome(error=error), emitted, signals)
