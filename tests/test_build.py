@@ -247,3 +247,20 @@ def test_stubs_are_ruff_formatted_whatever_their_names_length(project: Path, len
     assert any(" import (\n" in text for text in texts) == (length > 5)
     assert any(",\n) ->" in text for text in texts) == (length > 5)
     assert any("NotImplementedError(\n" in text for text in texts) == (length > 5)
+
+
+def test_a_handler_named_l_passes_ruff(project: Path) -> None:
+    """`l` is a fine task name, but pycodestyle calls a function of that name ambiguous
+    (E743): its stub says why the check does not apply, so a project's lint passes."""
+    (project / "specs" / "shop.yaml").write_text(
+        "service: shop\ntasks:\n  l: {input: string, output: string}\n"
+    )
+    result = build()
+    assert result.exit_code == 0, result.output
+    stub = project / "generated/shop/handlers/l.py"
+    assert "def l(input: str, ctx: eventual.TaskContext) -> str:  # noqa: E743" in stub.read_text()
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E7", str(stub)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
