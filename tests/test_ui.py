@@ -70,6 +70,16 @@ def test_execution_page_shows_step_states_and_error(shop: Service, tmp_path: Pat
     assert html.count('class="node st-compensated"') == 2  # the flowchart, coloured
 
 
+def test_execution_page_shows_the_workflows_queries(shop: Service, tmp_path: Path) -> None:
+    with live_console(shop, tmp_path) as live:
+        execution = _failed_saga(live)
+        _, html = live.get(f"/executions/{execution}")
+    queries = html[html.index('id="queries"') :]
+    queries = queries[: queries.index("</table>")]
+    assert re.search(r"<td>twice</td><td><pre>6</pre>", queries), queries
+    assert "&lt;i&gt;q&lt;/i&gt;3" in queries and "<i>q</i>" not in queries
+
+
 def test_posts_need_the_csrf_token_and_same_origin(shop: Service, tmp_path: Path) -> None:
     with live_console(shop, tmp_path, worker=False) as live:
         execution = live.engine.start("saga", 1)

@@ -48,6 +48,7 @@ workflows:
   saga:
     input: integer
     signals: {go: boolean}
+    queries: {twice: "${{ input * 2 }}", label: "${{ '<i>q</i>' + string(input) }}"}
     steps:
       - id: one
         task: double

@@ -123,6 +123,9 @@ class AwsReads:
     def cancel(self, execution: str) -> None:
         self.client.cancel(execution)
 
+    def query(self, execution: str, name: str) -> Any:
+        return self.client.query(execution, name)
+
     def restart(self, execution: str) -> str:
         raise Unavailable(LACKS["restart"])
 

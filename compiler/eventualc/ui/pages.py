@@ -86,7 +86,19 @@ class Console:
             "children": self.reads.children(view.id), "trigger": details.trigger,
             "signals": self.signal_fields(view.service, view.workflow, declared),
             "version": self.reads.version(view.id), "lacks": self.reads.lacks,
+            "queries": self.queries(view.id, declared),
         }  # fmt: skip
+
+    def queries(self, execution: str, declared: Mapping[str, Any]) -> list[tuple[str, Any, str]]:
+        """``(name, value, problem)`` of each query the workflow declares, asked now on
+        the stored state (a query that fails shows its error instead of a value)."""
+        answers = []
+        for name in sorted(declared.get("queries") or {}):
+            try:
+                answers.append((name, self.reads.query(execution, name), ""))
+            except Exception as exc:  # an expression error or a store's answer: shown
+                answers.append((name, None, str(exc)))
+        return answers
 
     def flowchart(self, service: str, workflow: str, states: dict[StepPath, Any]
                   ) -> tuple[str, int]:  # fmt: skip

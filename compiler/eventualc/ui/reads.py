@@ -187,6 +187,9 @@ class Reads:
     def cancel(self, execution: str) -> None:
         self.engine.cancel(execution)
 
+    def query(self, execution: str, name: str) -> Any:
+        return self.engine.query(execution, name)
+
     def restart(self, execution: str) -> str:
         return self.engine.restart(execution)
 
