@@ -173,6 +173,17 @@ def test_events_show_what_they_started_and_timers_their_due_time(
     assert abs((due - execution.started - timedelta(hours=1)).total_seconds()) < 2
 
 
+def test_events_show_the_executions_they_signalled(shop: Service, tmp_path: Path) -> None:
+    with live_console(shop, tmp_path) as live:
+        execution = live.engine.start("saga", 2, name="s-1")
+        live.wait(lambda: any(e.get("id") == "ok" for e in live.engine.history(execution)))
+        live.engine.publish("Go", {"id": "s-1", "go": True})
+        live.wait(lambda: live.engine.finished(execution))
+        _, events = live.get("/events?name=Go")
+    assert f'signalled <a href="/executions/{execution}">' in events
+    assert "shop.goSaga" in events
+
+
 def test_an_older_store_gains_the_event_links(shop: Service, tmp_path: Path) -> None:
     Engine(tmp_path / "old.db", [shop]).close()
     with sqlite3.connect(tmp_path / "old.db") as db:

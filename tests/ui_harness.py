@@ -32,12 +32,17 @@ events:
     schema: {type: object, required: [amount], properties: {amount: {type: number}}}
   Nap:
     schema: {type: object, required: [n], properties: {n: {type: integer}}}
+  Go:
+    schema: {type: object, required: [id, go], properties: {id: {type: string}, go: {type: boolean}}}
 tasks:
   double: {input: integer, output: integer}
   undo: {input: string}
 subscriptions:
   onBig: {events: [Big], retry: {attempts: 2, backoff: 1s}}
   startNap: {events: [Nap], workflow: nap, input: "${{ event.n }}"}
+  goSaga:
+    events: [Go]
+    signal: {workflow: saga, execution_name: "${{ event.id }}", name: go, payload: "${{ event.go }}"}
 workflows:
   nap:
     input: integer

@@ -316,6 +316,8 @@ class Orchestrator:
             self.delivery_outcome(db, item, failure(exc))
             return
         Store.add_work(db, "wf", execution, self.clock(), event)
+        Store.link_event(db, body["event"]["id"], execution, "signalled", body["service"],
+                         body["subscription"])  # fmt: skip
 
     def start_from_event(self, db: sqlite3.Connection, item: WorkItem) -> None:
         """A declarative subscription's delivery: starts its workflow (idempotent by name),
