@@ -190,7 +190,7 @@ def test_the_graph_and_the_catalog_show_who_signals(orders: Service, tmp_path: P
 def test_older_definitions_read_without_signals() -> None:
     from eventual.definition import Subscription, Task
 
-    task = Task("t", None, None, 1.0, None, _retry(), (), 128)
+    task = Task("t", None, None, 1.0, None, (_retry(),), (), 128)
     data = {k: v for k, v in task.to_json().items() if k != "signals"}
     assert Task.from_json(data).signals == ()
     sub = Subscription("s", ("E",), None, (), _retry(), 1.0, 128, None, None, None)
