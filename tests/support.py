@@ -60,6 +60,22 @@ def forget(package: str) -> None:
         del sys.modules[module]
 
 
+@contextmanager
+def imports_apart(package: str) -> Iterator[None]:
+    """Within: ``package`` as a command run now would import it (none of it imported yet);
+    after: ``sys.path`` and that package's modules as they were, so tests that follow
+    import what they imported before."""
+    path = list(sys.path)
+    kept = {m: sys.modules[m] for m in sys.modules if m == package or m.startswith(package + ".")}
+    forget(package)
+    try:
+        yield
+    finally:
+        sys.path[:] = path
+        forget(package)
+        sys.modules.update(kept)
+
+
 # -- the command line, as users run it ---------------------------------------------------------
 
 

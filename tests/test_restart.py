@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.support import MakeService, forget
+from tests.support import MakeService, imports_apart
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine, EngineError
@@ -117,10 +117,10 @@ def test_executions_redrive_on_the_command_line(again: Service, tmp_path: Path) 
     engine.run(until=lambda: engine.finished(failed))
     engine.close()
     (tmp_path / "up").write_text("")
-    forget("generated")  # the command imports this project's build, not one imported before
-    result = CliRunner().invoke(
-        cli, ["executions", "redrive", failed, "spec.yaml", "--db", str(tmp_path / "e.db")]
-    )
+    with imports_apart("generated"):  # the command imports this project's build
+        result = CliRunner().invoke(
+            cli, ["executions", "redrive", failed, "spec.yaml", "--db", str(tmp_path / "e.db")]
+        )
     assert result.exit_code == 0, result.output
     restarted = result.stdout.strip()
     engine = Engine(tmp_path / "e.db", [again], threads=1)
