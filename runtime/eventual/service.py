@@ -39,6 +39,13 @@ class Service:
         self.tasks: Mapping[str, Task] = definition.tasks
         self.subscriptions: Mapping[str, Subscription] = definition.subscriptions
         self.workflows: Mapping[str, Workflow] = definition.workflows
+        # event name (as this service writes it) -> the workflows that wait for it: read
+        # on every publish, so walked out of the step trees once
+        waiting: dict[str, list[str]] = {}
+        for workflow, spec in self.workflows.items():
+            for event in spec.waited_events():
+                waiting.setdefault(event, []).append(workflow)
+        self.waiting: Mapping[str, list[str]] = waiting
 
     @classmethod
     def load(cls, package: str, path: str | Path) -> Service:

@@ -269,9 +269,7 @@ class Orchestrator:
         the publish transaction: an execution that started before it cannot miss it)."""
         for service in self.services.values():
             local = event.name if service.name == event.source else f"{event.source}.{event.name}"
-            for workflow, definition in service.workflows.items():
-                if local not in definition.waited_events():
-                    continue
+            for workflow in service.waiting.get(local, ()):
                 rows = db.execute(
                     "SELECT id FROM executions WHERE service = ? AND workflow = ? AND status = ?",
                     (service.name, workflow, ExecutionStatus.IN_PROGRESS.value),
