@@ -72,7 +72,7 @@ class Console:
         view = self.reads.execution(ref)
         history = self.reads.history(view.id)
         details = self.reads.details(view.id)
-        declared = details.definition.get("workflows", {}).get(view.workflow, {})
+        declared = _declared(details.definition, view.workflow)
         states = step_states(history, _targets(declared))
         settle(states, view.status.value, view.error)
         if view.status.value == "IN_PROGRESS":
@@ -121,8 +121,7 @@ class Console:
 
     def signal_field(self, ref: str, signal: str) -> SignalField | None:
         view = self.reads.execution(ref)
-        definition = self.reads.details(view.id).definition
-        declared = definition.get("workflows", {}).get(view.workflow, {})
+        declared = _declared(self.reads.details(view.id).definition, view.workflow)
         fields = self.signal_fields(view.service, view.workflow, declared)
         return next((f for f in fields if f.signal == signal), None)
 
@@ -148,6 +147,12 @@ def _timed(states: dict[StepPath, StepState], timers: Mapping[StepPath, Timer]) 
             step.due = timer.due
 
 
+def _declared(definition: Mapping[str, Any], workflow: str) -> dict[str, Any]:
+    """The stored definition's record of ``workflow`` (``{}`` when it has none)."""
+    found: dict[str, Any] = definition.get("workflows", {}).get(workflow, {})
+    return found
+
+
 def _targets(declared: dict[str, Any]) -> dict[StepPath, str]:
     """What each step of a stored workflow names (signal, event, child, timer)."""
     if not declared.get("steps"):
@@ -155,15 +160,8 @@ def _targets(declared: dict[str, Any]) -> dict[StepPath, str]:
     from eventual.definition import Workflow
     from eventual.workflow import compile_workflow
 
-    try:
-        defaults: dict[str, Any] = {
-            "version": "",
-            "input": None,
-            "output": None,
-            "timeout": None,
-            "signals": {},
-        }
-        compiled = compile_workflow("w", Workflow.from_json({**defaults, **declared}))
+    try:  # a stored workflow is a whole definition record
+        compiled = compile_workflow("w", Workflow.from_json(declared))
     except (KeyError, TypeError, ValueError):
         return {}
     found: dict[StepPath, str] = {}
