@@ -84,3 +84,10 @@ def test_the_check_sees_test_modules_and_bare_names_imported() -> None:
         "x.py:3: imports the test module tests.test_testing",
         "x.py:6: imports conformance_suite by a bare name; write tests.…",
     ]
+
+
+def test_no_two_test_modules_share_a_name() -> None:
+    """tests/ folders are not packages: pytest imports each test module by its file name,
+    so two of the same name stop the whole run at collection."""
+    names = [p.name for p in (REPO / "tests").rglob("test_*.py") if "golden" not in p.parts]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
