@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import TypeAdapter, ValidationError
 from tests.support import CheckSpec, MakeService, codes
 
+from eventualc.frontend import source as source_module
 from eventualc.frontend.schemas import MAX_SCHEMA_DEPTH
 from eventualc.frontend.source import MAX_ALIASED_NODES, SourceFile, parse_documents, read_sources
 
@@ -142,6 +144,23 @@ def test_deep_yaml_is_a_located_error(depth: int) -> None:
     # the root mapping is level 1, so the 128th bracket (column 13 + 128) is level 129
     assert problem.span is not None
     assert (problem.span.file, problem.span.line, problem.span.column) == ("x.yaml", 2, 141)
+
+
+def test_libyamls_own_nesting_limit_is_located_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some libyaml builds stop at 1,000 levels while scanning ahead, before any event."""
+
+    class Stopped(source_module._Composer12):
+        def check_node(self) -> bool:
+            raise yaml.MarkedYAMLError(problem="exceeded maximum nesting depth")
+
+        check_event = check_node
+
+    monkeypatch.setattr(source_module, "_Composer12", Stopped)
+    text = "service: s\ndescription: " + "[" * 1500 + "]" * 1500 + "\n"
+    _, problems = parse_documents(SourceFile(Path("x.yaml"), "x.yaml", text))
+    [problem] = problems
+    assert problem.message.endswith("nested deeper than 128 levels")
+    assert problem.span is not None and (problem.span.line, problem.span.column) == (2, 141)
 
 
 def test_yaml_nested_128_deep_is_read() -> None:

@@ -19,7 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.parser import Parser
+from yaml.reader import Reader
 from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
 
 from eventualc.diagnostics import Diagnostic, Note, Span, error, plural
 
@@ -67,6 +71,21 @@ class _Core12Resolver(BaseResolver):
         return _TAG + ("seq" if kind is yaml.SequenceNode else "map")
 
 
+class _PureComposer12(Reader, Scanner, Parser, Composer, _Core12Resolver):
+    """PyYAML's pure-Python parser and composer with the YAML 1.2 core resolver.
+
+    Its scanner and parser keep their own stacks, so its event stream has no nesting limit:
+    it locates how deep a file nests where libyaml stops with an unlocated error.
+    """
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _Core12Resolver.__init__(self)
+
+
 if yaml.__with_libyaml__:
     from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
@@ -77,19 +96,8 @@ if yaml.__with_libyaml__:
             CParser.__init__(self, stream)
             _Core12Resolver.__init__(self)
 
-else:  # pragma: no cover - PyYAML built without libyaml: the same in pure Python
-    from yaml.composer import Composer
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _Composer12(Reader, Scanner, Parser, Composer, _Core12Resolver):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            Composer.__init__(self)
-            _Core12Resolver.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Composer12 = _PureComposer12  # type: ignore[misc, assignment]
 
 
 # Where a node stands: its file and node. Spans are made only when a diagnostic needs one.
@@ -303,12 +311,16 @@ class _Limit(Exception):
 
 
 def _deep_span(source: SourceFile) -> Span:
-    """Where the text first nests deeper than ``MAX_DEPTH``, from YAML events."""
-    loader = _Composer12(source.text)
+    """Where the text first nests deeper than ``MAX_DEPTH``, from YAML events.
+
+    libyaml's scanner reads a whole flow collection ahead (any ``[`` may start a key), so it
+    can stop at its own limit before the first event; the pure-Python parser does not.
+    """
+    loader = _PureComposer12(source.text)
     depth = 0
     try:
         while loader.check_event():
-            event = loader.get_event()
+            event = loader.get_event()  # type: ignore[no-untyped-call]
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
