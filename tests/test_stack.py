@@ -39,7 +39,7 @@ from eventual.patterns import cloudformation_event_pattern, matches_envelope, ru
 
 GOLDEN = REPO / "tests" / "golden" / "every_feature" / "generated"
 SERVICES = [("orders", "orders"), ("every_feature", "shop"), ("every_feature", "billing")]
-KEY_PREFIXES = {"executions", "names", "definitions", "payloads"}
+KEY_PREFIXES = {"executions", "names", "definitions", "payloads", "waits"}
 Apps = dict[str, tuple[Path, Synthesized]]
 
 
@@ -406,9 +406,23 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
         )
         lists = [s for s in granted if "s3:ListBucket" in actions(s)]
         assert consumed == set(event_sources(template, function["LogicalId"]))
+        signal_queues = {
+            ref_id(f["Environment"]["Variables"]["EVENTUAL_SIGNAL_QUEUE"])
+            for f in functions(template).values()
+            if "EVENTUAL_SIGNAL_QUEUE" in f["Environment"]["Variables"]
+        }
+        own_signals = {ref_id(variables["EVENTUAL_SIGNAL_QUEUE"])} - {None} if (
+            "EVENTUAL_SIGNAL_QUEUE" in variables
+        ) else set()  # fmt: skip
+        signalled = {p for p in objects if p.startswith("names/")}  # names it may look up
+        assert bool(signalled) == bool(own_signals)
+        objects -= signalled
+        lists = [s for s in lists if not signalled or s["Condition"] != {
+            "StringLike": {"s3:prefix": sorted(f"{p}/*" for p in signalled)}
+        }]  # fmt: skip
         if name == "":
-            assert consumed == {"OrchestratorQueue", "Inbox", "Results"}
-            assert sent - {None} == {"OrchestratorQueue", "Inbox"}
+            assert consumed == {"OrchestratorQueue", "Inbox", "Results"} | signal_queues
+            assert sent - {None} == {"OrchestratorQueue", "Inbox", "UndeliveredSignals"}
             by_name = [r for s in granted if "sqs:SendMessage" in actions(s) for r in resources(s)]
             by_name = [r for r in by_name if ref_id(r) is None]  # task queues, by their names
             assert len(by_name) == (1 if task_queues else 0)
@@ -419,10 +433,11 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
             assert objects == KEY_PREFIXES
             assert [ref_id(r) for s in lists for r in resources(s)] == ["State"]
         elif name in definition_["tasks"]:
-            assert sent == {"Results"}  # answers only: no start, signal or cancel
+            # answers only, and its own signals: no start, cancel or another's signal
+            assert sent == {"Results"} | own_signals
             assert (objects, lists) == ({"payloads"}, [])
         else:
-            assert sent == {ref_id(variables["EVENTUAL_DEAD_LETTER_QUEUE"])}
+            assert sent == {ref_id(variables["EVENTUAL_DEAD_LETTER_QUEUE"])} | own_signals
             assert (objects, lists) == ({"payloads"}, [])
         for statement in granted:
             assert set(actions(statement)) <= {
@@ -430,7 +445,8 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
                 "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
                 "s3:GetObject", "s3:PutObject", "s3:ListBucket", "events:PutEvents",
                 "s3:PutObjectTagging",
-                *(("scheduler:CreateSchedule", "iam:PassRole") if name == "" else ()),
+                *(("scheduler:CreateSchedule", "iam:PassRole", "s3:DeleteObject")
+                  if name == "" else ()),
             }  # fmt: skip
 
 
@@ -451,7 +467,8 @@ def test_functions_are_told_where_everything_is(apps: Apps, app: str, service: s
         if name == "":
             expected.add("EVENTUAL_QUEUE_PREFIX")
             expected |= {"EVENTUAL_SCHEDULE_GROUP", "EVENTUAL_SCHEDULER_ROLE", "EVENTUAL_INBOX_ARN"}
-            expected.add("EVENTUAL_RESULTS_QUEUE")
+            expected |= {"EVENTUAL_RESULTS_QUEUE", "EVENTUAL_DEAD_LETTER_QUEUE"}
+            assert ref_id(variables["EVENTUAL_DEAD_LETTER_QUEUE"]) == "UndeliveredSignals"
         else:
             assert variables["EVENTUAL_FUNCTION"] == name
             expected.add("EVENTUAL_FUNCTION")
@@ -459,6 +476,10 @@ def test_functions_are_told_where_everything_is(apps: Apps, app: str, service: s
                 expected.add("EVENTUAL_RESULTS_QUEUE")
             if name in definition_["subscriptions"]:
                 expected.add("EVENTUAL_DEAD_LETTER_QUEUE")
+            spec = definition_["tasks"].get(name) or definition_["subscriptions"][name]
+            if spec.get("signals"):  # its own signal queue
+                expected.add("EVENTUAL_SIGNAL_QUEUE")
+                assert str(ref_id(variables["EVENTUAL_SIGNAL_QUEUE"])).endswith("Signals")
         assert set(variables) == expected
 
 
@@ -517,7 +538,9 @@ ACKNOWLEDGED = {
     "AWS::Lambda::Function": {"AwsSolutions-L1"},
     "AWS::IAM::Role": {"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
                        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<Timers>/*]"}
-    | {f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:{s}-task-*]" for s in ("orders", "shop", "billing")},
+    | {f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:{s}-task-*]" for s in ("orders", "shop", "billing")}
+    | {"AwsSolutions-IAM5[Resource::<State.Arn>/waits/*]"}  # wait markers the orchestrator deletes
+    | {f"AwsSolutions-IAM5[Resource::<State.Arn>/names/{w}/*]" for w in ("fulfil",)},  # senders' lookups
     "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES}
     | {"AwsSolutions-IAM5[Resource::<State.Arn>/executions/*/state.json]"},
 }  # fmt: skip
@@ -641,7 +664,7 @@ def test_nothing_is_lost_silently(apps: Apps, app: str, service: str) -> None:
         ref_id(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
         for q in queues.values()
         if "RedrivePolicy" in q["Properties"]
-    } | {"RuleDeadLetters"}
+    } | {"RuleDeadLetters", "UndeliveredSignals"}
     watched = {}
     for alarm in of_type(template, "AWS::CloudWatch::Alarm").values():
         props = alarm["Properties"]
@@ -677,7 +700,7 @@ def test_the_orchestrator_lists_only_under_its_prefixes(apps: Apps) -> None:
     orchestrator = functions(template)[""]
     (listing,) = [s for s in statements(template, orchestrator) if "s3:ListBucket" in actions(s)]
     assert listing["Condition"] == {
-        "StringLikeIfExists": {"s3:prefix": [f"{p}/*" for p in ("executions", "names", "definitions", "payloads")]}
+        "StringLikeIfExists": {"s3:prefix": [f"{p}/*" for p in ("executions", "names", "definitions", "payloads", "waits")]}
     }  # fmt: skip
 
 

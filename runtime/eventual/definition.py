@@ -295,9 +295,12 @@ class Workflow:
     def waited_events(self) -> frozenset[str]:
         """The events a ``wait_for_event`` step of this workflow waits for, anywhere: a
         runtime keeps those events, once published, for each running execution."""
-        return frozenset(
-            s.target for s in _all_steps(self.steps) if s.kind == "wait_for_event" and s.target
-        )
+        return frozenset(str(s.target) for s in self.event_waits())
+
+    def event_waits(self) -> tuple[Step, ...]:
+        """The ``wait_for_event`` steps of this workflow, nested ones included."""
+        steps = _all_steps(self.steps)
+        return tuple(s for s in steps if s.kind == "wait_for_event" and s.target)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Workflow:

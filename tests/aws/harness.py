@@ -93,7 +93,7 @@ def moto_template(template: Mapping[str, Any], stack: str) -> dict[str, Any]:
     for name, resource in resources.items():
         properties = resource.get("Properties", {})
         if resource["Type"] == "AWS::SQS::Queue" and properties.get("FifoQueue"):
-            properties["QueueName"] = f"{stack}-{name}.fifo"
+            properties.setdefault("QueueName", f"{stack}-{name}.fifo")
     adapted = {key: value for key, value in template.items() if key not in ("Rules", "Parameters")}
     adapted["Resources"] = resources
     return _replace_refs(adapted, buses)  # type: ignore[no-any-return]

@@ -36,6 +36,10 @@ events:
     schema: {type: object, required: [n], properties: {n: {type: integer}}}
   Approved:
     schema: {type: object, required: [tripId, by], properties: {tripId: {type: string}, by: {type: string}}}
+  Cleared:
+    schema: {type: object, required: [tripId, by], properties: {tripId: {type: string}, by: {type: string}}}
+  Relay:
+    schema: {type: object, required: [tripId, by], properties: {tripId: {type: string}, by: {type: string}}}
 tasks:
   bookFlight:
     input: string
@@ -44,6 +48,7 @@ tasks:
   bookHotel: {input: string, output: string}
   cancelFlight: {input: string}
   chargeCard: {input: string}
+  pokeApproval: {input: string, signals: [approval.approve]}
 subscriptions:
   startTrip:
     events: [TripRequested]
@@ -53,6 +58,10 @@ subscriptions:
   recordBooking: {events: [TripBooked]}
   glitchy:
     events: [Glitch]
+    retry: {attempts: 2, backoff: 1s}
+  relay:
+    events: [Relay]
+    signals: [approval.approve]
     retry: {attempts: 2, backoff: 1s}
   approvedBy:
     events: [Approved]
@@ -121,6 +130,27 @@ workflows:
         timeout: ${{ input }}
       - set: {phase: "${{ steps.answer.output.name }}"}
       - return: ${{ steps.answer.output }}
+  clearance:
+    input: string
+    steps:
+      - id: cleared
+        wait_for_event: Cleared
+        match: {tripId: "${{ input }}"}
+        timeout: 1h
+      - id: again
+        wait_for_event: Cleared
+        match: {by: "${{ steps.cleared.output.by }}"}
+        timeout: 1h
+      - id: order
+        wait_for_event: orders.OrderCreated
+        match: {orderId: "${{ input }}"}
+        timeout: 1h
+      - return: ${{ steps.cleared.output.by + "/" + steps.again.output.tripId + "/" + steps.order.output.orderId }}
+  poke:
+    input: string
+    steps:
+      - task: pokeApproval
+        input: ${{ input }}
   rounds:
     input: integer
     output: integer
@@ -226,6 +256,33 @@ from ._record import record
 def glitchy(event: Glitch, ctx: eventual.SubscriptionContext) -> None:
     record("glitchy", event.n)
     raise RuntimeError(f"glitch {event.n}")
+""",
+    "poke_approval.py": """\
+from __future__ import annotations
+
+import eventual
+
+from ._record import record
+
+
+def poke_approval(input: str, ctx: eventual.TaskContext) -> None:
+    record("pokeApproval", input)
+    ctx.signal("approval", input, "approve", {"by": "task"})
+""",
+    "relay.py": """\
+from __future__ import annotations
+
+import eventual
+
+from ..models import Relay
+from ._record import record
+
+
+def relay(event: Relay, ctx: eventual.SubscriptionContext) -> None:
+    record("relay", event.tripId)
+    if event.by == "undeclared":
+        ctx.signal("collect", event.tripId, "item", 1)
+    ctx.signal("approval", event.tripId, "approve", {"by": event.by})
 """,
 }
 

@@ -47,11 +47,16 @@ class Aws:
 
 def waiting_for_signal(client: Client, execution: str) -> bool:
     """Whether ``execution`` has reached a ``wait_for_signal`` step."""
+    return reached(client, execution, "wait_for_signal")
+
+
+def reached(client: Client, execution: str, kind: str) -> bool:
+    """Whether ``execution`` has started a step of ``kind``."""
     try:
         history = client.history(execution)
     except RequestError:  # not started yet
         return False
-    return any(e["type"] == "StepStarted" and e["kind"] == "wait_for_signal" for e in history)
+    return any(e["type"] == "StepStarted" and e["kind"] == kind for e in history)
 
 
 def _done(client: Client, execution: str) -> bool:

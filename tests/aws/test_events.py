@@ -177,7 +177,8 @@ def test_an_event_signals_its_execution_once_it_runs(
 ) -> None:
     """``approvedBy`` signals the ``approval`` named by the event: an event that comes
     before the execution is retried through the inbox until it runs; one for no
-    execution gives up after the subscription's attempts, with the error logged."""
+    execution gives up after the subscription's attempts, with the error logged and the
+    event dead-lettered."""
     client = aws.client("trips")
     client.publish("Approved", {"tripId": "sig-1", "by": "di"})
     client.publish("Approved", {"tripId": "sig-nobody", "by": "di"})
@@ -192,3 +193,11 @@ def test_an_event_signals_its_execution_once_it_runs(
     )
     [gave_up] = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
     assert "approvedBy" in gave_up and "ExecutionNotFound" in gave_up and "after 5" in gave_up
+    # ... and dead-lettered, where a redrive once the execution runs delivers it.
+    [letter] = [d for d in client.dead_letters() if d.subscription == "approvedBy"]
+    assert (letter.event, letter.payload) == ("Approved", {"tripId": "sig-nobody", "by": "di"})
+    assert (letter.error["error"], letter.attempts) == ("ExecutionNotFound", 5)
+    late = client.start("approval", "sig-nobody", name="sig-nobody")
+    assert client.redrive([str(letter.id)]) == 1
+    assert aws.finish(client, late, timeout=60).result == "sig-nobody approved by di"
+    assert not [d for d in client.dead_letters() if d.subscription == "approvedBy"]

@@ -256,6 +256,13 @@ def test_workflows_and_choreography_complete_under_enforcement(enforced: Enforce
     approval = trips.start("approval", trip)
     nap = trips.start("longNap", trip)  # a 30-day sleep: a Scheduler schedule
     order = orders.start("processOrder", f"order-{trip}")
+    cleared = trips.start("clearance", f"choreo-{trip}")  # waits for events, keyed and not
+    poked = trips.start("approval", f"poked-{trip}", name=f"poked-{trip}")
+    trips.start("poke", f"poked-{trip}")  # a task's ctx.signal
+    relayed = trips.start("approval", f"relayed-{trip}", name=f"relayed-{trip}")
+    trips.publish("Relay", {"tripId": f"relayed-{trip}", "by": "relay"})  # a handler's
+    trips.publish("Cleared", {"tripId": f"choreo-{trip}", "by": "ana"})
+    trips.publish("Cleared", {"tripId": "any", "by": "ana"})
     orders.publish("OrderCreated", {"orderId": f"choreo-{trip}"})  # the seed's choreography
     enforced.harness.run(until=lambda: waiting_for_signal(trips, approval), timeout=60)
     trips.signal(approval, "approve", {"by": "ana"})
@@ -269,6 +276,9 @@ def test_workflows_and_choreography_complete_under_enforcement(enforced: Enforce
     assert trips.get(saga).error["error"] == "CardDeclined"
     assert trips.get(family).result == f"flight-kin-{trip}"
     assert trips.get(approval).result == f"{trip} approved by ana"
+    assert enforced.finish(trips, cleared).result == f"ana/any/choreo-{trip}"
+    assert enforced.finish(trips, poked).result == f"poked-{trip} approved by task"
+    assert enforced.finish(trips, relayed).result == f"relayed-{trip} approved by relay"
     ran = {f for f, n in enforced.harness.invocations.items() if n}
     everyone = {f for s in enforced.harness.stacks.values() for f in s.functions}
     assert ran == everyone  # each function ran, on its own credentials only
@@ -289,6 +299,14 @@ def test_a_task_cannot_send_a_signal_or_any_control_message(enforced: Enforced) 
     entries = [{"Id": "0", "MessageBody": json.dumps(signal), **fifo}]
     refused(lambda: sqs.send_message_batch(QueueUrl=orchestrator, Entries=entries))
     refused(lambda: sqs.receive_message(QueueUrl=orchestrator))  # nor read others' messages
+    # Signal queues: only their own function sends there (the orchestrator trusts the
+    # queue to name the sender), so neither a task without signals nor one with them
+    # can speak as the relay subscription.
+    relay = enforced.function("trips", "relay").config.signal_queue
+    assert relay is not None
+    refused(lambda: sqs.send_message(QueueUrl=relay, MessageBody=json.dumps(signal), **fifo))
+    poker = enforced.function("trips", "pokeApproval").clients.sqs
+    refused(lambda: poker.send_message(QueueUrl=relay, MessageBody=json.dumps(signal), **fifo))
     enforced.harness.denials.clear()  # the refusals provoked above
     assert task.config.results_queue  # where it may send: its answers
     sqs.send_message(QueueUrl=task.config.results_queue, MessageBody="{}",

@@ -6,12 +6,14 @@ The generated ``<svc>/infra/construct.py`` subclasses it with the service's tabl
 - ``Bus``, the service's EventBridge bus (events go on it with the service as source
   and the event's name as detail type);
 - ``State``, the S3 bucket of execution state and history (keys under
-  ``executions/``, ``names/``, ``definitions/`` and ``payloads/``);
+  ``executions/``, ``names/``, ``definitions/``, ``payloads/`` and ``waits/``, the
+  index of the running executions that wait for events, ``eventual.aws.waits``);
 - ``Orchestrator``, the function that runs workflows, fed by ``OrchestratorQueue``
   (FIFO, one message group per execution: starts, signals, cancellations, children's
   results), by ``Results`` (FIFO: tasks' answers, the only queue tasks may send to)
-  and by ``Inbox`` (timers, and the events of workflow-starting subscriptions, each
-  sent there by its ``<Sub>Rule``); waits beyond SQS's 15-minute delay are schedules
+  and by ``Inbox`` (timers, the events of workflow-starting subscriptions, each
+  sent there by its ``<Sub>Rule``, and the events ``wait_for_event`` steps wait for,
+  sent there by ``WaitedEventsRule``); waits beyond SQS's 15-minute delay are schedules
   in the ``Timers`` group, sent to the inbox by ``SchedulerRole``;
 - per task ``Task<Task>``, fed by ``Task<Task>Queue`` (named
   ``<queue_prefix>-task-<task>``, so the orchestrator derives its URL instead of
@@ -58,7 +60,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
-from eventual.aws.config import queue_prefix, task_queue_name
+from eventual.aws.config import queue_prefix, signal_queue_name, task_queue_name
 from eventualc.cdk.tables import (
     Forward,
     Pattern,
@@ -86,11 +88,14 @@ FINISHED_TAG = ("eventual-finished", "true")
 # Concurrent invocations an event source mapping may start (Lambda's ScalingConfig):
 # a runaway (a workflow starting itself) stays bounded; raise it for throughput.
 MAX_CONCURRENCY = 50
-KEY_PREFIXES = ("executions", "names", "definitions", "payloads")
+KEY_PREFIXES = ("executions", "names", "definitions", "payloads", "waits")
+WAITS_KEY = "waits/*"  # markers of executions waiting for events: the only objects deleted
 STATE_KEY = "executions/*/state.json"  # the only objects written over (If-Match)
 # A rule target's retries: EventBridge's most (24 hours, 185 tries), then its dead letters.
 RULE_EVENT_AGE = 86_400
 RULE_RETRIES = 185
+# How the ``WaitedEvents`` rule hands an event to the inbox (``eventual.aws.waits``).
+WAITED_TEMPLATE = '{"kind": "waited", "event": <aws.events.event.json>}'
 
 
 class ServiceConstruct(Construct):
@@ -138,6 +143,7 @@ class ServiceConstruct(Construct):
         self.asset = asset or str(_asset(out, self.architecture))
         self._code: dict[str, lambda_.Code] = {}
         self._rule_senders: dict[str, tuple[sqs.IQueue, list[str]]] = {}
+        self._signal_queues: list[tuple[sqs.IQueue, str]] = []  # (queue, its sender's id)
         self._add_shared_resources(bus_name)
         self.functions: dict[str, lambda_.Function] = {}
         self.task_queues: dict[str, sqs.IQueue] = {}
@@ -148,7 +154,10 @@ class ServiceConstruct(Construct):
         for subscription in tables.subscriptions:
             self._add_subscription(groups[subscription.group], subscription)
         for start in tables.starts:
-            self._rules(self, start.construct_id, start.patterns, self.inbox)
+            wrap = WAITED_TEMPLATE if start.waits else None
+            self._rules(self, start.construct_id, start.patterns, self.inbox, wrap)
+            if start.signal:
+                self.dead_letter_queues[start.name] = self.undelivered_signals
         for forward in tables.forwards:
             self._add_forward(forward, peer_buses or {})
         self._allow_rules_to_send()
@@ -195,6 +204,11 @@ class ServiceConstruct(Construct):
             self, "Results", "ResultsDeadLetters", ORCHESTRATOR_TIMEOUT, fifo=True
         )
         self.rule_dead_letters = self._add_rule_dead_letters()
+        self.undelivered_signals = self._dead_letter_queue(
+            "UndeliveredSignals",
+            "the orchestrator itself moves here the events whose declarative signal found "
+            "no running execution in all its subscription's attempts",
+        )
         # Who reads and writes which objects, as two policies: every function's payloads,
         # and the orchestrator's state, history, names and definitions besides.
         self.payload_objects = _object_access(self, "PayloadObjects", self.bucket, ["payloads"])
@@ -211,6 +225,20 @@ class ServiceConstruct(Construct):
             "EVENTUAL_INBOX_QUEUE": self.inbox.queue_url,
         }
 
+    def _dead_letter_queue(self, construct_id: str, why: str) -> sqs.Queue:
+        """A queue of dead letters that no redrive policy feeds (``why`` says who does),
+        watched by an alarm."""
+        queue = sqs.Queue(
+            self,
+            construct_id,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+        )
+        self._alarm(self, construct_id, queue)
+        _acknowledge(_resource(queue), "AwsSolutions-SQS3", why)
+        return queue
+
     def _add_rule_dead_letters(self) -> sqs.Queue:
         """Where EventBridge puts the events a rule could not deliver to its target.
 
@@ -218,17 +246,8 @@ class ServiceConstruct(Construct):
         would carry the ARNs of the nested stacks' rules up as outputs, which
         CloudFormation caps at 200 a template.
         """
-        queue = sqs.Queue(
-            self,
+        queue = self._dead_letter_queue(
             "RuleDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
-        )
-        self._alarm(self, "RuleDeadLetters", queue)
-        _acknowledge(
-            _resource(queue),
-            "AwsSolutions-SQS3",
             "this queue is the dead-letter queue of the rules' targets (their DeadLetterConfig), "
             "which cdk-nag does not recognize as it does a queue's redrive policy",
         )
@@ -319,9 +338,51 @@ class ServiceConstruct(Construct):
         function.add_environment("EVENTUAL_RESULTS_QUEUE", self.results.queue_url)
         _role(function).add_managed_policy(self.payload_objects)
         self._allow_emits(function, task.emits)
+        self._add_signals(unit, function, f"task-{task.name}", task.signals)
         self.task_queues[task.name] = queue
         self.functions[task.name] = function
         _allow_recursion(function)
+
+    def _allow_objects(
+        self, function: lambda_.Function, actions: list[str], patterns: list[str], reason: str
+    ) -> None:
+        """Lets ``function`` do ``actions`` on the bucket's objects matching ``patterns``."""
+        objects = [self.bucket.arn_for_objects(pattern) for pattern in patterns]
+        function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=objects))
+        arn = f"<{cdk.Stack.of(self).get_logical_id(_resource(self.bucket))}.Arn>"
+        for pattern in patterns:
+            _acknowledge(_role(function), f"AwsSolutions-IAM5[Resource::{arn}/{pattern}]", reason)
+
+    def _add_signals(
+        self, unit: Construct, function: lambda_.Function, sender: str, signals: Sequence[str]
+    ) -> None:
+        """For a function whose ``ctx.signal`` may send ``signals``: its own FIFO signal
+        queue, which only it may send to and the orchestrator reads (so the orchestrator
+        knows the sender, ``eventual.aws.orchestrator``), and reading the execution
+        names of the workflows it signals."""
+        if not signals:
+            return
+        name = signal_queue_name(self.queue_prefix, sender)
+        queue = self._queue(
+            unit, "Signals", "SignalsDeadLetters", ORCHESTRATOR_TIMEOUT, fifo=True, name=name
+        )
+        queue.grant_send_messages(function)
+        function.add_environment("EVENTUAL_SIGNAL_QUEUE", queue.queue_url)
+        names = [f"names/{w}/*" for w in sorted({s.partition(".")[0] for s in signals})]
+        self._allow_objects(
+            function, ["s3:GetObject"], names,
+            "a function that signals executions by name reads the name records of the "
+            "workflows it declares signals of, whose keys are the names given at run time",
+        )  # fmt: skip
+        # Listing (under those names only) makes an unknown name "no such key".
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": names}},
+            )
+        )
+        self._signal_queues.append((queue, unit.node.id))
 
     def _add_subscription(self, scope: Construct, subscription: SubscriptionFunction) -> None:
         unit = Construct(scope, subscription.construct_id)
@@ -341,6 +402,7 @@ class ServiceConstruct(Construct):
         dead_letters.grant_send_messages(function)
         _role(function).add_managed_policy(self.payload_objects)
         self._allow_emits(function, subscription.emits)
+        self._add_signals(unit, function, f"sub-{subscription.name}", subscription.signals)
         self._rules(unit, "Rule", subscription.patterns, queue)
         self.functions[subscription.name] = function
         self.dead_letter_queues[subscription.name] = dead_letters
@@ -366,10 +428,12 @@ class ServiceConstruct(Construct):
             )
 
     def _rules(
-        self, scope: Construct, construct_id: str, patterns: Sequence[Pattern], queue: sqs.IQueue
-    ) -> None:
+        self, scope: Construct, construct_id: str, patterns: Sequence[Pattern],
+        queue: sqs.IQueue, template: str | None = None,
+    ) -> None:  # fmt: skip
         """Rules on the bus sending what ``patterns`` match to ``queue`` (one rule per
-        pattern: more than one when the events do not fit one pattern).
+        pattern: more than one when the events do not fit one pattern), each event as
+        it is or, with ``template``, in that input template.
 
         The L1 rule takes each pattern exactly as ``eventual.patterns`` built it, which
         the L2 ``EventPattern`` cannot hold (``$or`` across services, a JSON string with
@@ -382,7 +446,7 @@ class ServiceConstruct(Construct):
                 _numbered(construct_id, index),
                 event_bus_name=self.bus.event_bus_name,
                 event_pattern=pattern,
-                targets=[self._target("Queue", queue.queue_arn)],
+                targets=[self._target("Queue", queue.queue_arn, template=template)],
             )
             for index, pattern in enumerate(patterns)
         ]
@@ -403,14 +467,18 @@ class ServiceConstruct(Construct):
             )
 
     def _target(
-        self, target_id: str, arn: str, role_arn: str | None = None
+        self, target_id: str, arn: str, role_arn: str | None = None, template: str | None = None
     ) -> events.CfnRule.TargetProperty:
         """A rule target whose undeliverable events go to ``RuleDeadLetters``, not
         dropped (EventBridge drops them after its retries when a target has none)."""
+        transformer = None
+        if template is not None:
+            transformer = events.CfnRule.InputTransformerProperty(input_template=template)
         return events.CfnRule.TargetProperty(
             id=target_id,
             arn=arn,
             role_arn=role_arn,
+            input_transformer=transformer,
             dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
                 arn=self.rule_dead_letters.queue_arn
             ),
@@ -438,11 +506,22 @@ class ServiceConstruct(Construct):
                 function, source, construct_id, batch_size=10, max_concurrency=self.max_concurrency
             )
         function.add_environment("EVENTUAL_RESULTS_QUEUE", self.results.queue_url)
-        for queue in (self.orchestrator_queue, self.inbox):
+        function.add_environment("EVENTUAL_DEAD_LETTER_QUEUE", self.undelivered_signals.queue_url)
+        for queue in (self.orchestrator_queue, self.inbox, self.undelivered_signals):
             queue.grant_send_messages(function)
         if self.task_queues:
             self._allow_sending_tasks(function)
         _role(function).add_managed_policy(self.state_objects)
+        self._allow_objects(
+            function, ["s3:DeleteObject"], [WAITS_KEY],
+            "the orchestrator deletes the wait markers of executions that ended, whose keys "
+            "(event, workflow, match digest, execution id) are made at run time",
+        )  # fmt: skip
+        for signals, construct_id in self._signal_queues:
+            _consume(
+                function, signals, f"From{construct_id}Signals", batch_size=10,
+                max_concurrency=self.max_concurrency,
+            )  # fmt: skip
         # Listing lets a read of a key not written yet (a new execution name, a first
         # state) answer "no such key" instead of "access denied".
         # `IfExists`: a read has no `s3:prefix`, and may then still learn "no such key";

@@ -25,6 +25,7 @@ class TaskFunction:
     memory: int  # MB
     emits: tuple[str, ...]
     group: int
+    signals: tuple[str, ...] = ()  # ``workflow.signal`` its ctx.signal may send
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,21 @@ class SubscriptionFunction:
     attempts: int  # deliveries before the function dead-letters an event
     patterns: tuple[Pattern, ...]
     group: int
+    signals: tuple[str, ...] = ()  # ``workflow.signal`` its ctx.signal may send
 
 
 @dataclass(frozen=True)
 class WorkflowStart:
-    """A declarative subscription: its rule sends events to the orchestrator's inbox."""
+    """A declarative subscription: its rule sends events to the orchestrator's inbox.
+    With ``waits``, the rule of the events ``wait_for_event`` steps wait for instead:
+    it sends each as ``{"kind": "waited", "event": ...}``, for the executions that may
+    wait for it (``eventual.aws.waits``)."""
 
     name: str
     construct_id: str
     patterns: tuple[Pattern, ...]
+    waits: bool = False
+    signal: bool = False  # it signals a running execution (else it starts one)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from eventualc.deploy.quotas import split_patterns
 from eventualc.emit.render import render
 from eventualc.emit.types import pascal, pascal_words
 from eventualc.frontend import ir
-from eventualc.frontend.symbols import emitted_events
+from eventualc.frontend.symbols import emitted_events, waited_events
 
 Forwards = dict[str, list[tuple[str, str]]]  # service -> (service, event) pairs forwarded to it
 STACK_LIMIT = 500  # CloudFormation's resources per template
@@ -42,12 +42,15 @@ GROUP_BUDGET = 450  # resources per nested stack, leaving room for what CDK adds
 TASK_RESOURCES = 10
 SUBSCRIPTION_RESOURCES = 11
 START_RESOURCES = 1
+SIGNAL_RESOURCES = 6  # a signal queue and its dead letters, their policies, alarm, mapping
 FORWARD_RESOURCES = 3
-SERVICE_RESOURCES = 34
+SERVICE_RESOURCES = 37
+WAITS_ID = "WaitedEvents"  # the rule sending the events ``wait_for_event`` steps wait for
 _RESERVED_IDS = frozenset(
     {"Bus", "State", "Orchestrator", "OrchestratorQueue", "OrchestratorDeadLetters"}
     | {"Inbox", "InboxDeadLetters", "RuleDeadLetters"}
-    | {"Timers", "SchedulerRole", "Results", "ResultsDeadLetters"}
+    | {"Timers", "SchedulerRole", "Results", "ResultsDeadLetters", WAITS_ID}
+    | {"UndeliveredSignals"}
 )
 
 
@@ -86,6 +89,9 @@ def _estimate(service: ir.Service, forwards: Forwards) -> int:
     # A subscription or forward whose events need more than one rule: one more each.
     more_rules = sum(len(_patterns(s)) - 1 for s in service.subscriptions)
     more_rules += sum(len(split_patterns(pairs)) - 1 for pairs in forwards.values())
+    waits = len(_waits_patterns(service))
+    senders = sum(bool(t.signals) for t in service.tasks)
+    senders += sum(bool(s.signals) for s in service.subscriptions if s.workflow is None)
     return (
         SERVICE_RESOURCES
         + TASK_RESOURCES * len(service.tasks)
@@ -93,6 +99,8 @@ def _estimate(service: ir.Service, forwards: Forwards) -> int:
         + START_RESOURCES * (len(service.subscriptions) - handlers)
         + FORWARD_RESOURCES * len(forwards)
         + more_rules
+        + START_RESOURCES * waits
+        + SIGNAL_RESOURCES * senders
     )
 
 
@@ -100,15 +108,16 @@ def _tables(service: ir.Service, forwards: Forwards) -> dict[str, Any]:
     """The rows of ``functions.py``'s tables, which the construct loops over."""
     ids = _construct_ids(service)
     groups = _groups(service, forwards)
-    tasks, subscriptions, starts = [], [], []
+    tasks: list[dict[str, Any]] = []
+    subscriptions: list[dict[str, Any]] = []
+    starts: list[dict[str, Any]] = []
     for task in service.tasks:
         fields = _function_fields(service.name, ids[task.name], task)
         tasks.append({**fields, "group": groups[task.name]})
     for sub in service.subscriptions:
         if sub.workflow is not None:
-            starts.append(
-                {"name": sub.name, "construct_id": ids[sub.name], "patterns": _patterns(sub)}
-            )
+            row = {"name": sub.name, "construct_id": ids[sub.name], "patterns": _patterns(sub)}
+            starts.append({**row, "signal": True} if sub.signal else row)
             continue
         fields = _function_fields(service.name, ids[sub.name], sub)
         more = {
@@ -117,6 +126,11 @@ def _tables(service: ir.Service, forwards: Forwards) -> dict[str, Any]:
             "group": groups[sub.name],
         }
         subscriptions.append({**fields, **more})
+    waits = _waits_patterns(service)
+    if waits:
+        starts.append(
+            {"name": "wait_for_event", "construct_id": WAITS_ID, "patterns": waits, "waits": True}
+        )
     rules = [
         {
             "service": to,
@@ -138,13 +152,16 @@ def _tables(service: ir.Service, forwards: Forwards) -> dict[str, Any]:
 def _function_fields(
     service: str, construct_id: str, function: ir.Task | ir.Subscription
 ) -> dict[str, Any]:
-    return {
+    fields: dict[str, Any] = {
         "name": function.name,
         "construct_id": construct_id,
         "timeout": max(1, math.ceil(function.timeout)),
         "memory": function.memory,
         "emits": _detail_types(service, function.emits),
     }
+    if function.signals:  # what its ctx.signal may send: it gets a signal queue
+        fields["signals"] = tuple(sorted(f"{s.workflow}.{s.name}" for s in function.signals))
+    return fields
 
 
 def _detail_types(service: str, refs: tuple[ir.EventRef, ...]) -> tuple[str, ...]:
@@ -158,6 +175,20 @@ def _patterns(sub: ir.Subscription) -> tuple[dict[str, Any] | str, ...]:
     EventBridge's pattern size in one (``eventualc.deploy.quotas.split_patterns``)."""
     pairs = [(ref.service, ref.name) for ref in sub.events]
     return tuple(split_patterns(pairs, sub.filter))
+
+
+def _waited_pairs(service: ir.Service) -> list[tuple[str, str]]:
+    """The (source, detail type) of every event a ``wait_for_event`` step waits for."""
+    refs = [ref for workflow in service.workflows for ref in waited_events(workflow)]
+    return sorted({(ref.service, ref.name) for ref in refs})
+
+
+def _waits_patterns(service: ir.Service) -> tuple[dict[str, Any] | str, ...]:
+    """The patterns of the rule sending waited-for events to the orchestrator's inbox,
+    which hands each to the running executions that may wait for it: none when no
+    workflow waits for an event."""
+    pairs = _waited_pairs(service)
+    return tuple(split_patterns(pairs)) if pairs else ()
 
 
 def _workflow_emits(service: ir.Service) -> list[ir.EventRef]:
@@ -196,6 +227,7 @@ def _forwards(service: ir.Service, build: ir.Build) -> Forwards:
     by_service: dict[str, list[tuple[str, str]]] = {}
     for other in build.services:
         wanted = {(r.service, r.name) for s in other.subscriptions for r in s.events}
+        wanted |= set(_waited_pairs(other))
         if other.name != service.name and wanted & put:
             by_service[other.name] = sorted(wanted & put)
     return by_service
@@ -210,9 +242,12 @@ def _emitted(service: ir.Service) -> list[ir.EventRef]:
 def _groups(service: ir.Service, forwards: Forwards) -> dict[str, int]:
     """Group 0 (the service construct itself) for everything, unless the service is
     too large for one stack: then consecutive functions fill nested stacks 1, 2, ..."""
-    sized = [(t.name, TASK_RESOURCES) for t in service.tasks]
+    sized = [(t.name, TASK_RESOURCES + SIGNAL_RESOURCES * bool(t.signals)) for t in service.tasks]
     sized += [
-        (s.name, SUBSCRIPTION_RESOURCES + len(_patterns(s)) - 1)
+        (
+            s.name,
+            SUBSCRIPTION_RESOURCES + len(_patterns(s)) - 1 + SIGNAL_RESOURCES * bool(s.signals),
+        )
         for s in service.subscriptions
         if s.workflow is None
     ]

@@ -41,6 +41,7 @@ from eventual.aws.effects import carry_out
 from eventual.aws.events import Bus
 from eventual.aws.record import ExecutionRecord
 from eventual.aws.store import definition_key, history_key, state_key
+from eventual.aws.waits import markers
 from eventual.definition import Definition
 from eventual.engine import DeadLetterView, EngineError, ExecutionView
 from eventual.errors import PayloadInvalid
@@ -186,7 +187,11 @@ class Client:
         candidate = f"{bare}-{uuid.uuid4().hex[:12]}"
         store = self.deployment.store
         execution = store.reserve_name(bare, name, candidate) if name else candidate
-        self._send(messages.start(execution, bare, input, name))
+        definition = self._definition
+        waits = None
+        if definition is not None and bare in definition.workflows:
+            waits = markers(definition.workflows[bare], bare, execution, input)
+        self._send(messages.start(execution, bare, input, name, waits=waits))
         return execution
 
     @_requests
@@ -264,7 +269,10 @@ class Client:
         queues = json.loads(self._outputs().get("DeadLetterQueues") or "{}")
         definition = self._definition
         service = definition.service if definition else self.stack_name
-        return DeadLetters(self.clients.sqs, queues, self.deployment.payloads, service)
+        return DeadLetters(
+            self.clients.sqs, queues, self.deployment.payloads, service,
+            self.deployment.config.inbox_queue,
+        )  # fmt: skip
 
     # queries -----------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ function: ``EVENTUAL_SERVICE`` (the service package, e.g. ``generated.orders``),
 subscription functions ``EVENTUAL_DEAD_LETTER_QUEUE``, the orchestrator
 ``EVENTUAL_QUEUE_PREFIX`` and, for timers beyond 15 minutes, ``EVENTUAL_SCHEDULE_GROUP``,
 ``EVENTUAL_SCHEDULER_ROLE`` (ARN) and ``EVENTUAL_INBOX_ARN``; tasks and the orchestrator
-``EVENTUAL_RESULTS_QUEUE`` (the FIFO queue of tasks' answers). A missing variable raises
-``ConfigError`` naming it.
+``EVENTUAL_RESULTS_QUEUE`` (the FIFO queue of tasks' answers); a task or subscription
+that declares ``signals`` ``EVENTUAL_SIGNAL_QUEUE`` (its own FIFO queue of signals,
+``signal_queue_name``). A missing variable raises ``ConfigError`` naming it.
 
 No variable maps names to resources (Lambda caps a function's environment at 4 KB):
 task queues have predictable names, ``task_queue_name(prefix, task)``, in the account
@@ -60,6 +61,7 @@ class Config:
     scheduler_role: str | None = None
     inbox_arn: str | None = None
     results_queue: str | None = None  # FIFO: tasks' answers
+    signal_queue: str | None = None  # FIFO: the signals this task or subscription sends
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Config:
@@ -75,13 +77,15 @@ class Config:
             scheduler_role=environ.get("EVENTUAL_SCHEDULER_ROLE") or None,
             inbox_arn=environ.get("EVENTUAL_INBOX_ARN") or None,
             results_queue=environ.get("EVENTUAL_RESULTS_QUEUE") or None,
+            signal_queue=environ.get("EVENTUAL_SIGNAL_QUEUE") or None,
         )
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity, for caching what is built from this configuration."""
         return (*(getattr(self, name) for name in _REQUIRED), self.function,
                 self.dead_letter_queue, self.queue_prefix, self.schedule_group,
-                self.scheduler_role, self.inbox_arn, self.results_queue)  # fmt: skip
+                self.scheduler_role, self.inbox_arn, self.results_queue,
+                self.signal_queue)  # fmt: skip
 
 
 QUEUE_NAME_LIMIT = 80  # characters of an SQS queue name
@@ -105,6 +109,16 @@ def task_queue_name(prefix: str, task: str) -> str:
     if len(name) <= QUEUE_NAME_LIMIT:
         return name
     return f"{name[: QUEUE_NAME_LIMIT - 9]}-{_digest(name)}"
+
+
+def signal_queue_name(prefix: str, sender: str) -> str:
+    """The name of the FIFO queue through which ``sender`` (``task-<name>`` or
+    ``sub-<name>``) sends the signals it declares: only it may send there, so the
+    orchestrator knows who sent a signal by the queue it came from."""
+    name = f"{prefix}-signals-{sender}"
+    if len(name) + len(".fifo") > QUEUE_NAME_LIMIT:
+        name = f"{name[: QUEUE_NAME_LIMIT - 14]}-{_digest(name)}"
+    return f"{name}.fifo"
 
 
 def task_queue_url(sibling: str, prefix: str, task: str) -> str:

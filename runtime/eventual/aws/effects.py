@@ -19,6 +19,7 @@ from eventual.aws.deployment import Deployment
 from eventual.aws.queues import Outgoing
 from eventual.aws.record import ExecutionRecord
 from eventual.aws.store import history_key
+from eventual.aws.waits import WaitIndex
 from eventual.port import (
     CancelChild,
     Command,
@@ -103,7 +104,7 @@ def outgoing(deployment: Deployment, effect: dict[str, Any]) -> Outgoing:
 
 
 def carry_out(deployment: Deployment, effects: Sequence[dict[str, Any]]) -> None:
-    sends, published = [], []
+    sends, published, waits = [], [], []
     for effect in effects:
         kind = effect["kind"]
         if kind == "history":
@@ -115,7 +116,12 @@ def carry_out(deployment: Deployment, effects: Sequence[dict[str, Any]]) -> None
             deployment.schedules.create(effect["name"], effect["due"], dumps(effect["body"]))
         else:
             sends.append(outgoing(deployment, effect))
+            if effect["to"] == "orchestrator" and effect["body"]["op"] == "start":
+                waits += effect["body"].get("waits", ())
     if published:
         deployment.bus.put(published)
     if sends:
         deployment.queues.send(sends)
+    # After the starts they mark: an event handed to a marked execution queues behind
+    # its start; one published once its start was sent finds the marker.
+    WaitIndex(deployment.store).register(waits)

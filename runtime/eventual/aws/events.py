@@ -83,5 +83,7 @@ def is_bus_event(body: Any) -> bool:
 def _time(text: Any) -> datetime:
     if not text:
         return datetime.now(UTC)
+    if isinstance(text, int | float):  # epoch seconds, as some emulators render the event
+        return datetime.fromtimestamp(text, UTC)
     moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -9,6 +9,16 @@ issued, and a task can send nothing else (no start, signal or cancel). A handler
 an answer (the workflow's retry policy decides); only failing to answer leaves the
 message to come back.
 
+``ctx.signal`` (tasks and handler subscriptions that declare ``signals``): the named
+execution is looked up by its name record (``ExecutionNotFound`` when the name was never
+given; the function may read the names of the workflows it signals, nothing else), the
+payload checked, and the signal sent to the function's own FIFO signal queue
+(``EVENTUAL_SIGNAL_QUEUE``), which only it may send to and the orchestrator reads:
+the orchestrator applies a signal only when the queue's sender declares it, and only
+to an execution of the workflow named. Signals are sent once the handler succeeded,
+as on the embedded engine; sent again on a redelivery, they are deduplicated (same
+run, same n-th signal: same id).
+
 ``run_subscription_batch``: each message is an EventBridge event for this function's
 subscription. A failing handler is retried by its ``retry`` policy: the message comes
 back after the backoff (ChangeMessageVisibility); after the last attempt the function
@@ -25,16 +35,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eventual.aws import messages
+from eventual.aws.dead_letters import dead_letter
 from eventual.aws.deployment import Deployment, log
 from eventual.aws.deploys import not_deployed
 from eventual.aws.effects import outgoing
 from eventual.aws.events import read_event
 from eventual.aws.queues import Outgoing, Received, batch_response, received
-from eventual.context import SubscriptionContext
-from eventual.invoke import emitter, run_subscription, run_task, task_context
+from eventual.aws.store import name_key
+from eventual.errors import ExecutionNotFound
+from eventual.interpreter import signal_payload
+from eventual.invoke import run_subscription, run_task, subscription_context, task_context
 from eventual.retry import retry_after
-
-MESSAGE_LIMIT = 4000  # characters of an error message kept on a dead letter
 
 
 def _each(event: Mapping[str, Any], action: Callable[[Received], bool]) -> dict[str, Any]:
@@ -75,14 +86,56 @@ def _run_task(deployment: Deployment, message: Received) -> bool:
         answer = messages.task_outcome(body, None, not_deployed(name))
         deployment.queues.send([outgoing(deployment, answer)])
         return True
+    signals = _signals(deployment, f"task-{name}", f"{execution}/{handle}/{attempt}")
     ctx = task_context(
         spec, execution, handle, attempt, deployment.clock(), _publisher(deployment),
-        _heartbeat(deployment, body),
+        _heartbeat(deployment, body), signals.send if signals else None,
     )  # fmt: skip
     outcome = run_task(deployment.values, name, body["input"], ctx)
+    if signals is not None and outcome.error is None:
+        signals.flush()
     answer = messages.task_outcome(body, outcome.output, outcome.error)
     deployment.queues.send([outgoing(deployment, answer)])
     return True
+
+
+class _Signals:
+    """``ctx.signal`` for one run of ``sender`` (``task-<name>``, ``sub-<name>``; ``run``
+    makes its signals' ids): each signal is checked when the handler sends it and sent
+    when the handler has succeeded (``flush``), as on the embedded engine."""
+
+    def __init__(self, deployment: Deployment, sender: str, run: str) -> None:
+        self.deployment, self.sender, self.run = deployment, sender, run
+        self.pending: list[Outgoing] = []
+
+    def send(self, workflow: str, execution_name: str, signal: str, payload: Any) -> None:
+        deployment = self.deployment
+        named = deployment.store.read(name_key(workflow, execution_name))
+        if named is None:
+            raise ExecutionNotFound(
+                f"no running execution {execution_name!r} of workflow {workflow!r}"
+            )
+        signals = deployment.service.workflows[workflow].signals
+        value = signal_payload(workflow, signals, signal, payload, deployment.values.validate)
+        dedup = messages.dedup_id(self.run, len(self.pending) + 1, "signal")
+        body = {"op": "signal", "id": dedup, "execution": named.text, "name": signal,
+                "payload": value, "workflow": workflow, "sender": self.sender}  # fmt: skip
+        queue = deployment.config.signal_queue
+        assert queue is not None, "only a function with a signal queue sends signals"
+        self.pending.append(Outgoing(queue, body, named.text, dedup))
+
+    def flush(self) -> None:
+        if self.pending:
+            self.deployment.queues.send(self.pending)
+        self.pending = []
+
+
+def _signals(deployment: Deployment, sender: str, run: str) -> _Signals | None:
+    """The signals of a run, or ``None`` for a function that declares none (then
+    every ``ctx.signal`` is undeclared)."""
+    if deployment.config.signal_queue is None:
+        return None
+    return _Signals(deployment, sender, run)
 
 
 def _heartbeat(deployment: Deployment, run: dict[str, Any]) -> Callable[[], None]:
@@ -121,29 +174,18 @@ def _deliver(deployment: Deployment, message: Received, rng: random.Random) -> b
     body = deployment.queues.body(message)
     event = read_event(body, deployment.service.name, deployment.payloads)
     publish = _publisher(deployment)
-    ctx = SubscriptionContext(
-        event.meta.id, event.meta, deployment.clock(), emitter(subscription.emits, publish)
-    )
+    signals = _signals(deployment, f"sub-{name}", f"{event.meta.id}/{name}")
+    send = signals.send if signals else None
+    ctx = subscription_context(subscription, event.meta, deployment.clock(), publish, send)
     error = run_subscription(deployment.values, name, event.meta.name, event.payload, ctx)
     if error is None:
+        if signals is not None:
+            signals.flush()
         return True
     attempt = message.receive_count
     delay = retry_after(subscription.retry, error, attempt, rng)
     if delay is not None:
         deployment.queues.retry_later(message, delay)
         return False
-    _dead_letter(deployment, name, body, error, attempt)
+    dead_letter(deployment, name, body, error, attempt)
     return True
-
-
-def _dead_letter(
-    deployment: Deployment, subscription: str, body: Any, error: dict[str, str], attempts: int
-) -> None:
-    queue = deployment.config.dead_letter_queue
-    if queue is None:
-        raise LookupError("EVENTUAL_DEAD_LETTER_QUEUE is not set")
-    attributes = {
-        "error": error["error"], "message": error["message"][:MESSAGE_LIMIT],
-        "subscription": subscription, "attempts": str(attempts),
-    }  # fmt: skip
-    deployment.queues.send([Outgoing(queue, body, attributes=attributes)])

@@ -49,12 +49,15 @@ def to_orchestrator(execution: str, op: str, dedup: str, **fields: Any) -> dict[
 
 def start(
     execution: str, workflow: str, input: Any, name: str | None,
-    parent: dict[str, Any] | None = None,
+    parent: dict[str, Any] | None = None, waits: list[str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """A start; ``waits``: the execution's markers (``waits``), which the sender creates
+    right after sending it (absent: the orchestrator creates them when it applies it)."""
     dedup = dedup_id(execution, "start")
+    more = {} if waits is None else {"waits": waits}
     return to_orchestrator(
         execution, "start", dedup, workflow=workflow, input=input, name=name or execution,
-        parent=parent,
+        parent=parent, **more,
     )  # fmt: skip
 
 

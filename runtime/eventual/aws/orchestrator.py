@@ -37,6 +37,8 @@ from datetime import datetime
 from typing import Any
 
 from eventual.aws import messages
+from eventual.aws.config import signal_queue_name
+from eventual.aws.dead_letters import dead_letter
 from eventual.aws.deployment import Deployment, log
 from eventual.aws.deploys import checked_tasks, removed_waits
 from eventual.aws.effects import carry_out, command_effects
@@ -44,7 +46,8 @@ from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
 from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, name_key, state_key
-from eventual.definition import Definition
+from eventual.aws.waits import WaitIndex, lookups, markers
+from eventual.definition import Definition, Subscription, Task
 from eventual.errors import ExecutionNotFound
 from eventual.interpreter import ExecutionState, Interpreter, Interpreters, signal_payload
 from eventual.invoke import failure, signal_request, start_request, subscribers
@@ -58,6 +61,7 @@ CONFLICT_TRIES = 8
 class Change:
     record: ExecutionRecord | None  # to write; None: nothing changed
     effects: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[str] = field(default_factory=list)  # wait markers to create before the write
 
 
 class Orchestrator:
@@ -67,6 +71,7 @@ class Orchestrator:
         self._interpreters = Interpreters(deployment.values.validate, self.rng)
         self._definitions: dict[str, Definition] = {}
         self._definition_stored = False
+        self.waits = WaitIndex(deployment.store)
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """One Lambda batch from either queue; the partial batch failure answer."""
@@ -93,23 +98,46 @@ class Orchestrator:
     # the FIFO queue ----------------------------------------------------------------------
 
     def apply_batch(self, execution: str, batch: Sequence[Received]) -> None:
-        """Applies ``batch`` (messages of ``execution``, in order) in one write; from
-        the results queue, only tasks' answers."""
-        results = self.deployment.config.results_queue
+        """Applies ``batch`` (messages of ``execution``, in order) in one write, each
+        message only if the queue it came from may carry it (``_admitted``)."""
         bodies, again = [], set()
         for message in batch:
             body = self.deployment.queues.body(message)
-            if (
-                results
-                and results.endswith("/" + message.queue_name)
-                and (not isinstance(body, dict) or body.get("op") not in messages.ANSWERS)
-            ):
-                log.warning("eventual: %s on the results queue is no answer; dropped", message.id)
+            if not self._admitted(message.queue_name, body):
+                log.warning("eventual: %s is not what queue %s carries; dropped",
+                            message.id, message.queue_name)  # fmt: skip
                 continue
             bodies.append(body)
             if message.receive_count > 1:
                 again.add(body["id"])
         self.apply(execution, bodies, again)
+
+    def _admitted(self, queue: str, body: Any) -> bool:
+        """Whether a message from FIFO queue ``queue`` may be applied. The orchestrator's
+        own queue carries anything (only the orchestrator and operators may send to it);
+        the results queue only tasks' answers (whose tokens ``fold`` checks); a function's
+        signal queue, which only that function may send to, only the signals it declares."""
+        config = self.deployment.config
+        if config.orchestrator_queue.endswith("/" + queue):
+            return True
+        if not isinstance(body, dict):
+            return False
+        if config.results_queue and config.results_queue.endswith("/" + queue):
+            return body.get("op") in messages.ANSWERS
+        sender = str(body.get("sender"))
+        kind, _, name = sender.partition("-")
+        service = self.deployment.service
+        senders: Mapping[str, Task | Subscription] = (
+            service.tasks if kind == "task" else service.subscriptions if kind == "sub" else {}
+        )
+        spec = senders.get(name)
+        return (
+            body.get("op") == "signal"
+            and spec is not None
+            and config.queue_prefix is not None
+            and queue == signal_queue_name(config.queue_prefix, sender)
+            and f"{body.get('workflow')}.{body.get('name')}" in spec.signals
+        )
 
     def apply(
         self, execution: str, bodies: Sequence[dict[str, Any]], again: Set[str] = frozenset()
@@ -129,6 +157,7 @@ class Orchestrator:
             # A record changed and over has just finished (an ended one changes no more).
             finished = change.record is not None and change.record.state.status.done
             if change.record is not None:
+                self.waits.register(change.marks)
                 etag, tags = (found.etag if found else None), (FINISHED if finished else None)
                 try:
                     store.write(key, change.record.to_text(), etag, tags=tags)
@@ -140,6 +169,7 @@ class Orchestrator:
                 # After carry_out: the chunk this batch may have written is tagged too.
                 chunks = range(change.record.chunks)
                 store.tag_finished(history_key(execution, index) for index in chunks)
+                self.waits.release(change.record.waits)
             return
         raise Conflict(f"{key}: gave up after {CONFLICT_TRIES} conflicting writes")
 
@@ -155,6 +185,7 @@ class Orchestrator:
         now = self.deployment.clock()
         fresh: list[str] = []
         effects: list[dict[str, Any]] = []
+        marks: list[str] = []
         resend = False
         for body in bodies:
             if record is not None and body["id"] in record.applied:
@@ -164,12 +195,19 @@ class Orchestrator:
                 if record is not None:
                     continue  # started already: a start sent again
                 record, commands = self.create(body, now)
+                marks = self._marks(record, body)
             elif record is None or record.state.status.done:
                 log.info("eventual: %s for %s: unknown or over", body["op"], body["execution"])
                 continue
             elif body["op"] in messages.ANSWERS and not messages.genuine(record.secret, body):
                 log.warning("eventual: %s for %s: not for a run it issued; dropped",
                             body["op"], body["execution"])  # fmt: skip
+                continue
+            elif body["op"] == "signal" and body.get("workflow", record.state.workflow) != (
+                record.state.workflow
+            ):
+                log.warning("eventual: %s for %s: meant for workflow %s; dropped",
+                            body["op"], body["execution"], body["workflow"])  # fmt: skip
                 continue
             else:
                 commands = self.step(record, body, now)
@@ -179,7 +217,20 @@ class Orchestrator:
                 effects += command_effects(record, commands, now)
         if record is None or not fresh:
             return Change(None, record.outbox.effects if record is not None and resend else [])
-        return Change(record, self.advance(record, fresh, effects, resend, now))
+        return Change(record, self.advance(record, fresh, effects, resend, now), marks)
+
+    def _marks(self, record: ExecutionRecord | None, body: Mapping[str, Any]) -> list[str]:
+        """A new execution's wait markers (kept in its record, to delete at its end); those
+        its start's sender did not create (``messages.start``), to create before it is
+        written, so that no event published once it started is missed."""
+        if record is None:
+            return []
+        state = record.state
+        workflow = self.definition(record.definition).workflows[state.workflow]
+        mine = markers(workflow, state.workflow, state.id, state.input)
+        sent = body.get("waits")
+        record.waits = sorted({*mine, *(sent or ())})
+        return mine if sent is None else [key for key in mine if key not in sent]
 
     def advance(
         self, record: ExecutionRecord, fresh: list[str], effects: list[dict[str, Any]],
@@ -273,6 +324,8 @@ class Orchestrator:
         body = self.deployment.queues.body(message)
         if is_bus_event(body):
             self.start_from_event(body)
+        elif isinstance(body, dict) and body.get("kind") == "waited":
+            self.offer_to_waits(body["event"])
         elif isinstance(body, dict) and body.get("kind") == "signal-retry":
             self.signal_from_event(body["subscription"], body["event"], body["attempt"])
         elif isinstance(body, dict) and body.get("kind") == "timer":
@@ -312,8 +365,26 @@ class Orchestrator:
             execution = f"{workflow}-{seed}"
             if execution_name is not None:
                 execution = deployment.store.reserve_name(workflow, execution_name, execution)
-            starts.append(messages.start(execution, workflow, value, execution_name))
+            waits = markers(service.workflows[workflow], workflow, execution, value)
+            starts.append(messages.start(execution, workflow, value, execution_name, waits=waits))
         carry_out(deployment, starts)
+
+    def offer_to_waits(self, body: Mapping[str, Any]) -> None:
+        """Hands a bus event to every running execution that may wait for it (found in
+        the index of ``waits``), once each, in its own group: the interpreter keeps it
+        until a wait takes it."""
+        service = self.deployment.service
+        event = read_event(body, service.name, self.deployment.payloads)
+        local = event.meta.name  # as this service writes it: ``shop.OrderPlaced``
+        letters = []
+        for workflow in service.waiting.get(local, ()):
+            prefixes = lookups(service.workflows[workflow], workflow, local, event.payload)
+            for execution in self.waits.executions(prefixes):
+                dedup = messages.dedup_id(event.meta.id, execution, "event")
+                letters.append(messages.to_orchestrator(
+                    execution, "event", dedup, name=local, payload=event.payload
+                ))  # fmt: skip
+        carry_out(self.deployment, letters)
 
     def signal_from_event(self, name: str, body: Mapping[str, Any], attempt: int) -> None:
         """Attempt ``attempt`` of subscription ``name``'s declarative signal for bus event
@@ -342,6 +413,7 @@ class Orchestrator:
         if delay is None:
             log.error("eventual: subscription %s gave up on event %s after %d attempts: %s: %s",
                       name, event.meta.id, attempt, error["error"], error["message"])  # fmt: skip
+            dead_letter(deployment, name, body, error, attempt)
             return
         again = {
             "kind": "signal-retry",

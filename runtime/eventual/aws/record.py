@@ -14,7 +14,9 @@ Besides the interpreter's state (``eventual.state``) a record keeps:
   group comes only after that one is done, so the next write replaces the outbox;
 - ``pending``: history entries not yet in a chunk. Short executions keep their whole
   history here; once ``CHUNK_ENTRIES`` accumulate they go to
-  ``executions/<id>/history/<n>.json`` (through the outbox) and the record stays small.
+  ``executions/<id>/history/<n>.json`` (through the outbox) and the record stays small;
+- ``waits``: its markers in the index of executions that wait for events
+  (``eventual.aws.waits``), deleted when it ends.
 
 Top-level ``status``, ``result``, ``error``, ``started`` and ``ended`` repeat the
 state's, so readers (``eventual.aws.client``) need not rebuild the state.
@@ -56,6 +58,7 @@ class ExecutionRecord:
     # Keys the tokens of the execution's task runs (``messages.token``); only the
     # orchestrator reads records, so a task cannot make a token for another run.
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    waits: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -71,7 +74,7 @@ class ExecutionRecord:
             "started": state.start_time, "ended": self.ended, "parent": self.parent,
             "applied": self.applied, "secret": self.secret,
             "outbox": {"messages": self.outbox.messages, "effects": self.outbox.effects},
-            "history": {"chunks": self.chunks, "pending": self.pending},
+            "history": {"chunks": self.chunks, "pending": self.pending}, "waits": self.waits,
         })  # fmt: skip
         return header[:-1] + ',"state":' + dump_state(state) + "}"
 
@@ -86,4 +89,5 @@ class ExecutionRecord:
             data["revision"],
             data["ended"], data["applied"], Outbox(outbox["messages"], outbox["effects"]),
             data["history"]["chunks"], data["history"]["pending"], data.get("secret", ""),
+            data.get("waits", []),
         )  # fmt: skip

@@ -5,7 +5,9 @@ Keys (CONTRACT §6 and the stack's IAM policies rely on these prefixes):
 the ETag read, or ``If-None-Match: *`` when new), ``executions/<id>/history/<n>.json``
 (history chunks, created once), ``names/<workflow>/<name>`` (the id of a named
 execution, created once), ``definitions/<version>.json`` (a service definition by
-hash, created once) and ``payloads/<sha256>`` (see ``payloads``).
+hash, created once), ``payloads/<sha256>`` (see ``payloads``) and ``waits/...`` (the
+markers of executions that wait for events, created at start and deleted at the end:
+see ``waits``).
 
 ``write`` raises ``Conflict`` when the object changed since it was read (or exists
 already): the caller reads again and redoes its change, so two writers never lose
@@ -111,6 +113,10 @@ class StateStore:
         except Conflict:
             return False
         return True
+
+    def delete(self, key: str) -> None:
+        """Deletes ``key`` (nothing when it does not exist)."""
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
 
     def reserve_name(self, workflow: str, name: str, candidate: str) -> str:
         """The id of execution ``name``: ``candidate`` if the name was free, else the
