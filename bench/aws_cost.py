@@ -52,8 +52,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.aws.harness import REGION, Harness, Requests, Stack, environment  # noqa: E402
-from tests.aws.project import make_project  # noqa: E402
+from tests.runtime.aws.harness import REGION, Harness, Requests, Stack, environment  # noqa: E402
+from tests.runtime.aws.project import make_project  # noqa: E402
 from tests.support import moto_server  # noqa: E402
 
 from eventual.aws import Client  # noqa: E402

@@ -26,8 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.cel.conformance_eventual import EVENTUAL
-from tests.cel.conformance_suite import (
+from tests.runtime.cel.conformance_eventual import EVENTUAL
+from tests.runtime.cel.conformance_suite import (
     CORE_FILES,
     EXTENSION_FILES,
     Implementation,

@@ -74,14 +74,14 @@ def test_only_support_modules_are_imported(path: Path) -> None:
 def test_the_check_sees_test_modules_and_bare_names_imported() -> None:
     """The rule bites: the kinds of import this rule removed are each reported."""
     source = (
-        "from tests.conftest import forget\nfrom tests.test_engine import same\n"
-        "from tests import test_testing\nimport tests.support\nfrom tests.support import REPO\n"
-        "from conformance_suite import load\nimport json\n"
+        "from tests.conftest import forget\nfrom tests.runtime.engine.test_engine import same\n"
+        "from tests.runtime import test_testing\nimport tests.support\n"
+        "from tests.support import REPO\nfrom conformance_suite import load\nimport json\n"
     )
-    assert list(_problems("x.py", source, TESTS / "cel")) == [
+    assert list(_problems("x.py", source, TESTS / "runtime" / "cel")) == [
         "x.py:1: imports the test module tests.conftest",
-        "x.py:2: imports the test module tests.test_engine",
-        "x.py:3: imports the test module tests.test_testing",
+        "x.py:2: imports the test module tests.runtime.engine.test_engine",
+        "x.py:3: imports the test module tests.runtime.test_testing",
         "x.py:6: imports conformance_suite by a bare name; write tests.…",
     ]
 

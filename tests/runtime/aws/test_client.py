@@ -1,0 +1,99 @@
+"""``eventual.aws.Client`` refusing what it cannot do, the command line's
+``eventualc.cli.factory.aws_client``, and the Lambda entry module: light to import,
+configured from its environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from tests.runtime.aws.support import Aws
+
+from eventual.aws import Client, RequestError, entry
+from eventual.aws.config import Config, ConfigError
+from eventual.engine import EngineError
+from eventual.status import ExecutionStatus
+from eventualc.cli.factory import aws_client
+
+
+def test_requests_that_cannot_be_carried_out_raise_request_errors(aws: Aws) -> None:
+    client = aws.client("trips")
+    with pytest.raises(RequestError, match="no workflow 'bookCar'"):
+        client.start("bookCar")
+    with pytest.raises(RequestError, match=r"^input of bookTrip: "):
+        client.start("bookTrip", 42)  # the input is a string
+    with pytest.raises(RequestError, match="no execution 'nobody'"):
+        client.get("nobody")
+    with pytest.raises(RequestError, match="no event 'Nothing'"):
+        client.publish("Nothing", {})
+    with pytest.raises(RequestError, match="TripRequested"):
+        client.publish("TripRequested", {"trip": 1})
+    with pytest.raises(RequestError, match="no-such-stack"):
+        Client("no-such-stack", "us-east-1", aws.endpoint).get("x")
+    assert issubclass(RequestError, EngineError)
+
+
+def test_without_the_service_the_orchestrator_checks_the_input(aws: Aws) -> None:
+    client = aws.client("orders", with_service=False)
+    execution = client.start("processOrder", 42, name="numeric-order")
+    view = aws.finish(client, execution)
+    assert view.status is ExecutionStatus.FAILED
+    assert view.error is not None and view.error["error"] == "ValidationError"
+    assert client.get("numeric-order").id == execution
+
+
+def test_the_command_line_finds_the_stack_from_flags_or_environment(aws: Aws) -> None:
+    with pytest.raises(click.UsageError, match="EVENTUAL_STACK"):
+        aws_client(None, None, environ={})
+    services = [aws.service("orders"), aws.service("trips")]
+    chosen = aws_client(None, None, services, environ={"EVENTUAL_STACK": "trips",
+                                                       "AWS_REGION": "us-east-1"})  # fmt: skip
+    assert chosen.stack_name == "trips" and chosen.service is services[1]
+    assert aws_client("orders", "us-east-1", services[:1], environ={}).service is services[0]
+    assert aws_client("elsewhere", "us-east-1", services, environ={}).service is None
+    execution = chosen.start("bookTrip", "cli-1")  # AWS_ENDPOINT_URL leads it to moto
+    assert aws.finish(chosen, execution).status is ExecutionStatus.SUCCEEDED
+
+
+def test_importing_the_entry_module_loads_neither_boto3_nor_pydantic() -> None:
+    code = (
+        "import sys, eventual, eventual.aws, eventual.aws.entry\n"
+        "print(sorted(m for m in ('boto3', 'botocore', 'pydantic') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_clients_are_made_by_botocore_without_boto3() -> None:
+    """boto3 (and s3transfer, half its import time) is of no use to the runtime."""
+    code = (
+        "import sys\n"
+        "from eventual.aws.config import Clients, boto3_clients\n"
+        "clients = Clients(boto3_clients('eu-west-1', 'http://localhost:1'))\n"
+        "print(clients.s3.meta.endpoint_url, clients.sqs.meta.region_name,\n"
+        "      clients.s3.meta.config.retries['mode'], 'boto3' in sys.modules,\n"
+        "      's3transfer' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["http://localhost:1", "eu-west-1", "standard", "False", "False"]
+
+
+def test_functions_read_their_configuration_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    variables = {
+        "EVENTUAL_SERVICE": "generated.orders", "EVENTUAL_BUS": "orders",
+        "EVENTUAL_BUCKET": "state", "EVENTUAL_ORCHESTRATOR_QUEUE": "https://q/o.fifo",
+        "EVENTUAL_INBOX_QUEUE": "https://q/inbox", "EVENTUAL_FUNCTION": "shipOrder",
+        "EVENTUAL_QUEUE_PREFIX": "orders",
+    }  # fmt: skip
+    config = Config.from_environment(variables)
+    assert (config.function, config.queue_prefix) == ("shipOrder", "orders")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert entry.task({"Records": []}, None) == {"batchItemFailures": []}
+    monkeypatch.delenv("EVENTUAL_BUCKET")
+    with pytest.raises(ConfigError, match="EVENTUAL_BUCKET"):
+        entry.orchestrator({"Records": []}, None)

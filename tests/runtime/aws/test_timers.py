@@ -1,0 +1,81 @@
+"""Long timers on the deployed stack: a wait beyond SQS's 15-minute delay is one
+EventBridge Scheduler schedule, not a chain of delayed messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.runtime.aws.support import Aws
+
+from eventual.aws.schedules import at, parse_at
+from eventual.status import ExecutionStatus
+
+
+def _schedules(aws: Aws, execution: str) -> list[dict[str, Any]]:
+    scheduler = aws.clients.get("scheduler")
+    found = []
+    for group in aws.harness.stacks["trips"].schedule_groups:
+        for summary in scheduler.list_schedules(GroupName=group)["Schedules"]:
+            schedule = scheduler.get_schedule(GroupName=group, Name=summary["Name"])
+            if json.loads(schedule["Target"]["Input"])["execution"] == execution:
+                found.append(schedule)
+    return found
+
+
+def test_a_30_day_sleep_is_one_schedule_the_harness_fires(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness = aws.harness
+    client = aws.client("trips")
+    timers: list[Any] = []  # timer messages for the execution reaching the inbox
+    invoke = harness.invoke
+
+    def watching(source: Any, received: list[dict[str, Any]]) -> dict[str, Any]:
+        if source.queue == harness.stacks["trips"].outputs["InboxQueueUrl"]:
+            timers.extend(m["Body"] for m in received if execution in m["Body"])
+        return invoke(source, received)
+
+    monkeypatch.setattr(harness, "invoke", watching)
+    execution = client.start("longNap", "nap-1")
+    harness.run(until=lambda: bool(_schedules(aws, execution)), timeout=30)
+    harness.run(timeout=30)
+    [schedule] = _schedules(aws, execution)
+    started = client.get(execution).started
+    assert parse_at(schedule["ScheduleExpression"]) - started >= timedelta(days=30)
+    assert schedule["ActionAfterCompletion"] == "DELETE"
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    inbox = harness.stacks["trips"].sources
+    assert schedule["Target"]["Arn"] in {s.arn for s in inbox if s.function.kind == "orchestrator"}
+    assert timers == []  # nothing went round the inbox while it slept
+    assert client.get(execution).status is ExecutionStatus.IN_PROGRESS
+    try:
+        harness.advance(timedelta(days=29))  # not due yet: stays
+        assert len(_schedules(aws, execution)) == 1
+        assert harness.advance(timedelta(days=1, minutes=1)) >= 1
+        view = aws.finish(client, execution)
+    finally:
+        harness.offset = timedelta(0)
+    assert (view.status, view.result) == (ExecutionStatus.SUCCEEDED, "nap-1 woke")
+    assert len(timers) == 1 and _schedules(aws, execution) == []
+
+
+def test_a_schedule_is_made_once_and_rounds_up_to_the_second(aws: Aws) -> None:
+    """An outbox carried out again creates the same schedule again: that is no error
+    and leaves one schedule."""
+    from datetime import UTC, datetime
+
+    assert at(datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=UTC)) == "at(2026-01-02T03:04:06)"
+    assert at(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "at(2026-01-02T03:04:05)"
+    function = next(
+        f for f in aws.harness.stacks["trips"].functions.values() if f.kind == "orchestrator"
+    )
+    schedules = aws.harness.deployment(function).schedules
+    body = json.dumps({"kind": "timer", "execution": "twice-1", "handle": 3})
+    due = datetime(2030, 1, 1, tzinfo=UTC)
+    schedules.create("timer-twice-1", due, body)
+    schedules.create("timer-twice-1", due, body)
+    assert [s["Name"] for s in _schedules(aws, "twice-1")] == ["timer-twice-1"]
+    aws.clients.get("scheduler").delete_schedule(GroupName=schedules.group, Name="timer-twice-1")
