@@ -7,8 +7,9 @@ and runs, with the suite's harness playing Lambda's SQS event sources:
 - orchestration, the realistic scenario: N executions of ``processOrder`` (three
   tasks and a return), one at a time, each also sleeping 30 days (``trips.longNap``:
   a sleep and a return, its timer one EventBridge Scheduler schedule fired by the
-  harness's clock), ``processOrder``'s 1-hour workflow timeout a schedule too, fired
-  by the same clock after the execution ended and dropped; Lambda compute at each function's
+  harness's clock), ``processOrder``'s 1-hour workflow timeout a schedule too, which
+  the write that ends the execution deletes (a deleted schedule never fires: Scheduler
+  bills invocations, not API calls); Lambda compute at each function's
   configured memory and its measured duration per invocation (on this machine, so an
   upper bound for Lambda's);
 - choreography: M ``OrderCreated`` events, each going through three subscriptions.

@@ -156,6 +156,7 @@ class Orchestrator:
         fresh: list[str] = []
         effects: list[dict[str, Any]] = []
         resend = False
+        waited = dict(record.state.dues) if record is not None else {}  # timers, by handle
         for body in bodies:
             if record is not None and body["id"] in record.applied:
                 resend = resend or (body["id"] in again and body["id"] in record.outbox.messages)
@@ -177,8 +178,10 @@ class Orchestrator:
                 fresh.append(body["id"])
                 commands = self.deployable(record, commands, now)
                 effects += command_effects(record, commands, now)
+                waited.update(record.state.dues)
         if record is None or not fresh:
             return Change(None, record.outbox.effects if record is not None and resend else [])
+        effects += messages.unschedules(record.id, waited, record.state.handles, now)
         return Change(record, self.advance(record, fresh, effects, resend, now))
 
     def advance(
