@@ -103,3 +103,22 @@ def test_a_wait_that_ends_early_deletes_its_schedule(aws: Aws) -> None:
     assert aws.finish(client, nap).status is ExecutionStatus.CANCELLED
     harness.run(timeout=30)
     assert _schedules(aws, approval) == [] and _schedules(aws, nap) == []
+
+
+def test_only_the_schedules_of_ended_waits_are_deleted() -> None:
+    """A timer still waited for stays; one ended with more than 15 minutes left was a
+    schedule and is deleted; one ended closer to its due (a delayed message, or a
+    schedule about to fire and be dropped) or fired is left alone."""
+    from datetime import UTC, datetime
+
+    from eventual.aws.messages import MAX_DELAY, schedule_name, unschedules
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    waited = {
+        1: now + timedelta(days=30),  # still waited for
+        2: now + timedelta(hours=1),  # ended early: a schedule
+        3: now + timedelta(seconds=MAX_DELAY),  # ended within 15 minutes of its due
+        4: now,  # fired
+    }
+    effects = unschedules("ex-1", waited, {1}, now)
+    assert effects == [{"kind": "unschedule", "name": schedule_name("ex-1", 2)}]
