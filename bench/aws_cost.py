@@ -7,10 +7,12 @@ and runs, with the suite's harness playing Lambda's SQS event sources:
 - orchestration, the realistic scenario: N executions of ``processOrder`` (three
   tasks and a return), one at a time, each also sleeping 30 days (``trips.longNap``:
   a sleep and a return, its timer one EventBridge Scheduler schedule fired by the
-  harness's clock), ``processOrder``'s 1-hour workflow timeout a schedule too, fired
-  by the same clock after the execution ended and dropped; Lambda compute at each function's
-  configured memory and its measured duration per invocation (on this machine, so an
-  upper bound for Lambda's);
+  harness's clock), ``processOrder``'s 1-hour workflow timeout a schedule too, which
+  the write that ends the execution deletes (a deleted schedule never fires: Scheduler
+  bills invocations, not API calls); Lambda compute at each function's
+  configured memory and its measured duration per invocation (wall time on this
+  machine with moto answering on 127.0.0.1: Lambda's differs both ways, its CPU is a
+  share of a core below 1,769 MB, AWS answers slower than a local moto);
 - choreography: M ``OrderCreated`` events, each going through three subscriptions.
 
 Every AWS request the functions and their event sources make is counted by kind
@@ -24,6 +26,10 @@ durations at each function's memory; beside AWS Step Functions Standard at $25 p
 state transitions (target: at most a third), and EventBridge Scheduler $1/M
 invocations. Timers still delayed at the end (task timeouts that will find their
 task done) are priced as they will be when they fire.
+
+It also prints the size of the execution records written (S3 bills each write the
+same, whatever its size; a store billed by size would not) and the machine's load
+average during the run, as the durations are wall time on it.
 
 Then the cold import of ``eventual.aws.entry`` in fresh processes (best of several),
 beside ``import botocore, pydantic`` and beside a cold first-event setup (entry, service,
@@ -48,6 +54,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -68,10 +75,12 @@ PRICES = {  # dollars per request (per event for EventBridge)
 LAMBDA_REQUEST = 0.20e-6
 ARM_GB_SECOND = 0.0000133334
 STEP_FUNCTIONS = 25.0  # dollars per million state transitions
-# A timeout timer that fires after its task answered: its share of a receive and a
-# delete of a batch of ten, and one S3 GET to find nothing waits for it.
-LATE_TIMER = {"sqs:ReceiveMessage": 0.1, "sqs:DeleteMessageBatch": 0.1, "s3:GetObject": 1.0}
-LATE_INVOCATIONS = 0.1
+# A timeout timer that fires after its task answered: a receive, a delete, an
+# invocation (at the orchestrator's mean measured duration) and one S3 GET to find
+# nothing waits for it. One at a time, as the timers that fired during the run came:
+# with one execution at a time they fall due seconds apart, never in one batch.
+LATE_TIMER = {"sqs:ReceiveMessage": 1.0, "sqs:DeleteMessageBatch": 1.0, "s3:GetObject": 1.0}
+LATE_INVOCATIONS = 1.0
 
 
 def price(kind: str) -> float:
@@ -94,9 +103,14 @@ def measure(executions: int, events: int) -> None:
             harness = Harness(stacks, endpoint, requests)
             orders = Client("orders", REGION, endpoint)
             trips = Client("trips", REGION, endpoint)
+            records = _record_sizes(harness)
             steps, timers = _orchestration(harness, orders, trips, clients, executions)
+            print(f"execution records written: {len(records)}, "
+                  f"{sum(records) / max(1, len(records)) / 1024:.1f} KB on average, "
+                  f"{max(records, default=0) / 1024:.1f} KB at most (S3 bills a PUT per "
+                  "write, whatever its size)")  # fmt: skip
             workflow = Counter(requests)
-            compute = _gb_seconds(harness)
+            compute = _gb_seconds(harness) + LATE_INVOCATIONS * timers * _orchestrator_gb_s(harness)
             invocations = sum(harness.invocations.values()) + LATE_INVOCATIONS * timers
             requests.clear()
             harness.invocations.clear()
@@ -108,6 +122,27 @@ def measure(executions: int, events: int) -> None:
             _report("per event delivered to a subscription", requests,
                     sum(harness.invocations.values()), _gb_seconds(harness), deliveries, {},
                     compare=False)  # fmt: skip
+
+
+def _orchestrator_gb_s(harness: Harness) -> float:
+    """GB-s of the orchestrator's mean measured invocation."""
+    seconds = [s for memory, s in harness.durations if memory == ORCHESTRATOR_MEMORY]
+    return ORCHESTRATOR_MEMORY / 1024 * sum(seconds) / max(1, len(seconds))
+
+
+def _record_sizes(harness: Harness) -> list[int]:
+    """The sizes in bytes of the execution records (``state.json``) the functions will
+    write, filled in as they write them."""
+    sizes: list[int] = []
+
+    def size(params: Mapping[str, Any], **_: Any) -> None:
+        if str(params.get("Key", "")).endswith("/state.json"):
+            body = params["Body"]
+            sizes.append(len(body if isinstance(body, bytes) else body.getvalue()))
+
+    s3 = harness.functions_clients.s3
+    s3.meta.events.register("before-parameter-build.s3.PutObject", size)
+    return sizes
 
 
 def _gb_seconds(harness: Harness) -> float:
@@ -135,6 +170,7 @@ def _orchestration(
         harness.run(until=functools.partial(_done, trips, nap), timeout=120)
         ids += [(orders, order), (trips, nap)]
     elapsed = time.perf_counter() - began
+    load = os.getloadavg()[1]  # over the last 5 minutes
     steps = sum(1 for c, i in ids for e in c.history(i) if e["type"] == "StepStarted")
     delayed = "ApproximateNumberOfMessagesDelayed"
     late = 0
@@ -147,7 +183,9 @@ def _orchestration(
           f"{steps} steps in {elapsed:.1f} s on moto")  # fmt: skip
     print(
         f"orchestrator at {ORCHESTRATOR_MEMORY} MB: {len(orchestrator)} invocations, "
-        f"{sum(orchestrator) / max(1, len(orchestrator)) * 1000:.0f} ms each measured here"
+        f"{sum(orchestrator) / max(1, len(orchestrator)) * 1000:.0f} ms each measured here "
+        f"(wall time, moto's answers included; load average {load:.1f} on "
+        f"{os.cpu_count()} cores: a busier machine measures longer)"
     )
     return steps, late
 
@@ -177,9 +215,9 @@ def _report(
     title: str, requests: Mapping[str, float], invocations: float, gb_seconds: float,
     units: int, timers: Mapping[str, int], compare: bool,
 ) -> None:  # fmt: skip
-    counts = Counter({kind: float(n) for kind, n in requests.items() if n > 0})
+    counts = {kind: float(n) for kind, n in requests.items() if n > 0}
     for kind, share in LATE_TIMER.items():
-        counts[kind] += share * timers.get("late", 0)
+        counts[kind] = counts.get(kind, 0.0) + share * timers.get("late", 0)
     print(f"\nAWS requests {title} ({units} in the run):")
     total = 0.0
     for kind, n in sorted(counts.items()):
@@ -199,7 +237,8 @@ def _report(
     print(line)
     if timers.get("late"):
         print(f"  ({timers['late']} timers (task timeouts) were still delayed at the end; "
-              "priced as when they fire and find nothing waiting)")  # fmt: skip
+              "priced as when they fire and find nothing waiting: one receive, delete, "
+              "invocation and GET each)")  # fmt: skip
 
 
 def _line(kind: str, per_unit: float, cost: float) -> None:

@@ -560,7 +560,8 @@ class ServiceConstruct(Construct):
     def _add_timers(self, orchestrator: lambda_.Function) -> None:
         """``Timers``, the schedule group of waits beyond SQS's 15-minute delay, and
         ``SchedulerRole``, which may only send to the inbox; the orchestrator may
-        create schedules in that group and pass that role, nothing more."""
+        create and delete schedules in that group (a wait that ended early: its
+        schedule never fires) and pass that role, nothing more."""
         group = scheduler.CfnScheduleGroup(self, "Timers")
         stack = cdk.Stack.of(self)
         role = iam.Role(
@@ -576,7 +577,10 @@ class ServiceConstruct(Construct):
             service="scheduler", resource="schedule", resource_name=f"{group.ref}/*"
         )
         orchestrator.add_to_role_policy(
-            iam.PolicyStatement(actions=["scheduler:CreateSchedule"], resources=[schedules])
+            iam.PolicyStatement(
+                actions=["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
+                resources=[schedules],
+            )
         )
         orchestrator.add_to_role_policy(
             iam.PolicyStatement(
@@ -589,8 +593,8 @@ class ServiceConstruct(Construct):
             _role(orchestrator),
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
             f"<AWS::AccountId>:schedule/<{stack.get_logical_id(group)}>/*]",
-            "schedules are named per timer at run time; the orchestrator creates them only "
-            "in the service's own group",
+            "schedules are named per timer at run time; the orchestrator creates and deletes "
+            "them only in the service's own group",
         )
         orchestrator.add_environment("EVENTUAL_SCHEDULE_GROUP", group.ref)
         orchestrator.add_environment("EVENTUAL_SCHEDULER_ROLE", role.role_arn)

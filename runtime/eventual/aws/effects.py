@@ -3,7 +3,8 @@
 ``command_effects`` is pure: the effects one applied message causes for an execution
 (run a task, start a timer, publish, start or cancel a child, tell the parent the
 result). ``carry_out`` performs effects through a ``Deployment``: history chunks
-first (so a reader never misses entries) and schedules, then events, then messages,
+first (so a reader never misses entries) and schedules (made and deleted in order),
+then events, then messages,
 each kind in as few requests as batching allows. It raises if any part fails; the caller then
 leaves the message to come back, and the outbox makes the next try do it again.
 """
@@ -114,6 +115,8 @@ def carry_out(deployment: Deployment, effects: Sequence[dict[str, Any]]) -> None
             published.append((effect["name"], effect["payload"]))
         elif kind == "schedule":
             deployment.schedules.create(effect["name"], effect["due"], dumps(effect["body"]))
+        elif kind == "unschedule":
+            deployment.schedules.delete(effect["name"])
         else:
             sends.append(outgoing(deployment, effect))
             if effect["to"] == "orchestrator" and effect["body"]["op"] == "start":

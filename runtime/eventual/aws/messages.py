@@ -3,7 +3,8 @@
 An effect is ``{"kind": "send", "to": "orchestrator"|"inbox"|"task", "body": {...}}``
 (plus ``group``/``dedup`` for the FIFO queue, ``delay`` for the inbox, ``task`` for a
 task queue), ``{"kind": "schedule", "name", "due", "body"}`` (a one-time EventBridge
-Scheduler schedule that puts ``body`` in the inbox at ``due``), ``{"kind": "publish",
+Scheduler schedule that puts ``body`` in the inbox at ``due``), ``{"kind":
+"unschedule", "name"}`` (that schedule deleted: its wait ended), ``{"kind": "publish",
 "name", "payload"}`` or ``{"kind": "history", "execution", "index", "entries"}``.
 Effects are data so an execution's record can keep the ones its last write must
 cause (its outbox) and carry them out again.
@@ -16,7 +17,9 @@ twice is one message to SQS within its five minutes, and after that one the
 interpreter ignores (its handle is gone). A timer due within 15 minutes goes to the
 inbox with an SQS delay; a later one becomes a one-time schedule, named after its
 execution and handle, that puts it in the inbox when due. Either way the inbox sends
-it to the execution's group only while the execution still waits for that handle.
+it to the execution's group only while the execution still waits for that handle;
+the write that ends a wait more than 15 minutes before it is due also deletes its
+schedule (``unschedules``), so that it never fires.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Container, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -80,6 +84,21 @@ def schedule_name(execution: str, handle: int) -> str:
     characters of ``[0-9a-zA-Z-_.]``."""
     digest = hashlib.sha256(f"{execution}/{handle}".encode()).hexdigest()[:40]
     return f"timer-{digest}"
+
+
+def unschedules(
+    execution: str, waited: Mapping[int, datetime], waiting: Container[int], now: datetime
+) -> list[dict[str, Any]]:
+    """The schedules to delete after a write: the timers of ``execution`` that were
+    pending (``waited``, due by handle) and are no longer (not in ``waiting``) while
+    still more than ``MAX_DELAY`` away. Those were made schedules (``timer``); one
+    that ended closer to its due may be a delayed message, and costs at most one
+    dropped firing."""
+    return [
+        {"kind": "unschedule", "name": schedule_name(execution, handle)}
+        for handle, due in waited.items()
+        if handle not in waiting and (due - now).total_seconds() > MAX_DELAY
+    ]
 
 
 ANSWERS = frozenset({"task", "heartbeat"})  # what a task may send, to the results queue

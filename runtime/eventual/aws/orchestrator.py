@@ -187,6 +187,7 @@ class Orchestrator:
         effects: list[dict[str, Any]] = []
         marks: list[str] = []
         resend = False
+        waited = dict(record.state.dues) if record is not None else {}  # timers, by handle
         for body in bodies:
             if record is not None and body["id"] in record.applied:
                 resend = resend or (body["id"] in again and body["id"] in record.outbox.messages)
@@ -215,8 +216,10 @@ class Orchestrator:
                 fresh.append(body["id"])
                 commands = self.deployable(record, commands, now)
                 effects += command_effects(record, commands, now)
+                waited.update(record.state.dues)
         if record is None or not fresh:
             return Change(None, record.outbox.effects if record is not None and resend else [])
+        effects += messages.unschedules(record.id, waited, record.state.handles, now)
         return Change(record, self.advance(record, fresh, effects, resend, now), marks)
 
     def _marks(self, record: ExecutionRecord | None, body: Mapping[str, Any]) -> list[str]:

@@ -5,10 +5,14 @@ service's schedule group that puts a timer message in the inbox, through the
 scheduler role (which may only send there), and deletes itself after it ran
 (``ActionAfterCompletion: DELETE``). One schedule per timer, named after the
 execution and the handle: creating it again (an outbox carried out twice) finds it
-there and is done. A schedule is never deleted early: when it fires after its wait
-was answered, the inbox finds the execution no longer waits for its handle and drops
-it (handles are never reused), which costs one invocation instead of a delete on
-every answered wait.
+there and is done. ``Schedules.delete`` removes the schedule of a wait that ended
+more than 15 minutes before it was due (the write that ended it says so, see
+``messages.unschedules``): Scheduler's API calls are free, its invocations are not,
+and a fired timer costs an inbox delivery and an invocation besides. Deleting it
+again, or one that fired already, is no error. A schedule that fires all the same (a
+wait that ended within its last 15 minutes, a delete that lost a race with the
+firing) finds the execution no longer waits for its handle and is dropped (handles
+are never reused).
 
 Why a schedule and not a chain of delayed messages: every hop of such a chain is a
 new invocation in the same trace lineage, which Lambda's recursive-loop detection
@@ -46,6 +50,14 @@ class Schedules:
             )  # fmt: skip
         except Exception as exc:
             if error_code(exc) != "ConflictException":  # a schedule of that name: made already
+                raise
+
+    def delete(self, name: str) -> None:
+        """Deletes schedule ``name`` if it is still there."""
+        try:
+            self.scheduler.delete_schedule(Name=name, GroupName=self.group)
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":  # deleted, or fired, already
                 raise
 
 

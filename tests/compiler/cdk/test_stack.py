@@ -445,7 +445,8 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
                 "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage",
                 "s3:GetObject", "s3:PutObject", "s3:ListBucket", "events:PutEvents",
                 "s3:PutObjectTagging",
-                *(("scheduler:CreateSchedule", "iam:PassRole", "s3:DeleteObject")
+                *(("scheduler:CreateSchedule", "scheduler:DeleteSchedule", "iam:PassRole",
+                   "s3:DeleteObject")
                   if name == "" else ()),
             }  # fmt: skip
 

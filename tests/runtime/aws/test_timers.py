@@ -78,4 +78,47 @@ def test_a_schedule_is_made_once_and_rounds_up_to_the_second(aws: Aws) -> None:
     schedules.create("timer-twice-1", due, body)
     schedules.create("timer-twice-1", due, body)
     assert [s["Name"] for s in _schedules(aws, "twice-1")] == ["timer-twice-1"]
-    aws.clients.get("scheduler").delete_schedule(GroupName=schedules.group, Name="timer-twice-1")
+    schedules.delete("timer-twice-1")
+    schedules.delete("timer-twice-1")  # an outbox carried out again: gone already, no error
+    assert _schedules(aws, "twice-1") == []
+
+
+def test_a_wait_that_ends_early_deletes_its_schedule(aws: Aws) -> None:
+    """A signal that comes long before its 1-hour timeout, and a cancelled 30-day sleep:
+    the write that ends the wait deletes its schedule, which then never fires (each
+    firing is a Scheduler invocation, an inbox delivery and an invocation)."""
+    harness = aws.harness
+    client = aws.client("trips")
+    approval = client.start("approval", "early-1")
+    harness.run(until=lambda: bool(_schedules(aws, approval)), timeout=30)
+    [timeout] = _schedules(aws, approval)
+    assert parse_at(timeout["ScheduleExpression"]) - client.get(approval).started >= timedelta(
+        minutes=59
+    )
+    client.signal(approval, "approve", {"by": "ann"})
+    assert aws.finish(client, approval).status is ExecutionStatus.SUCCEEDED
+    nap = client.start("longNap", "early-2")
+    harness.run(until=lambda: bool(_schedules(aws, nap)), timeout=30)
+    client.cancel(nap)
+    assert aws.finish(client, nap).status is ExecutionStatus.CANCELLED
+    harness.run(timeout=30)
+    assert _schedules(aws, approval) == [] and _schedules(aws, nap) == []
+
+
+def test_only_the_schedules_of_ended_waits_are_deleted() -> None:
+    """A timer still waited for stays; one ended with more than 15 minutes left was a
+    schedule and is deleted; one ended closer to its due (a delayed message, or a
+    schedule about to fire and be dropped) or fired is left alone."""
+    from datetime import UTC, datetime
+
+    from eventual.aws.messages import MAX_DELAY, schedule_name, unschedules
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    waited = {
+        1: now + timedelta(days=30),  # still waited for
+        2: now + timedelta(hours=1),  # ended early: a schedule
+        3: now + timedelta(seconds=MAX_DELAY),  # ended within 15 minutes of its due
+        4: now,  # fired
+    }
+    effects = unschedules("ex-1", waited, {1}, now)
+    assert effects == [{"kind": "unschedule", "name": schedule_name("ex-1", 2)}]
