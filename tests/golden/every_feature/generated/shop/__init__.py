@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .models import OrderCancelled as OrderCancelled
     from .models import OrderPlaced as OrderPlaced
     from .models import Ping as Ping
+    from .models import Shipped as Shipped
 
 service = _Service.load(__name__, _Path(__file__).with_name("definition.json"))
 _EVENTS: frozenset[str] = frozenset(
@@ -25,12 +26,14 @@ _EVENTS: frozenset[str] = frozenset(
         "OrderCancelled",
         "OrderPlaced",
         "Ping",
+        "Shipped",
     ]
 )
 __all__ = [
     "OrderCancelled",
     "OrderPlaced",
     "Ping",
+    "Shipped",
     "models",
     "service",
 ]

@@ -55,6 +55,15 @@ TASKS: tuple[TaskFunction, ...] = (
         group=0,
     ),
     TaskFunction(
+        name="nudge",
+        construct_id="TaskNudge",
+        timeout=300,
+        memory=512,
+        emits=(),
+        signals=("fulfil.poke",),
+        group=0,
+    ),
+    TaskFunction(
         name="reserveStock",
         construct_id="TaskReserveStock",
         timeout=60,
@@ -71,6 +80,7 @@ SUBSCRIPTIONS: tuple[SubscriptionFunction, ...] = (
         timeout=30,
         memory=512,
         emits=(),
+        signals=("fulfil.poke",),
         attempts=3,
         patterns=({"source": ["billing"], "detail-type": ["InvoicePaid"]},),
         group=0,
@@ -95,6 +105,12 @@ SUBSCRIPTIONS: tuple[SubscriptionFunction, ...] = (
 
 STARTS: tuple[WorkflowStart, ...] = (
     WorkflowStart(
+        name="pokeOnShip",
+        construct_id="PokeOnShipRule",
+        patterns=({"source": ["shop"], "detail-type": ["Shipped"]},),
+        signal=True,
+    ),
+    WorkflowStart(
         name="startFulfil",
         construct_id="StartFulfilRule",
         patterns=(
@@ -104,6 +120,19 @@ STARTS: tuple[WorkflowStart, ...] = (
                 "detail": {"total": {"amount": [{"numeric": [">", 100]}]}},
             },
         ),
+    ),
+    WorkflowStart(
+        name="wait_for_event",
+        construct_id="WaitedEvents",
+        patterns=(
+            {
+                "$or": [
+                    {"source": ["billing"], "detail-type": ["InvoicePaid"]},
+                    {"source": ["shop"], "detail-type": ["Shipped"]},
+                ],
+            },
+        ),
+        waits=True,
     ),
 )
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .fulfil_poke_signal import FulfilPokeSignal as FulfilPokeSignal
     from .money import Money as Money
     from .money_currency import MoneyCurrency as MoneyCurrency
+    from .nudge_input import NudgeInput as NudgeInput
     from .order_cancelled import OrderCancelled as OrderCancelled
     from .order_placed import OrderPlaced as OrderPlaced
     from .order_placed_items import OrderPlacedItems as OrderPlacedItems
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .order_placed_priority import OrderPlacedPriority as OrderPlacedPriority
     from .ping import Ping as Ping
     from .reserve_stock_output import ReserveStockOutput as ReserveStockOutput
+    from .shipped import Shipped as Shipped
     from .sku import Sku as Sku
     from .tags import Tags as Tags
 
@@ -45,6 +47,7 @@ _MODULES: dict[str, str] = {
     "FulfilPokeSignal": "fulfil_poke_signal",
     "Money": "money",
     "MoneyCurrency": "money_currency",
+    "NudgeInput": "nudge_input",
     "OrderCancelled": "order_cancelled",
     "OrderPlaced": "order_placed",
     "OrderPlacedItems": "order_placed_items",
@@ -53,6 +56,7 @@ _MODULES: dict[str, str] = {
     "OrderPlacedPriority": "order_placed_priority",
     "Ping": "ping",
     "ReserveStockOutput": "reserve_stock_output",
+    "Shipped": "shipped",
     "Sku": "sku",
     "Tags": "tags",
 }
@@ -70,6 +74,7 @@ __all__: list[str] = [
     "FulfilPokeSignal",
     "Money",
     "MoneyCurrency",
+    "NudgeInput",
     "OrderCancelled",
     "OrderPlaced",
     "OrderPlacedItems",
@@ -78,6 +83,7 @@ __all__: list[str] = [
     "OrderPlacedPriority",
     "Ping",
     "ReserveStockOutput",
+    "Shipped",
     "Sku",
     "Tags",
 ]
