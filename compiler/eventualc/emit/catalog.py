@@ -22,8 +22,8 @@ from eventual.durations import format_duration
 from eventualc.checks.examples import service_document, validator_for
 from eventualc.emit.diagrams import to_mermaid
 from eventualc.emit.fields import FieldRow, field_rows, sample, type_text
-from eventualc.emit.types import Position, task_positions, workflow_positions
 from eventualc.frontend import ir
+from eventualc.frontend.naming import Position, task_positions, workflow_positions
 from eventualc.frontend.symbols import emitted_events, waited_events
 from eventualc.graphs.choreography import event_graph
 from eventualc.graphs.flowchart import event_text, flowchart
