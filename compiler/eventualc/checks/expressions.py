@@ -8,35 +8,36 @@ target: task input, child workflow input, event payload, declared workflow outpu
 the boolean, list, duration and timestamp positions (E405), with a hint or a note where
 it helps (``string(now)`` for a timestamp, where a null comes from). Syntax errors are
 E406; type errors come from ``celtypes``.
+
+``Checker`` walks the steps and checks what every kind shares (timeouts, catch
+handlers, compensation); each step's own templates are typed by its kind
+(``eventualc.kinds``, ``StepKind.check``) with the checker's helpers (``expr``,
+``call``, ``block``, ``condition``, ``report``), which returns the flow after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventual.cel import CelSyntaxError, Placeholder, parse_template
 from eventual.cel.nodes import Node
 from eventual.cel.template import Interpolation
-from eventual.durations import parse_duration
 from eventualc.checks.outputs import StepOutputs, null_source
-from eventualc.checks.scope import ERROR_TYPE, EXECUTION_TYPE, META_TYPE, Flow, merge
 from eventualc.diagnostics import Diagnostic, Note, Span, error
 from eventualc.frontend import ir
-from eventualc.frontend.durations import suggest_duration
 from eventualc.frontend.source import PathKey
 from eventualc.frontend.symbols import Symbols, walk_steps
-from eventualc.kinds import complete
+from eventualc.kinds import KINDS
 from eventualc.typecheck.cel import Namespace, infer
-from eventualc.typecheck.narrowing import Path, non_null, path_of
+from eventualc.typecheck.narrowing import Path, path_of
+from eventualc.typecheck.scope import ERROR_TYPE, EXECUTION_TYPE, META_TYPE, Flow, merge
 from eventualc.typecheck.values import (
-    BOOL,
     DOUBLE,
     DURATION,
     DYN,
     INT,
-    NEVER,
     NULL,
     STRING,
     TIMESTAMP,
@@ -54,7 +55,7 @@ from eventualc.typecheck.values import (
 
 
 def check_expressions(build: ir.Build) -> list[Diagnostic]:
-    checker = _Checker(Symbols.of(build), build_env(build))
+    checker = Checker(Symbols.of(build), build_env(build))
     for service in build.services:
         checker.service = service
         for workflow in service.workflows:
@@ -65,7 +66,7 @@ def check_expressions(build: ir.Build) -> list[Diagnostic]:
 
 
 @dataclass
-class _Checker:
+class Checker:
     symbols: Symbols
     env: TypeEnv
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -180,7 +181,7 @@ class _Checker:
             self.non_null = flow.non_null
             what = "a timeout (seconds or a duration string)"
             self.template(step.timeout_expr, self.scope(flow), union(DOUBLE, STRING), what)
-        after = STEP_CHECKS[step.kind](self, step, flow)
+        after = KINDS[step.kind].check(self, step, flow)
         if step.catch:
             catches = [
                 self.block(c.steps, flow.with_locals(**{c.var: ERROR_TYPE})) for c in step.catch
@@ -189,20 +190,6 @@ class _Checker:
         if step.compensate:
             self.block(step.compensate, flow.with_step(step.id, self.outputs.output(step)))
         return after.with_step(step.id, self.outputs.output(step))
-
-    def step_task(self, step: ir.Step, flow: Flow) -> Flow:
-        task = self.symbols.tasks.get((self.service.name, str(step.target)))
-        self.call(
-            step, flow, self.schema_type(task.input) if task else DYN, f"task '{step.target}'"
-        )
-        return flow
-
-    def step_workflow(self, step: ir.Step, flow: Flow) -> Flow:
-        child = self.symbols.workflows.get((self.service.name, str(step.target)))
-        self.call(
-            step, flow, self.schema_type(child.input) if child else DYN, f"workflow '{step.target}'"
-        )
-        return flow
 
     def call(self, step: ir.Step, flow: Flow, wanted: Type, what: str) -> None:
         """Checks the input of a task or child workflow; a missing input is null."""
@@ -213,64 +200,6 @@ class _Checker:
             self.report("E405", span, message)
             return
         self.expr(step, flow, wanted, f"the input of {what}")
-
-    def step_emit(self, step: ir.Step, flow: Flow) -> Flow:
-        assert isinstance(step.target, ir.EventRef)
-        self.expr(
-            step, flow, self.event_type(step.target), f"the payload of event '{step.target.name}'"
-        )
-        return flow
-
-    def step_sleep(self, step: ir.Step, flow: Flow) -> Flow:
-        what = "a sleep duration (seconds or a duration string)"
-        self.expr(step, flow, union(DOUBLE, STRING), what)
-        parsed = self.parsed(step)
-        if isinstance(parsed, Interpolation) and step.expr is not None:
-            # Each ${{ }} stands for a number: the text around them must make a duration.
-            shape = "".join(p if isinstance(p, str) else "1" for p in parsed.parts)
-            try:
-                parse_duration(shape)
-            except ValueError:
-                hint = suggest_duration(shape)
-                fix = f"write it like '{hint}'" if hint else "units are ms, s, m, h, d"
-                message = (
-                    f"{what} does not fit: with a number in each ${{{{ }}}} it reads "
-                    f"'{shape}'; {fix}"
-                )
-                self.report("E405", self.service.locations.value(step.expr.path), message)
-        return flow
-
-    def step_sleep_until(self, step: ir.Step, flow: Flow) -> Flow:
-        self.expr(
-            step, flow, union(STRING, TIMESTAMP), "a sleep_until time (an RFC 3339 timestamp)"
-        )
-        return flow
-
-    def step_wait_for_signal(self, step: ir.Step, flow: Flow) -> Flow:
-        return flow
-
-    def step_wait_for_event(self, step: ir.Step, flow: Flow) -> Flow:
-        """``match`` names fields of the event, each value fitting the field's type."""
-        assert isinstance(step.target, ir.EventRef)
-        payload = self.env.expand(self.event_type(step.target))
-        wanted: Type = DYN
-        if isinstance(payload, Object):  # any subset of the fields, none required
-            wanted = Object(payload.fields, frozenset(), payload.extra, payload.name)
-        self.expr(step, flow, wanted, f"the match of event '{step.target.name}'")
-        return flow
-
-    def step_if(self, step: ir.Step, flow: Flow) -> Flow:
-        self.expr(step, flow, BOOL, "an 'if' condition")
-        then, otherwise = flow, flow
-        condition = self.condition(step)
-        if condition is not None:
-            then, otherwise = (
-                flow.knowing(non_null(condition, True)),
-                flow.knowing(non_null(condition, False)),
-            )
-        return merge(
-            [self.block(step.block("then"), then), self.block(step.block("else"), otherwise)], flow
-        )
 
     def condition(self, step: ir.Step) -> Node | None:
         """The expression of an ``if`` written as exactly one ``${{ }}``."""
@@ -285,67 +214,6 @@ class _Checker:
             return parse_template(text) if isinstance(text, str) else None
         except CelSyntaxError:
             return None
-
-    def step_parallel(self, step: ir.Step, flow: Flow) -> Flow:
-        branches = [self.block(steps, flow) for _, steps in step.blocks]
-        steps = {k: v for b in branches for k, v in b.steps.items()}
-        variables = {
-            k: union(*(b.vars[k] for b in branches if k in b.vars))
-            for b in branches
-            for k in b.vars
-        }
-        ended = any(b.ended for b in branches)  # the join waits for every branch
-        return Flow(steps, variables, flow.locals, flow.non_null, ended)
-
-    def step_for_each(self, step: ir.Step, flow: Flow) -> Flow:
-        items = self.expr(step, flow, ListOf(DYN), "a for_each list")
-        items = self.env.expand(items)
-        item = items.item if isinstance(items, ListOf) else DYN
-        self.block(step.block("steps"), flow.with_locals(**{str(step.var): item, "index": INT}))
-        return flow
-
-    def step_while(self, step: ir.Step, flow: Flow) -> Flow:
-        """The body sees what the condition proves, as an ``if``'s ``then`` does; after
-        the loop, what a run of no iteration and a run of some both leave."""
-        self.expr(step, flow, BOOL, "a 'while' condition")
-        body = flow
-        condition = self.condition(step)
-        if condition is not None:
-            body = flow.knowing(non_null(condition, True))
-        return merge([self.block(step.block("steps"), body), flow], flow)
-
-    def step_loop_exit(self, step: ir.Step, flow: Flow) -> Flow:
-        """``break``/``continue``: nothing after them in their step list runs."""
-        return replace(flow, ended=True)
-
-    def step_set(self, step: ir.Step, flow: Flow) -> Flow:
-        """Assignments run in written order: each value sees the ones before it."""
-        variables = dict(flow.vars)
-        for var, template in step.assignments:
-            self.non_null = flow.non_null
-            scope = self.scope(replace(flow, vars=variables))
-            variables[var] = self.template(template, scope, DYN, "")
-            self.assigned[var] = union(self.assigned.get(var, NEVER), variables[var])
-            flow = replace(
-                flow, non_null=frozenset(p for p in flow.non_null if p[:2] != ("vars", var))
-            )
-        return replace(flow, vars=variables)
-
-    def step_try(self, step: ir.Step, flow: Flow) -> Flow:
-        return self.block(step.block("try"), flow)
-
-    def step_fail(self, step: ir.Step, flow: Flow) -> Flow:
-        if step.error is None:  # computed: an error value {error, message}
-            self.expr(step, flow, ERROR_TYPE, "the error of a fail step")
-        else:
-            self.expr(step, flow, DYN, "an error message")
-        return replace(flow, ended=True)
-
-    def step_return(self, step: ir.Step, flow: Flow) -> Flow:
-        declared = self.workflow.output
-        what = f"the output of workflow '{self.workflow.name}'"
-        self.expr(step, flow, self.schema_type(declared) if declared is not None else DYN, what)
-        return replace(flow, ended=True)
 
     # -- templates ----------------------------------------------------------------------
 
@@ -481,24 +349,3 @@ class _Checker:
 
     def report(self, code: str, span: Span | None, message: str, *notes: Note) -> None:
         self.diagnostics.append(error(code, span, message, *notes))
-
-
-STEP_CHECKS: dict[str, Callable[[_Checker, ir.Step, Flow], Flow]] = complete({
-    "task": _Checker.step_task,
-    "workflow": _Checker.step_workflow,
-    "emit": _Checker.step_emit,
-    "sleep": _Checker.step_sleep,
-    "sleep_until": _Checker.step_sleep_until,
-    "wait_for_signal": _Checker.step_wait_for_signal,
-    "wait_for_event": _Checker.step_wait_for_event,
-    "if": _Checker.step_if,
-    "parallel": _Checker.step_parallel,
-    "for_each": _Checker.step_for_each,
-    "set": _Checker.step_set,
-    "try": _Checker.step_try,
-    "fail": _Checker.step_fail,
-    "return": _Checker.step_return,
-    "while": _Checker.step_while,
-    "break": _Checker.step_loop_exit,
-    "continue": _Checker.step_loop_exit,
-}, "checks.expressions.STEP_CHECKS")  # fmt: skip

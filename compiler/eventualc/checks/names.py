@@ -11,8 +11,8 @@ from __future__ import annotations
 import keyword
 
 from eventualc.diagnostics import Diagnostic, Note, error
-from eventualc.emit.models import model_classes
 from eventualc.frontend import ir
+from eventualc.frontend.naming import model_classes
 from eventualc.frontend.symbols import key_span, value_span, walk_steps
 
 RESERVED_SCOPE = frozenset({"input", "steps", "vars", "execution", "now", "event", "meta", "index"})

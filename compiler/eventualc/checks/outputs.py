@@ -1,7 +1,8 @@
 """Step outputs: the type each step of a workflow gives, and where a ``null`` comes from.
 
 ``StepOutputs(symbols, env, service, workflow)`` types step outputs from the task,
-child workflow and signal schemas and from the shape of nested blocks. A block that
+child workflow and signal schemas and from the shape of nested blocks: a step's own
+output is its kind's (``eventualc.kinds``, ``StepKind.output``). A block that
 cannot complete (it ends in ``fail`` or ``return`` on every path) gives ``NEVER``, which
 adds nothing to a union: a ``try`` whose every catch fails has its block's type.
 ``null_source(step, outputs)`` follows a step whose output may be ``null`` to the
@@ -11,21 +12,18 @@ step or block that gives it (a catch ending in an ``emit``, an ``if`` without
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventualc.frontend import ir
 from eventualc.frontend.source import PathKey
 from eventualc.frontend.symbols import Symbols
-from eventualc.kinds import complete
+from eventualc.kinds import KINDS
 from eventualc.typecheck.values import (
     DYN,
     NEVER,
     NULL,
-    ListOf,
     Object,
-    Ref,
     Scalar,
     Type,
     TypeEnv,
@@ -33,7 +31,7 @@ from eventualc.typecheck.values import (
     union,
 )  # fmt: skip
 
-Source = tuple[str, PathKey]
+Source = tuple[str, PathKey]  # what gives a null, and where
 
 
 @dataclass
@@ -65,107 +63,39 @@ class StepOutputs:
 
     def own_output(self, step: ir.Step) -> Type:
         """What a step gives when it completes itself (not through its catch)."""
-        return OWN_OUTPUTS[step.kind](self, step)
+        return KINDS[step.kind].output(self, step)
 
-    def _parallel(self, step: ir.Step) -> Type:
-        fields = tuple((name, self.last(steps)) for name, steps in step.blocks)
-        if any(t == NEVER for _, t in fields):
-            return NEVER
-        return Object(fields, frozenset(name for name, _ in fields))
-
-    def _declared(self, step: ir.Step) -> Type:
-        if step.kind == "task":
-            task = self.symbols.tasks.get((self.service.name, str(step.target)))
-            return self.schema_type(task.output) if task else DYN
-        if step.kind == "workflow":
-            child = self.symbols.workflows.get((self.service.name, str(step.target)))
-            return self.schema_type(child.output) if child else DYN
-        if step.signals:  # any of several: {name, payload}, one shape per signal
-            return union(*(self._received(name) for name in step.signals))
-        return self._payload(str(step.target))
-
-    def _payload(self, name: str) -> Type:
+    def payload(self, name: str) -> Type:
+        """What a wait for signal ``name`` gives: its payload, typed by its schema."""
         signal = next((s for s in self.workflow.signals if s.name == name), None)
         return self.schema_type(signal.schema) if signal else DYN
 
-    def _received(self, name: str) -> Type:
-        fields = (("name", Scalar("string", (name,))), ("payload", self._payload(name)))
+    def received(self, name: str) -> Type:
+        """What a wait on several signals gives for ``name``: ``{name, payload}``."""
+        fields = (("name", Scalar("string", (name,))), ("payload", self.payload(name)))
         return Object(fields, frozenset({"name", "payload"}))
 
+    def nullable(self, t: Type) -> bool:
+        t = self.env.expand(t)
+        return t == NULL or (isinstance(t, Union) and NULL in t.options)
 
-def _event_payload(outputs: StepOutputs, step: ir.Step) -> Type:
-    """A ``wait_for_event`` gives the event's payload, typed by its schema (named)."""
-    ref = step.target
-    if isinstance(ref, ir.EventRef) and outputs.symbols.event(ref):
-        return Ref(f"{ref.service}/events/{ref.name}")
-    return DYN
-
-
-def _null(outputs: StepOutputs, step: ir.Step) -> Type:
-    return NULL
-
-
-def _never(outputs: StepOutputs, step: ir.Step) -> Type:
-    return NEVER
-
-
-OWN_OUTPUTS: dict[str, Callable[[StepOutputs, ir.Step], Type]] = complete({
-    "task": StepOutputs._declared,
-    "workflow": StepOutputs._declared,
-    "wait_for_signal": StepOutputs._declared,
-    "wait_for_event": _event_payload,
-    "emit": _null,
-    "sleep": _null,
-    "sleep_until": _null,
-    "set": _null,
-    "if": lambda o, s: union(o.last(s.block("then")), o.last(s.block("else"))),
-    "parallel": StepOutputs._parallel,
-    "for_each": lambda o, s: ListOf(o.last(s.block("steps"))),
-    "try": lambda o, s: o.last(s.block("try")),
-    "fail": _never,
-    "return": _never,
-    "while": lambda o, s: union(o.last(s.block("steps")), NULL),
-    "break": _never,
-    "continue": _never,
-}, "checks.outputs.OWN_OUTPUTS")  # fmt: skip
+    def block_source(self, steps: tuple[ir.Step, ...], where: PathKey, name: str) -> Source | None:
+        """Where the null a block (called ``name``) gives comes from: its last step."""
+        if not steps:
+            return f"{name} has no steps", where
+        found = null_source(steps[-1], self)
+        if found is None or not found[0].endswith(" step gives null"):
+            return found
+        shown = found[0].removesuffix(" gives null")
+        return f"{name} ends with {shown}, which gives null", found[1]
 
 
 def null_source(step: ir.Step, outputs: StepOutputs) -> Source | None:
+    """Where a null that ``step`` may give comes from: its catch, else its kind's answer
+    (``StepKind.null_source``); ``None`` when it gives no null."""
     for catch in step.catch:
-        if _nullable(outputs.last(catch.steps), outputs):
-            return _block_source(catch.steps, (*catch.path, "steps"), "its catch", outputs)
-    if not _nullable(outputs.own_output(step), outputs):
+        if outputs.nullable(outputs.last(catch.steps)):
+            return outputs.block_source(catch.steps, (*catch.path, "steps"), "its catch")
+    if not outputs.nullable(outputs.own_output(step)):
         return None
-    where = (*step.path, step.kind)
-    if step.kind == "if":
-        for name in ("then", "else"):
-            block = step.block(name)
-            if _nullable(outputs.last(block), outputs):
-                if not block:
-                    return f"its 'if' has no '{name}' steps", where
-                return _block_source(block, (*step.path, name), f"its '{name}'", outputs)
-    if step.kind == "try":
-        return _block_source(step.block("try"), where, "its 'try'", outputs)
-    if step.kind in ("task", "workflow", "wait_for_signal"):
-        name = "signal" if step.kind == "wait_for_signal" else step.kind
-        if outputs.env.expand(outputs.own_output(step)) == NULL:
-            return f"{name} '{step.target}' declares no output", where
-        return f"the output of {name} '{step.target}' may be null", where
-    article = "an" if step.kind[0] in "aeiou" else "a"
-    return f"{article} '{step.kind}' step gives null", where
-
-
-def _block_source(
-    steps: tuple[ir.Step, ...], where: PathKey, name: str, outputs: StepOutputs
-) -> Source | None:
-    if not steps:
-        return f"{name} has no steps", where
-    found = null_source(steps[-1], outputs)
-    if found is None or not found[0].endswith(" step gives null"):
-        return found
-    return f"{name} ends with {found[0].removesuffix(' gives null')}, which gives null", found[1]
-
-
-def _nullable(t: Type, outputs: StepOutputs) -> bool:
-    t = outputs.env.expand(t)
-    return t == NULL or (isinstance(t, Union) and NULL in t.options)
+    return KINDS[step.kind].null_source(outputs, step, (*step.path, step.kind))

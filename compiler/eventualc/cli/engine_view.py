@@ -21,22 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from eventualc.kinds import complete
+from eventualc.kinds import KINDS
 
 if TYPE_CHECKING:
     from eventual.engine import ExecutionView
     from eventual.workflow import CompiledWorkflow
 
 _WIDTH = 72
-# Whether a step's start gets a line of its own (else the next line says it: a task's
-# scheduling, an if's or try's first inner step, a set's or return's completion).
-START_SHOWN = complete({
-    "task": False, "workflow": True, "emit": True, "sleep": True, "sleep_until": True,
-    "wait_for_signal": True, "if": False, "parallel": True, "for_each": True, "set": False,
-    "wait_for_event": True,
-    "try": False, "fail": True, "return": False,
-    "while": True, "break": False, "continue": False,
-}, "engine_view.START_SHOWN")  # fmt: skip
 
 
 def printable(text: str) -> str:
@@ -131,7 +122,7 @@ def describe(entry: dict[str, Any], ids: dict[str, str], place: Place | None = N
 def _started(entry: dict[str, Any], label: str, place: Place | None) -> str | None:
     """A step's start line: what it waits for, or ``None`` where the next line says it."""
     kind = entry["kind"]
-    if not START_SHOWN.get(kind, True):
+    if kind in KINDS and not KINDS[kind].start_shown:  # the next line says it
         return None
     target = _target(entry, place)
     if kind == "wait_for_signal" and place is not None and target:

@@ -12,8 +12,8 @@ gives the same bytes.
 from __future__ import annotations
 
 from eventual import definition as d
-from eventualc.emit.types import signal_position, task_positions, workflow_positions
 from eventualc.frontend import ir
+from eventualc.frontend.naming import signal_position, task_positions, workflow_positions
 
 
 def emit_definition(service: ir.Service) -> str:

@@ -25,8 +25,8 @@ from typing import Any
 
 from eventualc.deploy.quotas import split_patterns
 from eventualc.emit.render import render
-from eventualc.emit.types import pascal, pascal_words
 from eventualc.frontend import ir
+from eventualc.frontend.naming import pascal, pascal_words
 from eventualc.frontend.symbols import emitted_events, waited_events
 
 Forwards = dict[str, list[tuple[str, str]]]  # service -> (service, event) pairs forwarded to it

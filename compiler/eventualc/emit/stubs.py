@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 from eventualc.emit.models import export_order
-from eventualc.emit.types import Position, task_positions
 from eventualc.frontend import ir
+from eventualc.frontend.naming import Position, task_positions
 
 _ANY = re.compile(r"\bAny\b")
 LINE_LENGTH = 100  # of the generated code, as ruff formats it

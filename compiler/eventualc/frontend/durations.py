@@ -2,7 +2,8 @@
 
 ``suggest_duration`` turns such text into the ``<n><unit>`` form the spec accepts
 (``2d``, ``5m``, ``1h30m``), for a "did you mean" hint; ``None`` when the text is not
-a recognizable duration. The spec's own parser is ``eventual.durations``.
+a recognizable duration. The spec's own parser is ``eventual.durations``;
+``is_template`` tells a duration position holding a ``${{ }}`` template from a constant.
 """
 
 from __future__ import annotations
@@ -44,3 +45,8 @@ def _unit(word: str) -> float | None:
     if word not in _UNITS and len(word) > 2 and word.endswith("s"):
         word = word[:-1]  # days, minutes, secs, hrs
     return _UNITS.get(word)
+
+
+def is_template(value: object) -> bool:
+    """Whether a duration position holds a ``${{ }}`` template rather than a constant."""
+    return isinstance(value, str) and "${{" in value

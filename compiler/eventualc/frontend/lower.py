@@ -3,7 +3,10 @@
 Groups documents by ``service``, merges them (a name defined twice is E204, with a
 note naming the first definition), expands schema shorthands and file references
 (``schemas``), applies defaults, converts durations to seconds and decides every
-Python name once. Trusts the shape stage: the input matches the spec schema.
+Python name once. A step's own fields are lowered by its kind (``eventualc.kinds``,
+``StepKind.lower``, which decides that kind's defaults) from a ``StepSource``; what
+every step has (``id``, ``timeout``, ``retry``, ``catch``...) is lowered here. Trusts
+the shape stage: the input matches the spec schema.
 """
 
 from __future__ import annotations
@@ -16,16 +19,15 @@ from typing import Any
 from eventual.durations import parse_duration
 from eventualc.diagnostics import Diagnostic, Note, error
 from eventualc.frontend import ir
+from eventualc.frontend.durations import is_template
 from eventualc.frontend.schemas import SchemaLowering, alias_cycles
 from eventualc.frontend.source import Document, Locations, PathKey
-from eventualc.kinds import complete
+from eventualc.kinds import KINDS
 
 SECTIONS = ("types", "events", "tasks", "workflows", "subscriptions")
 DEFAULT_TASK_TIMEOUT = 300.0
 DEFAULT_SUBSCRIPTION_TIMEOUT = 30.0
 DEFAULT_MEMORY = 512
-DEFAULT_CONCURRENCY = 10
-DEFAULT_MAX_ITERATIONS = 10_000  # a while loop's iterations before LoopLimit
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -291,8 +293,9 @@ def _steps(service: str, values: list[dict[str, Any]], path: PathKey) -> tuple[i
 
 
 @dataclass(frozen=True)
-class _StepSource:
-    """One step mapping of the spec, with what lowering its parts needs."""
+class StepSource:
+    """One step mapping of the spec, with what lowering its parts needs: what a step
+    kind's ``lower`` (``eventualc.kinds``) reads its fields from."""
 
     service: str
     value: dict[str, Any]
@@ -301,7 +304,16 @@ class _StepSource:
 
     @property
     def body(self) -> Any:
+        """The value of the kind key (``task: <body>``)."""
         return self.value[self.kind]
+
+    def expression(self) -> ir.Template:
+        """The kind key's value as a template (``if: ${{ ... }}``)."""
+        return ir.Template(self.body, (*self.path, self.kind))
+
+    def event(self) -> ir.EventRef:
+        """The kind key's value as an event of this service or another."""
+        return event_ref(self.service, self.body, (*self.path, self.kind))
 
     def template(self, key: str, default: Any = None) -> ir.Template:
         return ir.Template(self.value.get(key, default), (*self.path, key))
@@ -313,108 +325,10 @@ class _StepSource:
         return _steps(self.service, steps, (*self.path, *keys))
 
 
-def _call_fields(src: _StepSource) -> dict[str, Any]:
-    if src.kind == "wait_for_signal" and isinstance(src.body, list):
-        return {"target": None, "signals": tuple(src.body)}
-    fields: dict[str, Any] = {"target": src.body}
-    if src.kind != "wait_for_signal":
-        fields |= {"expr": src.template("input"), "compensate": src.block("compensate")}
-    return fields
-
-
-def _emit_fields(src: _StepSource) -> dict[str, Any]:
-    target = event_ref(src.service, src.body, (*src.path, src.kind))
-    return {"target": target, "expr": src.template("payload", {})}
-
-
-def is_template(value: Any) -> bool:
-    """Whether a duration position holds a ``${{ }}`` template rather than a constant."""
-    return isinstance(value, str) and "${{" in value
-
-
-def _wait_for_event_fields(src: _StepSource) -> dict[str, Any]:
-    """``match`` is one template mapping field -> value, so it renders once at start."""
-    target = event_ref(src.service, src.body, (*src.path, src.kind))
-    return {"target": target, "expr": src.template("match", {}), "filter": src.value.get("filter")}
-
-
-def _expression_fields(src: _StepSource) -> dict[str, Any]:
-    body = src.body
-    if src.kind == "sleep" and not is_template(body):
-        return {"duration": parse_duration(body)}
-    fields: dict[str, Any] = {"expr": ir.Template(body, (*src.path, src.kind))}
-    if src.kind == "if":
-        fields["blocks"] = (("then", src.block("then")), ("else", src.block("else")))
-    elif src.kind == "for_each":
-        fields["blocks"] = (("steps", src.block("steps")),)
-        fields["var"] = src.value.get("as", "item")
-        fields["concurrency"] = src.value.get("concurrency", DEFAULT_CONCURRENCY)
-    return fields
-
-
-def _while_fields(src: _StepSource) -> dict[str, Any]:
-    """A ``while``: its condition, body and iteration limit (default decided here)."""
-    return {
-        "expr": ir.Template(src.body, (*src.path, src.kind)),
-        "blocks": (("steps", src.block("steps")),),
-        "max_iterations": src.value.get("max_iterations", DEFAULT_MAX_ITERATIONS),
-    }
-
-
-def _no_fields(src: _StepSource) -> dict[str, Any]:
-    """``break`` and ``continue``: nothing besides their kind."""
-    return {}
-
-
-def _parallel_fields(src: _StepSource) -> dict[str, Any]:
-    branches = src.body.items()
-    return {"blocks": tuple((b, src.nested(steps, src.kind, b)) for b, steps in branches)}
-
-
-def _set_fields(src: _StepSource) -> dict[str, Any]:
-    templates = ((var, ir.Template(v, (*src.path, src.kind, var))) for var, v in src.body.items())
-    return {"assignments": tuple(templates)}
-
-
-def _fail_fields(src: _StepSource) -> dict[str, Any]:
-    """A constant name with a message template, or (``error`` ``None``) a computed error:
-    ``fail: ${{ error }}`` re-raising a caught one, or templates for name and message."""
-    body = src.body
-    if isinstance(body, str):
-        return {"error": None, "expr": ir.Template(body, (*src.path, src.kind))}
-    message = body.get("message", "")
-    if "${{" in body["error"]:
-        value = {"error": body["error"], "message": message}
-        return {"error": None, "expr": ir.Template(value, (*src.path, src.kind))}
-    message_template = ir.Template(message, (*src.path, src.kind, "message"))
-    return {"error": body["error"], "expr": message_template}
-
-
-KIND_FIELDS = complete({
-    "task": _call_fields,
-    "workflow": _call_fields,
-    "wait_for_signal": _call_fields,
-    "emit": _emit_fields,
-    "wait_for_event": _wait_for_event_fields,
-    "sleep": _expression_fields,
-    "sleep_until": _expression_fields,
-    "if": _expression_fields,
-    "for_each": _expression_fields,
-    "return": _expression_fields,
-    "parallel": _parallel_fields,
-    "try": lambda src: {"blocks": (("try", src.nested(src.body, src.kind)),)},
-    "set": _set_fields,
-    "fail": _fail_fields,
-    "while": _while_fields,
-    "break": _no_fields,
-    "continue": _no_fields,
-}, "lower.KIND_FIELDS")  # fmt: skip
-
-
 def _step(service: str, value: dict[str, Any], path: PathKey) -> ir.Step:
-    kind = next(k for k in KIND_FIELDS if k in value)
-    src = _StepSource(service, value, path, kind)
-    fields: dict[str, Any] = KIND_FIELDS[kind](src)
+    kind = next(k for k in KINDS if k in value)
+    src = StepSource(service, value, path, kind)
+    fields: dict[str, Any] = KINDS[kind].lower(src)
     if is_template(value.get("timeout")):
         fields["timeout_expr"] = ir.Template(value["timeout"], (*path, "timeout"))
     elif "timeout" in value:

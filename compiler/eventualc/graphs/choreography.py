@@ -19,6 +19,7 @@ from eventualc.frontend import ir
 from eventualc.frontend.symbols import walk_steps
 from eventualc.graphs.flowchart import WorkflowLinks, draw_workflow
 from eventualc.graphs.model import Cluster, Graph, GraphBuilder, subgraph
+from eventualc.kinds import KINDS
 
 
 def event_graph(build: ir.Build, expand: bool = False, focus: str | None = None) -> Graph:
@@ -125,7 +126,7 @@ def _collapsed(builder: GraphBuilder, service: ir.Service, workflow: ir.Workflow
     node = builder.id_of("wf", service.name, workflow.name)
     found = WorkflowLinks(start=node)
     for step in walk_steps(workflow.steps):
-        found.note(node, step)
+        KINDS[step.kind].link(found, node, step)
     return found
 
 

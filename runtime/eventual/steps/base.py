@@ -33,7 +33,7 @@ class StepKind:
     name: ClassVar[str]
     # Whether the nested step lists run once per item: then the outputs of their steps
     # stay inside; otherwise a nested list that completed hands them to the enclosing
-    # one, so steps after the block read them (the checker's view: see ``checks/scope``).
+    # one, so steps after the block read them (the checker's view: ``typecheck/scope``).
     repeats: ClassVar[bool] = False
 
     def start(self, run: Run, frame: Frame, step: Step) -> Started:

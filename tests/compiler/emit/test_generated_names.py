@@ -40,8 +40,9 @@ classes = st.sampled_from(TRICKY_CLASSES) | st.from_regex(r"\A[A-Z][A-Za-z0-9]{0
 functions = st.sampled_from(TRICKY_FUNCTIONS) | st.from_regex(r"\A[a-z][A-Za-z0-9]{0,8}\Z").filter(
     lambda name: name not in ("true", "false", "null")
 )
+# not `k`: the event's schema has a property `k` of its own (twice is E003, not a name error)
 properties = st.sampled_from(["status", "input", "model", "any", "self", "type"]) | (
-    st.from_regex(r"\A[a-z][a-z0-9]{0,5}\Z")
+    st.from_regex(r"\A[a-z][a-z0-9]{0,5}\Z").filter(lambda name: name != "k")
 )
 NAME_CODES = {"E202", "E203", "E207"}
 

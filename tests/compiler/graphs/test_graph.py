@@ -19,7 +19,8 @@ from eventualc.cli import cli
 from eventualc.emit.diagrams import dot_text, mermaid_text, to_dot, to_mermaid
 from eventualc.frontend import ir
 from eventualc.graphs.choreography import event_graph
-from eventualc.graphs.flowchart import expression_text, flowchart
+from eventualc.graphs.flowchart import flowchart
+from eventualc.graphs.labels import expression_text
 from eventualc.graphs.model import Graph
 from eventualc.graphs.select import choose_graph
 from eventualc.pipeline import load
