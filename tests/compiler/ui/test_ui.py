@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 import pytest
-from tests.support import MakeService
 from tests.compiler.ui.harness import HANDLERS, SAGA_SPEC, Live, free_port, live_console
+from tests.support import MakeService
 
 from eventual import Service
 from eventual.engine import Engine

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.support import REPO, MakeService
 from tests.compiler.ui.harness import HANDLERS, SAGA_SPEC, Live, live_console
+from tests.support import REPO, MakeService
 
 from eventual import Service
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.cdk_apps import asset_cache
 from tests.runtime.aws.harness import Function, LambdaContext
 from tests.runtime.aws.support import Aws
-from tests.cdk_apps import asset_cache
 
 from eventual.status import ExecutionStatus
 from eventualc.deploy.asset import build_asset

@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from tests.runtime.aws.support import Aws, waiting_for_signal
 from tests.compiler.ui.harness import Http, served
+from tests.runtime.aws.support import Aws, waiting_for_signal
 
 from eventual.status import ExecutionStatus
 from eventualc.pipeline import load

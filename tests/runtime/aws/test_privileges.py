@@ -11,7 +11,12 @@ import uuid
 from typing import Any
 
 import pytest
-from tests.runtime.aws.support import Aws, run_orchestrator_until, task_scheduled, waiting_for_signal
+from tests.runtime.aws.support import (
+    Aws,
+    run_orchestrator_until,
+    task_scheduled,
+    waiting_for_signal,
+)
 
 from eventual.aws import messages
 from eventual.aws.deployment import Deployment

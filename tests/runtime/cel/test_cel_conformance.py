@@ -12,7 +12,14 @@ from collections import Counter
 
 import pytest
 from tests.runtime.cel.conformance_eventual import EVENTUAL
-from tests.runtime.cel.conformance_suite import CORE_FILES, EXTENSION_FILES, TARGET, load, run_files, table
+from tests.runtime.cel.conformance_suite import (
+    CORE_FILES,
+    EXTENSION_FILES,
+    TARGET,
+    load,
+    run_files,
+    table,
+)
 
 
 def _report(files: tuple[str, ...]) -> tuple[int, int, list[str]]:
