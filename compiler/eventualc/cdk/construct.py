@@ -13,7 +13,7 @@ The generated ``<svc>/infra/construct.py`` subclasses it with the service's tabl
   results), by ``Results`` (FIFO: tasks' answers, the only queue tasks may send to)
   and by ``Inbox`` (timers, the events of workflow-starting subscriptions, each
   sent there by its ``<Sub>Rule``, and the events ``wait_for_event`` steps wait for,
-  sent there by ``WaitedEventsRule``); waits beyond SQS's 15-minute delay are schedules
+  sent there by the ``WaitedEvents`` rule); waits beyond SQS's 15-minute delay are schedules
   in the ``Timers`` group, sent to the inbox by ``SchedulerRole``;
 - per task ``Task<Task>``, fed by ``Task<Task>Queue`` (named
   ``<queue_prefix>-task-<task>``, so the orchestrator derives its URL instead of

@@ -131,7 +131,16 @@ def test_orchestrator_is_fed_by_a_fifo_queue_and_the_inbox(
     orchestrator = functions(template)[""]
     assert orchestrator["Handler"] == "eventual.aws.entry.orchestrator"
     sources = event_sources(template, orchestrator["LogicalId"])
-    assert set(sources) == {"OrchestratorQueue", "Inbox", "Results"}
+    senders = {  # tasks and handler subscriptions that declare signals: their own queue each
+        f"{'Task' if name in definition_['tasks'] else ''}{name[:1].upper()}{name[1:]}Signals"
+        for kind in ("tasks", "subscriptions")
+        for name, spec in definition_[kind].items()
+        if spec.get("signals")
+    }
+    assert set(sources) == {"OrchestratorQueue", "Inbox", "Results"} | senders
+    for queue in senders:  # named as the runtime names it, so the name tells the sender
+        assert properties(template, queue)["FifoQueue"] is True
+        assert properties(template, queue)["QueueName"].startswith(f"{service}-signals-")
     assert properties(template, "Results")["FifoQueue"] is True
     for source in sources.values():
         assert source["BatchSize"] == 10
@@ -236,8 +245,9 @@ def assert_events_may_send_to(template: Json, queue_id: str) -> None:
     for statement in allowed:
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         assert statement["Action"] == "sqs:SendMessage"
-        source = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
-        assert template["Resources"][ref_id(source)]["Type"] == "AWS::Events::Rule"
+        sources = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+        for source in sources if isinstance(sources, list) else [sources]:
+            assert template["Resources"][ref_id(source)]["Type"] == "AWS::Events::Rule"
 
 
 def test_rule_patterns_select_the_events_eventbridge_would_deliver(apps: Apps) -> None:
@@ -272,6 +282,17 @@ def test_workflow_starting_subscriptions_send_their_events_to_the_inbox(apps: Ap
     assert rule["EventPattern"] == rule_pattern([("shop", "OrderPlaced")], start["filter"])
     assert "startFulfil" not in functions(template)  # no handler, no function
     assert_events_may_send_to(template, "Inbox")
+    # A declarative signal's rule sends to the inbox too; so does the rule of the events
+    # wait_for_event steps wait for, wrapped so that the orchestrator tells them apart.
+    signal = properties(template, "PokeOnShipRule")
+    assert [ref_id(t["Arn"]) for t in signal["Targets"]] == ["Inbox"]
+    waited = properties(template, "WaitedEvents")
+    assert waited["EventPattern"] == rule_pattern([("billing", "InvoicePaid"), ("shop", "Shipped")])
+    [target] = waited["Targets"]
+    assert ref_id(target["Arn"]) == "Inbox"
+    assert target["InputTransformer"] == {
+        "InputTemplate": '{"kind": "waited", "event": <aws.events.event.json>}'
+    }
 
 
 def test_events_another_service_subscribes_to_are_forwarded_to_its_bus(apps: Apps) -> None:
@@ -503,6 +524,7 @@ def test_outputs_and_names_left_to_cloudformation(apps: Apps, app: str, service:
         "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::Events::Rule": "Name",
     }  # fmt: skip
     named_queues = {f"Task{t[:1].upper()}{t[1:]}Queue" for t in definition_["tasks"]}
+    named_queues |= {q for q in of_type(template, "AWS::SQS::Queue") if q.endswith("Signals")}
     for logical_id, resource in template["Resources"].items():
         if logical_id in named_queues:  # the orchestrator derives their URLs from their names
             continue

@@ -88,7 +88,8 @@ def test_focus_keeps_one_service_and_its_direct_neighbours() -> None:
     graph = event_graph(build_of(EVERY), focus="billing")
     names = {n.lines[0] for n in graph.nodes}
     # billing's own nodes, the shop event it consumes, the shop nodes next to its event
-    assert names == {"InvoicePaid", "onPing", "Ping", "charge", "onInvoice"}
+    # (fulfil waits for it)
+    assert names == {"InvoicePaid", "onPing", "Ping", "charge", "onInvoice", "fulfil"}
     assert [c.label for c in graph.clusters] == ["service billing", "service shop"]
 
 
@@ -103,7 +104,7 @@ def test_flowchart_has_every_step_kind_and_its_edges() -> None:
     edges = labelled_edges(graph)
     assert {
         ("start", "flow", "", "task reserveStock"),
-        ("task reserveStock", "compensate", "compensate", "task notify"),
+        ("task reserveStock", "compensate", "compensate (also on failure)", "task notify"),
         ("task charge", "catch", "catch Timeout", "fail PaymentTimeout"),
         ("task charge", "flow", "", "emit Ping"),
         ("sleep 1h30m", "flow", "", "sleep 60 * 2"),
@@ -116,11 +117,23 @@ def test_flowchart_has_every_step_kind_and_its_edges() -> None:
         ("task countItems", "flow", "next", "for each line in input.items"),
         ("for each line in input.items", "flow", "done", "try"),
         ("try", "catch", "catch any error", "emit OrderCancelled"),
-    } <= edges
-    # a catch goes on after the failed step: both the block and the handler reach return
+        ("if problem.error == \"Fatal\"", "flow", "then", "fail problem"),
+        ("wait for event Shipped by orderId", "flow", "",
+         "wait for event billing.InvoicePaid by invoiceId"),
+        ("wait for event billing.InvoicePaid by invoiceId", "flow", "",
+         "wait for signal approval or poke"),
+        ("while vars.n < 3", "flow", "repeat", "set vars.n"),
+        ("if vars.n == 2", "flow", "then", "continue"),
+        ("continue", "flow", "continue", "while vars.n < 3"),
+        ("if vars.n > 2", "flow", "then", "break"),
+        ("break", "flow", "break", "return"),
+        ("while vars.n < 3", "flow", "done", "return"),
+    } <= edges  # fmt: skip
+    # a catch goes on after the failed step: both the block and the handler reach the
+    # step after it
     assert {
-        ("workflow child", "flow", "", "return"),
-        ("emit OrderCancelled", "flow", "", "return"),
+        ("workflow child", "flow", "", "wait for event Shipped by orderId"),
+        ('if problem.error == "Fatal"', "flow", "else", "wait for event Shipped by orderId"),
         ("return", "flow", "", "end"),
     } <= edges
     # fail ends its path: nothing leaves it
