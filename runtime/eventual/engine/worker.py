@@ -9,7 +9,9 @@ the workflow's next state and the next task's lease therefore commit together: o
 commit per round, however many steps the round holds.
 
 Handlers run on at most ``threads`` daemon threads; a thread that finishes a run takes
-the next leased one (up to twice ``threads`` are leased, so none waits for a round). A
+the next leased one (up to twice ``threads`` are leased, so none waits for a round), or
+waits ``THREAD_IDLE`` seconds for one before it ends (starting a thread per run would
+cost more than a no-op step). A
 handler still running at its timeout (the task step's ``timeout``, else the task's;
 the subscription's) is abandoned: its run fails with ``Timeout``,
 its thread no longer counts (a new one takes its place) and whatever it reports later
@@ -75,6 +77,7 @@ WORKER_LOST = "WorkerLost"
 # platform without wake-ups): from BUSY_POLL after work, doubling to IDLE_POLL.
 BUSY_POLL = 0.002
 IDLE_POLL = 0.25
+THREAD_IDLE = 1.0  # seconds a handler thread without work waits for the next run
 
 
 @dataclass
@@ -115,11 +118,14 @@ class Worker:
         self.id = f"{self.host}/{self.pid}/{uuid.uuid4().hex[:8]}"
         self.abandoned = 0  # handler threads left running past their timeout
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
-        self._lock = threading.Lock()  # guards the four below: handler threads use them too
+        self._lock = threading.Lock()  # guards the six below: handler threads use them too
+        self._ready = threading.Condition(self._lock)  # a run waits, or the worker ends
         self._inflight: dict[int, _Flight] = {}
         self._pending: deque[WorkItem] = deque()  # leased, waiting for a free thread
         self._busy = 0  # handler threads that count against ``threads``
         self._abandoned: set[int] = set()  # runs whose thread no longer counts
+        self._idle_threads = 0  # of ``_busy``, those waiting for a run
+        self._closing = False  # the worker has stopped: idle threads end
         self._wake = Wakeup(self.id)
         self._idle = BUSY_POLL
         self._next_liveness = 0.0
@@ -142,10 +148,13 @@ class Worker:
                 else:
                     self._wait()
             while self._working():
-                self._wake.wait(self._until_deadline())
+                self._wake.wait(self._until_deadline(), self._reported)
                 self.round(claim=False, ending=True)
             self._leave()
         finally:
+            with self._lock:
+                self._closing = True
+                self._ready.notify_all()
             self._wake.close()
 
     def round(self, claim: bool, ending: bool = False) -> bool:
@@ -204,8 +213,12 @@ class Worker:
             timeout = min(timeout, max(0.0, due - self.clock()))
         if self._working():
             timeout = min(timeout, self._until_deadline())
-        if not self._wake.wait(timeout):
+        if not self._wake.wait(timeout, self._reported):
             self._idle = min(self._idle * 2, self.poll if self._wake.listening else 0.05)
+
+    def _reported(self) -> bool:
+        """Whether a handler reported since the last ``_drain``."""
+        return not self._finished.empty()
 
     def _until_deadline(self) -> float:
         with self._lock:
@@ -378,10 +391,15 @@ class Worker:
     # in a handler thread ---------------------------------------------------------------
 
     def _launch(self) -> None:
-        """Starts a thread for each waiting run while fewer than ``threads`` count."""
+        """Hands waiting runs to idle threads, and starts a thread for each run left
+        while fewer than ``threads`` count."""
         while True:
             with self._lock:
-                if not self._pending or self._busy >= self.threads:
+                if not self._pending:
+                    return
+                if self._idle_threads:
+                    self._ready.notify(len(self._pending))
+                if len(self._pending) <= self._idle_threads or self._busy >= self.threads:
                     return
                 item = self._begin(self._pending.popleft())
                 self._busy += 1
@@ -410,6 +428,11 @@ class Worker:
             flight = self._inflight.get(done.id)
             if flight is not None:  # reported: no longer to abandon
                 self._inflight[done.id] = replace(flight, deadline=math.inf)
+            self._idle_threads += 1
+            ends = time.monotonic() + THREAD_IDLE
+            while not self._pending and not self._closing and time.monotonic() < ends:
+                self._ready.wait(ends - time.monotonic())
+            self._idle_threads -= 1
             if self._pending:
                 return self._begin(self._pending.popleft())
             self._busy -= 1
