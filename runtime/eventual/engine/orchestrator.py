@@ -178,17 +178,20 @@ class Orchestrator:
         self._record_history(db, execution, seen, state.history)
         dispatch(_Effects(self, db, interp, state, service), commands)
         text = dump_state(state)
-        db.execute(
-            "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
-            "history = ? WHERE id = ?",
-            (text, state.status.value, dumps(state.result),
-             None if state.error is None else dumps(state.error),
-             None if state.status is ExecutionStatus.IN_PROGRESS else self.clock(),
-             seen + len(state.history), execution),
-        )  # fmt: skip
-        if state.status is ExecutionStatus.IN_PROGRESS:
+        if state.status is ExecutionStatus.IN_PROGRESS:  # no indexed column changes
+            db.execute(
+                "UPDATE executions SET state = ?, history = ? WHERE id = ?",
+                (text, seen + len(state.history), execution),
+            )
             self._keep(execution, text, state)
         else:
+            db.execute(
+                "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
+                "history = ? WHERE id = ?",
+                (text, state.status.value, dumps(state.result),
+                 None if state.error is None else dumps(state.error), self.clock(),
+                 seen + len(state.history), execution),
+            )  # fmt: skip
             # Pending timers and queued events of a finished execution can do nothing.
             db.execute("DELETE FROM work WHERE execution = ? AND owner IS NULL", (execution,))
             if parent is not None:
