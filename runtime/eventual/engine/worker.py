@@ -129,6 +129,7 @@ class Worker:
         self._wake = Wakeup(self.id)
         self._idle = BUSY_POLL
         self._next_liveness = 0.0
+        self._claims = 0  # task runs this round's steps may lease to this worker
 
     # the loop ----------------------------------------------------------------------------
 
@@ -166,26 +167,47 @@ class Worker:
         liveness = now >= self._next_liveness
         if not outcomes and not liveness and not (claim and self._due(now)):
             return False
-        leased: list[WorkItem] = []
-        applied = 0
+        orchestrator = self.orchestrator
+        if claim:  # a task a step schedules is this worker's at once, up to half its room
+            self._claims = self._free() // 2
+            orchestrator.claim = self._claim
         try:
-            with self.store.write() as db:
-                for outcome in outcomes:
-                    self._guarded(db, outcome.item, self._record, outcome)
-                if liveness:
-                    self._liveness(db, now)
-                if claim:
-                    applied = self._apply_due(db, now)
-                    # what this round scheduled is due by now: lease it in this commit
-                    leased = self._lease(db, max(now, self.clock()))
+            applied, leased = self._transact(outcomes, liveness, claim, now)
         except BaseException:
-            self.orchestrator.observed.clear()
+            orchestrator.observed.clear()
             raise
+        finally:
+            orchestrator.claim = None
+            claimed, orchestrator.claimed = orchestrator.claimed, []
         self._notify()
         with self._lock:
-            self._pending.extend(leased)
+            self._pending.extend(claimed + leased)
         self._launch()
         return bool(outcomes or applied or leased)
+
+    def _transact(
+        self, outcomes: list[_Finished | _Beat], liveness: bool, claim: bool, now: float
+    ) -> tuple[int, list[WorkItem]]:
+        """The round's transaction: workflow steps applied, and the runs it leased."""
+        leased: list[WorkItem] = []
+        applied = 0
+        with self.store.write() as db:
+            for outcome in outcomes:
+                self._guarded(db, outcome.item, self._record, outcome)
+            if liveness:
+                self._liveness(db, now)
+            if claim:
+                applied = self._apply_due(db, now)
+                # what this round scheduled is due by now: lease it in this commit
+                leased = self._lease(db, max(now, self.clock()))
+        return applied, leased
+
+    def _claim(self, body: dict[str, Any]) -> tuple[str, float] | None:
+        """``(owner, lease end)`` for a task run a step of this round schedules, while
+        this round has room for it; else ``None`` (queued for any worker)."""
+        if len(self.orchestrator.claimed) >= self._claims:
+            return None
+        return self.id, self.clock() + self._timeout("task", body) + GRACE
 
     def _due(self, now: float) -> bool:
         """Whether work this worker could take now is due (handlers only with a free thread)."""
@@ -288,10 +310,12 @@ class Worker:
         """Runs ``action`` in a savepoint: a bug on one item must not block the others.
         The item waits a minute and is tried again; the error goes to the log."""
         db.execute("SAVEPOINT item")
+        claimed = len(self.orchestrator.claimed)
         try:
             action(db, arg)
         except Exception:
             db.execute("ROLLBACK TO item")
+            del self.orchestrator.claimed[claimed:]
             log.exception("work item %s (%s) failed; retrying in 60 s", item.id, item.kind)
             db.execute("UPDATE work SET ready = ?, owner = NULL WHERE id = ?",
                        (self.clock() + 60, item.id))  # fmt: skip
@@ -337,7 +361,7 @@ class Worker:
             self.orchestrator.apply(db, item.execution, item.body)
 
     def _lease(self, db: Any, now: float) -> list[WorkItem]:
-        free = self._free()
+        free = self._free() - len(self.orchestrator.claimed)
         if free <= 0:
             return []
         items = Store.due_work(db, now, free, ("task", "delivery"))
@@ -345,15 +369,15 @@ class Worker:
             Store.lease(db, item.id, now + self._lease_seconds(item), self.id)
         return items
 
-    def _timeout(self, item: WorkItem) -> float:
-        """Seconds the handler of ``item`` may run."""
-        service = self.orchestrator.services[item.body["service"]]
-        if item.kind == "task":
-            return float(item.body.get("timeout") or service.tasks[item.body["name"]].timeout)
-        return float(service.subscriptions[item.body["subscription"]].timeout)
+    def _timeout(self, kind: str, body: dict[str, Any]) -> float:
+        """Seconds the handler of a work item of ``kind`` and ``body`` may run."""
+        service = self.orchestrator.services[body["service"]]
+        if kind == "task":
+            return float(body.get("timeout") or service.tasks[body["name"]].timeout)
+        return float(service.subscriptions[body["subscription"]].timeout)
 
     def _lease_seconds(self, item: WorkItem) -> float:
-        return self._timeout(item) + GRACE
+        return self._timeout(item.kind, item.body) + GRACE
 
     def _liveness(self, db: Any, now: float) -> None:
         Store.seen(db, self.id, self.host, self.pid, now)
@@ -408,7 +432,7 @@ class Worker:
 
     def _begin(self, item: WorkItem) -> WorkItem:
         """Records ``item`` as running from now (under the lock)."""
-        timeout = self._timeout(item)
+        timeout = self._timeout(item.kind, item.body)
         self._inflight[item.id] = _Flight(item, timeout, time.monotonic() + timeout)
         return item
 
