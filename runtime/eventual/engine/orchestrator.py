@@ -52,6 +52,8 @@ from eventual.status import ExecutionStatus
 from .store import Store, WorkItem
 
 Observer = Callable[[str, list[dict[str, Any]]], None]
+# A worker's claim on a task run a step schedules (its body): ``(owner, lease end)``.
+Claim = Callable[[dict[str, Any]], tuple[str, float] | None]
 
 _IN_PROGRESS = ExecutionStatus.IN_PROGRESS.value
 _KEPT_STATES = 4096  # executions whose state stays parsed in memory between steps
@@ -75,6 +77,11 @@ class Orchestrator:
         # rolled-back transaction, changes the text, and the state is read again).
         self._states: OrderedDict[str, tuple[str, ExecutionState]] = OrderedDict()
         self.observed: dict[str, list[dict[str, Any]]] = {}  # new history, this transaction
+        # Set by a worker around its transaction: task runs scheduled then are leased to
+        # it in the same insert (``claimed``, this transaction), so an execution's next
+        # step stays with the worker that holds its state, and costs no lease query.
+        self.claim: Claim | None = None
+        self.claimed: list[WorkItem] = []
 
     def registered(self, db: sqlite3.Connection) -> bool:
         """Whether the store records the services as they are (nothing to write)."""
@@ -178,17 +185,20 @@ class Orchestrator:
         self._record_history(db, execution, seen, state.history)
         dispatch(_Effects(self, db, interp, state, service), commands)
         text = dump_state(state)
-        db.execute(
-            "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
-            "history = ? WHERE id = ?",
-            (text, state.status.value, dumps(state.result),
-             None if state.error is None else dumps(state.error),
-             None if state.status is ExecutionStatus.IN_PROGRESS else self.clock(),
-             seen + len(state.history), execution),
-        )  # fmt: skip
-        if state.status is ExecutionStatus.IN_PROGRESS:
+        if state.status is ExecutionStatus.IN_PROGRESS:  # no indexed column changes
+            db.execute(
+                "UPDATE executions SET state = ?, history = ? WHERE id = ?",
+                (text, seen + len(state.history), execution),
+            )
             self._keep(execution, text, state)
         else:
+            db.execute(
+                "UPDATE executions SET state = ?, status = ?, result = ?, error = ?, ended = ?, "
+                "history = ? WHERE id = ?",
+                (text, state.status.value, dumps(state.result),
+                 None if state.error is None else dumps(state.error), self.clock(),
+                 seen + len(state.history), execution),
+            )  # fmt: skip
             # Pending timers and queued events of a finished execution can do nothing.
             db.execute("DELETE FROM work WHERE execution = ? AND owner IS NULL", (execution,))
             if parent is not None:
@@ -362,6 +372,16 @@ class Orchestrator:
              self.clock()),
         )  # fmt: skip
 
+    def schedule_task(self, db: sqlite3.Connection, execution: str, body: dict[str, Any]) -> None:
+        """Queues a task run, due now; leased at once to the worker whose ``claim`` takes it."""
+        lease = None if self.claim is None else self.claim(body)
+        if lease is None:
+            Store.add_work(db, "task", execution, self.clock(), body)
+            return
+        owner, until = lease
+        item = Store.add_work(db, "task", execution, until, body, owner)
+        self.claimed.append(WorkItem(item, "task", execution, body))
+
     def task_outcome(
         self, db: sqlite3.Connection, item: WorkItem, output: Any, error: dict[str, str] | None
     ) -> None:
@@ -420,7 +440,7 @@ class _Effects:
         body = {"service": self.service, "handle": command.handle, "name": command.task,
                 "input": command.input, "attempt": command.attempt,
                 "timeout": task_timeout(self.interp, self.state, command)}  # fmt: skip
-        Store.add_work(self.db, "task", self.state.id, self.orchestrator.clock(), body)
+        self.orchestrator.schedule_task(self.db, self.state.id, body)
 
     def start_timer(self, command: StartTimer) -> None:
         body = {"op": "timer", "handle": command.handle}

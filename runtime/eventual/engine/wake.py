@@ -26,7 +26,7 @@ import hashlib
 import select
 import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 
 def address(worker: str) -> str:
@@ -42,6 +42,7 @@ class Wakeup:
         self._reader.setblocking(False)
         self._writer.setblocking(False)
         self._listener: socket.socket | None = None
+        self._waiting = False  # pokes are sent only while the worker waits (or is about to)
         if sys.platform.startswith("linux"):
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             try:
@@ -57,18 +58,27 @@ class Wakeup:
         return self._listener is not None
 
     def poke(self) -> None:
-        """Wakes the waiting worker from another thread of this process."""
-        with contextlib.suppress(BlockingIOError, OSError):
-            self._writer.send(b"\0")
+        """Wakes the waiting worker from another thread of this process (a system call
+        only while it waits: a busy worker looks at its threads' reports anyway)."""
+        if self._waiting:
+            with contextlib.suppress(BlockingIOError, OSError):
+                self._writer.send(b"\0")
 
-    def wait(self, timeout: float | None) -> bool:
+    def wait(self, timeout: float | None, ready: Callable[[], bool] = lambda: False) -> bool:
         """Waits until woken or ``timeout`` seconds pass (``None``: until woken); whether
-        it was woken. Every pending wake-up is consumed."""
-        sockets = [self._reader] if self._listener is None else [self._reader, self._listener]
-        ready, _, _ = select.select(sockets, [], [], timeout)
-        for sock in ready:
+        it was woken. Every pending wake-up is consumed. ``ready``: whether what a poke
+        announces is there already (checked once pokes are on, so none is missed)."""
+        self._waiting = True
+        try:
+            if ready():
+                return True
+            sockets = [self._reader] if self._listener is None else [self._reader, self._listener]
+            woken, _, _ = select.select(sockets, [], [], timeout)
+        finally:
+            self._waiting = False
+        for sock in woken:
             _drain(sock)
-        return bool(ready)
+        return bool(woken)
 
     def close(self) -> None:
         for sock in (self._reader, self._writer, self._listener):

@@ -9,7 +9,9 @@ the workflow's next state and the next task's lease therefore commit together: o
 commit per round, however many steps the round holds.
 
 Handlers run on at most ``threads`` daemon threads; a thread that finishes a run takes
-the next leased one (up to twice ``threads`` are leased, so none waits for a round). A
+the next leased one (up to twice ``threads`` are leased, so none waits for a round), or
+waits ``THREAD_IDLE`` seconds for one before it ends (starting a thread per run would
+cost more than a no-op step). A
 handler still running at its timeout (the task step's ``timeout``, else the task's;
 the subscription's) is abandoned: its run fails with ``Timeout``,
 its thread no longer counts (a new one takes its place) and whatever it reports later
@@ -75,6 +77,7 @@ WORKER_LOST = "WorkerLost"
 # platform without wake-ups): from BUSY_POLL after work, doubling to IDLE_POLL.
 BUSY_POLL = 0.002
 IDLE_POLL = 0.25
+THREAD_IDLE = 1.0  # seconds a handler thread without work waits for the next run
 
 
 @dataclass
@@ -115,14 +118,18 @@ class Worker:
         self.id = f"{self.host}/{self.pid}/{uuid.uuid4().hex[:8]}"
         self.abandoned = 0  # handler threads left running past their timeout
         self._finished: queue.SimpleQueue[_Finished | _Beat] = queue.SimpleQueue()
-        self._lock = threading.Lock()  # guards the four below: handler threads use them too
+        self._lock = threading.Lock()  # guards the six below: handler threads use them too
+        self._ready = threading.Condition(self._lock)  # a run waits, or the worker ends
         self._inflight: dict[int, _Flight] = {}
         self._pending: deque[WorkItem] = deque()  # leased, waiting for a free thread
         self._busy = 0  # handler threads that count against ``threads``
         self._abandoned: set[int] = set()  # runs whose thread no longer counts
+        self._idle_threads = 0  # of ``_busy``, those waiting for a run
+        self._closing = False  # the worker has stopped: idle threads end
         self._wake = Wakeup(self.id)
         self._idle = BUSY_POLL
         self._next_liveness = 0.0
+        self._claims = 0  # task runs this round's steps may lease to this worker
 
     # the loop ----------------------------------------------------------------------------
 
@@ -142,10 +149,13 @@ class Worker:
                 else:
                     self._wait()
             while self._working():
-                self._wake.wait(self._until_deadline())
+                self._wake.wait(self._until_deadline(), self._reported)
                 self.round(claim=False, ending=True)
             self._leave()
         finally:
+            with self._lock:
+                self._closing = True
+                self._ready.notify_all()
             self._wake.close()
 
     def round(self, claim: bool, ending: bool = False) -> bool:
@@ -157,26 +167,47 @@ class Worker:
         liveness = now >= self._next_liveness
         if not outcomes and not liveness and not (claim and self._due(now)):
             return False
-        leased: list[WorkItem] = []
-        applied = 0
+        orchestrator = self.orchestrator
+        if claim:  # a task a step schedules is this worker's at once, up to half its room
+            self._claims = self._free() // 2
+            orchestrator.claim = self._claim
         try:
-            with self.store.write() as db:
-                for outcome in outcomes:
-                    self._guarded(db, outcome.item, self._record, outcome)
-                if liveness:
-                    self._liveness(db, now)
-                if claim:
-                    applied = self._apply_due(db, now)
-                    # what this round scheduled is due by now: lease it in this commit
-                    leased = self._lease(db, max(now, self.clock()))
+            applied, leased = self._transact(outcomes, liveness, claim, now)
         except BaseException:
-            self.orchestrator.observed.clear()
+            orchestrator.observed.clear()
             raise
+        finally:
+            orchestrator.claim = None
+            claimed, orchestrator.claimed = orchestrator.claimed, []
         self._notify()
         with self._lock:
-            self._pending.extend(leased)
+            self._pending.extend(claimed + leased)
         self._launch()
         return bool(outcomes or applied or leased)
+
+    def _transact(
+        self, outcomes: list[_Finished | _Beat], liveness: bool, claim: bool, now: float
+    ) -> tuple[int, list[WorkItem]]:
+        """The round's transaction: workflow steps applied, and the runs it leased."""
+        leased: list[WorkItem] = []
+        applied = 0
+        with self.store.write() as db:
+            for outcome in outcomes:
+                self._guarded(db, outcome.item, self._record, outcome)
+            if liveness:
+                self._liveness(db, now)
+            if claim:
+                applied = self._apply_due(db, now)
+                # what this round scheduled is due by now: lease it in this commit
+                leased = self._lease(db, max(now, self.clock()))
+        return applied, leased
+
+    def _claim(self, body: dict[str, Any]) -> tuple[str, float] | None:
+        """``(owner, lease end)`` for a task run a step of this round schedules, while
+        this round has room for it; else ``None`` (queued for any worker)."""
+        if len(self.orchestrator.claimed) >= self._claims:
+            return None
+        return self.id, self.clock() + self._timeout("task", body) + GRACE
 
     def _due(self, now: float) -> bool:
         """Whether work this worker could take now is due (handlers only with a free thread)."""
@@ -204,8 +235,12 @@ class Worker:
             timeout = min(timeout, max(0.0, due - self.clock()))
         if self._working():
             timeout = min(timeout, self._until_deadline())
-        if not self._wake.wait(timeout):
+        if not self._wake.wait(timeout, self._reported):
             self._idle = min(self._idle * 2, self.poll if self._wake.listening else 0.05)
+
+    def _reported(self) -> bool:
+        """Whether a handler reported since the last ``_drain``."""
+        return not self._finished.empty()
 
     def _until_deadline(self) -> float:
         with self._lock:
@@ -275,10 +310,12 @@ class Worker:
         """Runs ``action`` in a savepoint: a bug on one item must not block the others.
         The item waits a minute and is tried again; the error goes to the log."""
         db.execute("SAVEPOINT item")
+        claimed = len(self.orchestrator.claimed)
         try:
             action(db, arg)
         except Exception:
             db.execute("ROLLBACK TO item")
+            del self.orchestrator.claimed[claimed:]
             log.exception("work item %s (%s) failed; retrying in 60 s", item.id, item.kind)
             db.execute("UPDATE work SET ready = ?, owner = NULL WHERE id = ?",
                        (self.clock() + 60, item.id))  # fmt: skip
@@ -324,7 +361,7 @@ class Worker:
             self.orchestrator.apply(db, item.execution, item.body)
 
     def _lease(self, db: Any, now: float) -> list[WorkItem]:
-        free = self._free()
+        free = self._free() - len(self.orchestrator.claimed)
         if free <= 0:
             return []
         items = Store.due_work(db, now, free, ("task", "delivery"))
@@ -332,15 +369,15 @@ class Worker:
             Store.lease(db, item.id, now + self._lease_seconds(item), self.id)
         return items
 
-    def _timeout(self, item: WorkItem) -> float:
-        """Seconds the handler of ``item`` may run."""
-        service = self.orchestrator.services[item.body["service"]]
-        if item.kind == "task":
-            return float(item.body.get("timeout") or service.tasks[item.body["name"]].timeout)
-        return float(service.subscriptions[item.body["subscription"]].timeout)
+    def _timeout(self, kind: str, body: dict[str, Any]) -> float:
+        """Seconds the handler of a work item of ``kind`` and ``body`` may run."""
+        service = self.orchestrator.services[body["service"]]
+        if kind == "task":
+            return float(body.get("timeout") or service.tasks[body["name"]].timeout)
+        return float(service.subscriptions[body["subscription"]].timeout)
 
     def _lease_seconds(self, item: WorkItem) -> float:
-        return self._timeout(item) + GRACE
+        return self._timeout(item.kind, item.body) + GRACE
 
     def _liveness(self, db: Any, now: float) -> None:
         Store.seen(db, self.id, self.host, self.pid, now)
@@ -378,10 +415,15 @@ class Worker:
     # in a handler thread ---------------------------------------------------------------
 
     def _launch(self) -> None:
-        """Starts a thread for each waiting run while fewer than ``threads`` count."""
+        """Hands waiting runs to idle threads, and starts a thread for each run left
+        while fewer than ``threads`` count."""
         while True:
             with self._lock:
-                if not self._pending or self._busy >= self.threads:
+                if not self._pending:
+                    return
+                if self._idle_threads:
+                    self._ready.notify(len(self._pending))
+                if len(self._pending) <= self._idle_threads or self._busy >= self.threads:
                     return
                 item = self._begin(self._pending.popleft())
                 self._busy += 1
@@ -390,7 +432,7 @@ class Worker:
 
     def _begin(self, item: WorkItem) -> WorkItem:
         """Records ``item`` as running from now (under the lock)."""
-        timeout = self._timeout(item)
+        timeout = self._timeout(item.kind, item.body)
         self._inflight[item.id] = _Flight(item, timeout, time.monotonic() + timeout)
         return item
 
@@ -410,6 +452,11 @@ class Worker:
             flight = self._inflight.get(done.id)
             if flight is not None:  # reported: no longer to abandon
                 self._inflight[done.id] = replace(flight, deadline=math.inf)
+            self._idle_threads += 1
+            ends = time.monotonic() + THREAD_IDLE
+            while not self._pending and not self._closing and time.monotonic() < ends:
+                self._ready.wait(ends - time.monotonic())
+            self._idle_threads -= 1
             if self._pending:
                 return self._begin(self._pending.popleft())
             self._busy -= 1

@@ -23,7 +23,7 @@ from tests.support import MakeService
 
 from eventual import ExecutionStatus, Service
 from eventual.engine import Engine, EngineError
-from eventual.engine.store import Store
+from eventual.engine.store import Store, WorkItem
 from eventual.testing import TestEnvironment
 
 UNDO = """\
@@ -376,6 +376,76 @@ def test_a_rolled_back_step_is_applied_again_from_the_stored_state(
     view = engine.execution(execution)
     assert (view.status, view.error) == (ExecutionStatus.SUCCEEDED, None)
     assert [h["type"] for h in engine.history(execution)].count("SignalReceived") == 1
+
+
+def test_a_step_leases_the_task_it_schedules_to_its_worker_up_to_half_its_room(
+    flows: Service, tmp_path: Path
+) -> None:
+    """The task run a step schedules is leased to the worker applying the step in the
+    same insert, for at most half the runs the worker has room for (two threads: room
+    for four); the rest of its room goes to the queue, oldest first."""
+    engine = Engine(tmp_path / "e.db", [flows], threads=2)
+    worker = engine.worker()
+    with engine.store.write() as db:  # four older runs queued (of an execution long gone)
+        for handle in range(4):
+            Store.add_work(db, "task", "gone", 0.0, _double_run(flows, handle))
+    ids = [engine.start("saga", i) for i in range(3)]
+    assert worker.round(claim=True)  # applies the three starts: three more task runs
+    rows = engine.store.db.execute("SELECT execution, owner FROM work WHERE kind = 'task'")
+    owned = Counter(execution for execution, owner in rows if owner == worker.id)
+    assert owned == {ids[0]: 1, ids[1]: 1, "gone": 2}, owned
+    for execution in ids:
+        engine.signal(execution, "go", True)
+    worker.run(until=lambda: all(engine.finished(i) for i in ids) and engine.idle())
+    assert {engine.execution(i).status for i in ids} == {ExecutionStatus.SUCCEEDED}
+
+
+def _double_run(flows: Service, handle: int) -> dict[str, Any]:
+    """The body of a run of task ``double``, as a step schedules it."""
+    return {"service": flows.name, "handle": handle, "name": "double", "input": 1,
+            "attempt": 1, "timeout": 5}  # fmt: skip
+
+
+def test_a_step_that_fails_leaves_no_claimed_task_run(flows: Service, tmp_path: Path) -> None:
+    """A work item whose step fails is rolled back to its savepoint: a task run it had
+    leased to the worker is neither stored nor handed to a thread."""
+    engine = Engine(tmp_path / "e.db", [flows], threads=2)
+    worker = engine.worker()
+    orchestrator = engine.orchestrator
+    item = WorkItem(0, "wf", "some-execution", {"op": "start"})
+    body = _double_run(flows, 1)
+
+    def schedule_then_fail(db: Any, _: Any) -> None:
+        orchestrator.schedule_task(db, "some-execution", body)
+        assert len(orchestrator.claimed) == 1
+        raise RuntimeError("a bug after the task was scheduled")
+
+    worker._claims = 4
+    orchestrator.claim = worker._claim
+    with engine.store.write() as db:
+        worker._guarded(db, item, schedule_then_fail, None)
+    orchestrator.claim = None
+    assert orchestrator.claimed == []
+    assert engine.store.db.execute("SELECT count(*) FROM work").fetchone()[0] == 0
+
+
+def test_a_writer_holds_the_stores_turn_lock_while_its_transaction_runs(
+    flows: Service, tmp_path: Path
+) -> None:
+    """Writers take turns on ``<store>-lock`` (flock) around SQLite's write lock, so a
+    waiting writer has it as soon as it is free; it is free outside transactions."""
+    import fcntl
+    import os
+
+    engine = Engine(tmp_path / "e.db", [flows])
+    other = os.open(tmp_path / "e.db-lock", os.O_RDWR)
+    try:
+        with engine.store.write(), pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again
+        fcntl.flock(other, fcntl.LOCK_UN)
+    finally:
+        os.close(other)
 
 
 def test_a_waiting_worker_is_woken_by_a_start_from_another_connection(
