@@ -3,7 +3,7 @@
 Run as ``python tests/runtime/aws/moto_iam.py -H HOST -p PORT`` (``moto.server``'s arguments).
 With IAM enforcement on (``POST /moto-api/reset-auth`` with ``0``: from then on every
 request needs a known access key whose user's policies allow it), moto 5 evaluates an
-identity policy's ``Action`` and ``Resource`` elements, but departs from AWS in five
+identity policy's ``Action`` and ``Resource`` elements, but departs from AWS in six
 ways that matter to the stack's policies. This server corrects them before starting
 ``moto.server`` and changes nothing else:
 
@@ -25,6 +25,8 @@ ways that matter to the stack's policies. This server corrects them before start
 5. The signature of a request without a body (a ``GET`` of a REST-JSON service, e.g.
    Scheduler's ``ListSchedules``) is recomputed over its query parameters as the
    payload, so every such request fails with ``SignatureDoesNotMatch``.
+6. Newer moto (5.2.6) checks an S3 ``ListObjectsV2`` as ``s3:ListObjectsV2``; AWS checks
+   it as ``s3:ListBucket``, the only name a policy can grant.
 
 Conditions: moto passes no request context to identity policies, so every
 ``Condition`` holds; worse, an ``Allow`` statement whose condition fails (which moto
@@ -45,10 +47,12 @@ import threading
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-_SQS_BATCHES = {
+# Operations AWS authorizes under another action's name (the only names a policy can grant).
+_AS_AWS_NAMES = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    "s3:ListObjectsV2": "s3:ListBucket",
 }
 
 
@@ -127,7 +131,7 @@ def _patch_requests() -> None:
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         initialize(self, *args, **kwargs)
-        self._action = _SQS_BATCHES.get(self._action, self._action)
+        self._action = _AS_AWS_NAMES.get(self._action, self._action)
         self._path = _canonical_query(self._path)
 
     def create_aws_request(self: Any) -> Any:
