@@ -127,4 +127,5 @@ def carry_out(deployment: Deployment, effects: Sequence[dict[str, Any]]) -> None
         deployment.queues.send(sends)
     # After the starts they mark: an event handed to a marked execution queues behind
     # its start; one published once its start was sent finds the marker.
-    WaitIndex(deployment.store).register(waits)
+    if waits:
+        WaitIndex(deployment.store).register(waits)

@@ -41,8 +41,6 @@ from eventual.aws.deploys import not_deployed
 from eventual.aws.effects import outgoing
 from eventual.aws.events import read_event
 from eventual.aws.queues import Outgoing, Received, batch_response, received
-from eventual.aws.store import name_key
-from eventual.errors import ExecutionNotFound
 from eventual.interpreter import signal_payload
 from eventual.invoke import run_subscription, run_task, subscription_context, task_context
 from eventual.retry import retry_after
@@ -110,19 +108,15 @@ class _Signals:
 
     def send(self, workflow: str, execution_name: str, signal: str, payload: Any) -> None:
         deployment = self.deployment
-        named = deployment.store.read(name_key(workflow, execution_name))
-        if named is None:
-            raise ExecutionNotFound(
-                f"no running execution {execution_name!r} of workflow {workflow!r}"
-            )
+        execution = deployment.store.named(workflow, execution_name)
         signals = deployment.service.workflows[workflow].signals
         value = signal_payload(workflow, signals, signal, payload, deployment.values.validate)
         dedup = messages.dedup_id(self.run, len(self.pending) + 1, "signal")
-        body = {"op": "signal", "id": dedup, "execution": named.text, "name": signal,
+        body = {"op": "signal", "id": dedup, "execution": execution, "name": signal,
                 "payload": value, "workflow": workflow, "sender": self.sender}  # fmt: skip
         queue = deployment.config.signal_queue
         assert queue is not None, "only a function with a signal queue sends signals"
-        self.pending.append(Outgoing(queue, body, named.text, dedup))
+        self.pending.append(Outgoing(queue, body, execution, dedup))
 
     def flush(self) -> None:
         if self.pending:

@@ -45,7 +45,7 @@ from eventual.aws.effects import carry_out, command_effects
 from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
-from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, name_key, state_key
+from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, state_key
 from eventual.aws.waits import WaitIndex, lookups, markers
 from eventual.definition import Definition, Subscription, Task
 from eventual.errors import ExecutionNotFound
@@ -435,14 +435,10 @@ class Orchestrator:
     def _running(self, workflow: str, execution_name: str) -> str:
         """The id of the running execution ``execution_name`` of ``workflow``."""
         store = self.deployment.store
-        named = store.read(name_key(workflow, execution_name))
-        found = store.read(state_key(named.text)) if named is not None else None
-        if (
-            named is None
-            or found is None
-            or ExecutionRecord.from_text(found.text).state.status.done
-        ):
+        execution = store.named(workflow, execution_name)
+        found = store.read(state_key(execution))
+        if found is None or ExecutionRecord.from_text(found.text).state.status.done:
             raise ExecutionNotFound(
                 f"no running execution {execution_name!r} of workflow {workflow!r}"
             )
-        return named.text
+        return execution

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from eventual.errors import ExecutionNotFound
+
 # Only these mean "someone else wrote first". Anything else (a throttle that outlasted
 # botocore's retries, a parameter an old botocore does not know, access denied) fails
 # the message loudly; treating it as a conflict would retry it forever.
@@ -117,6 +119,14 @@ class StateStore:
     def delete(self, key: str) -> None:
         """Deletes ``key`` (nothing when it does not exist)."""
         self.s3.delete_object(Bucket=self.bucket, Key=key)
+
+    def named(self, workflow: str, name: str) -> str:
+        """The id of the execution of ``workflow`` given ``name``: ``ExecutionNotFound``
+        when that name was never given (a name record does not say whether it runs)."""
+        found = self.read(name_key(workflow, name))
+        if found is None:
+            raise ExecutionNotFound(f"no running execution {name!r} of workflow {workflow!r}")
+        return found.text
 
     def reserve_name(self, workflow: str, name: str, candidate: str) -> str:
         """The id of execution ``name``: ``candidate`` if the name was free, else the
