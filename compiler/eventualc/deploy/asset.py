@@ -15,11 +15,20 @@ runtime makes its clients with botocore alone; boto3 (1.4 MB with s3transfer, no
 at start unless imported) stays so that a handler importing it gets the boto3 of the
 bundled botocore, not Lambda's built-in one.
 
+Every module is compiled to ``.pyc`` for the Python that runs it (hash-based,
+unchecked: a deployment package never changes under its bytecode). Lambda's
+``/var/task`` is read-only, so without them every cold start compiles each module it
+imports, which about triples the first event's setup (see ``bench/aws_cost.py``).
+They are compiled by this interpreter when its version is the target's, else by
+``python<version>`` on ``PATH``; when neither exists the asset ships sources only and
+one line on stderr says so.
+
 Guarantees: the folder is keyed by the SHA-256 of everything that goes in (the file
 names and bytes, the architecture, the pinned dependency versions, the Python
-version), so the same inputs give the same path and CDK sees the same asset; a folder
-is complete or absent (built aside, then renamed into place); dependencies are
-cached apart, by their own key, so a handler edit reuses them. The cache lives in
+version, whether it holds bytecode), so the same inputs give the same path and CDK
+sees the same asset; a folder is complete or absent (built aside, then renamed into
+place); dependencies are cached apart, by their own key, so a handler edit reuses
+them. The cache lives in
 ``$EVENTUALC_CACHE_DIR``, else ``$XDG_CACHE_HOME/eventualc``, else ``~/.cache/eventualc``.
 A failed ``pip`` raises ``AssetError`` with pip's own message.
 """
@@ -82,12 +91,19 @@ def build_asset(
         # The CDK apps (``<svc>/infra/``) are not run by the functions.
         out.name: [p for p in _files(out) if p.parts[1:2] != ("infra",)],
     }
-    platform = (architecture, python_version)
+    compiler = bytecode_compiler(python_version)
+    if compiler is None:
+        print(
+            f"eventualc: no Python {python_version} here (python{python_version} on PATH): "
+            "the Lambda asset ships without .pyc, so each cold start compiles what it imports",
+            file=sys.stderr,
+        )
+    platform = (architecture, python_version, "pyc" if compiler else "")
     key = _digest(platform, requirements, sources, {runtime.name: runtime, out.name: out})
     target = cache / "assets" / key
     if target.is_dir():
         return target
-    dependencies = _dependencies(cache, platform, requirements)
+    dependencies = _dependencies(cache, platform, requirements, compiler)
     with _building(target) as folder:
         shutil.copytree(dependencies, folder, dirs_exist_ok=True)
         for top, base in ((runtime.name, runtime), (out.name, out)):
@@ -95,7 +111,38 @@ def build_asset(
                 destination = folder / top / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(base / relative, destination)
+        if compiler:
+            _compile(compiler, [folder / runtime.name, folder / out.name])
     return target
+
+
+def bytecode_compiler(python_version: str) -> str | None:
+    """An interpreter of ``python_version`` ("3.12") to compile the asset's bytecode
+    with: this one if it is that version, else ``python<version>`` on ``PATH`` once it
+    answers with that version (a pyenv shim may exist for a version not selected)."""
+    if ".".join(map(str, sys.version_info[:2])) == python_version:
+        return sys.executable
+    found = shutil.which(f"python{python_version}")
+    if found is None:
+        return None
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    try:
+        done = subprocess.run([found, "-c", probe], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found if done.returncode == 0 and done.stdout.strip() == python_version else None
+
+
+def _compile(compiler: str, folders: list[Path]) -> None:
+    """Every module below ``folders`` compiled to ``__pycache__`` by ``compiler``."""
+    command = [
+        compiler, "-m", "compileall", "-q", "-j0", "--invalidation-mode", "unchecked-hash",
+        *map(str, folders),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        detail = (done.stdout or done.stderr).strip()
+        raise AssetError(f"{compiler} could not compile the asset's modules:\n{detail}")
 
 
 def pinned_requirements() -> tuple[str, ...]:
@@ -125,13 +172,13 @@ def _files(folder: Path) -> Iterator[Path]:
 
 
 def _digest(
-    platform: tuple[str, str],
+    platform: tuple[str, str, str],
     requirements: tuple[str, ...],
     sources: dict[str, list[Path]],
     bases: dict[str, Path],
 ) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{platform[0]}\0{platform[1]}\0{' '.join(requirements)}\0".encode())
+    digest.update("\0".join([*platform, " ".join(requirements), ""]).encode())
     for top, files in sorted(sources.items()):
         for relative in files:
             digest.update(f"{top}/{relative.as_posix()}\0".encode())
@@ -139,17 +186,21 @@ def _digest(
     return digest.hexdigest()[:32]
 
 
-def _dependencies(cache: Path, platform: tuple[str, str], requirements: tuple[str, ...]) -> Path:
+def _dependencies(
+    cache: Path, platform: tuple[str, str, str], requirements: tuple[str, ...],
+    compiler: str | None,
+) -> Path:  # fmt: skip
     services = " ".join(sorted(AWS_SERVICES))
-    key = hashlib.sha256(
-        f"{platform[0]}\0{platform[1]}\0{' '.join(requirements)}\0{services}".encode()
-    ).hexdigest()[:32]
+    text = "\0".join([*platform, " ".join(requirements), services])
+    key = hashlib.sha256(text.encode()).hexdigest()[:32]
     target = cache / "dependencies" / key
     if target.is_dir():
         return target
     with _building(target) as folder:
-        _pip_install(folder, platform, requirements)
+        _pip_install(folder, platform[:2], requirements)
         _prune_botocore(folder)
+        if compiler:
+            _compile(compiler, [folder])
     return target
 
 

@@ -59,7 +59,7 @@ class Deployment:
 
     @cached_property
     def payloads(self) -> Payloads:
-        return Payloads(self.clients.s3, self.config.bucket)
+        return Payloads(lambda: self.clients.s3, self.config.bucket)
 
     @cached_property
     def queues(self) -> Queues:

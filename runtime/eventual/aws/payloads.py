@@ -11,6 +11,9 @@ the same text again finds its object there) and never overwritten. A reference i
 followed only to a key of the form ``payloads/<64 hex digits>`` and only to content
 whose SHA-256 is that hash: anything else (a key elsewhere in the bucket named in an
 event's detail, an object planted under another's hash) raises ``PayloadRefused``.
+
+The S3 client is asked for only when a payload is that large: most invocations never
+make one (an S3 client is the dearest to make, its endpoint rules the largest).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from eventual.aws.store import error_code
@@ -33,8 +37,8 @@ class PayloadRefused(ValueError):
 
 
 class Payloads:
-    def __init__(self, s3: Any, bucket: str) -> None:
-        self.s3 = s3
+    def __init__(self, s3: Callable[[], Any], bucket: str) -> None:
+        self._s3 = s3  # gives the client, made on first use
         self.bucket = bucket
 
     def pack(self, text: str) -> str:
@@ -44,7 +48,7 @@ class Payloads:
             return text
         key = f"payloads/{hashlib.sha256(data).hexdigest()}"
         try:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+            self._s3().put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
         except Exception as exc:
             if error_code(exc) != "PreconditionFailed":  # else stored already: the same bytes
                 raise
@@ -66,7 +70,7 @@ class Payloads:
         matched = _KEY.fullmatch(key) if isinstance(key, str) else None
         if matched is None:
             raise PayloadRefused(f"a payload reference to {key!r}: not a payloads/<sha256> key")
-        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        body = self._s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()
         if hashlib.sha256(body).hexdigest() != matched.group(1):
             raise PayloadRefused(f"payload {key} does not match its hash")
         return str(body.decode("utf-8"))

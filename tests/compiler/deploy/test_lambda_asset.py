@@ -3,13 +3,19 @@ platform with pip (no Docker), cached by the hash of what goes in."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 from tests.cdk_apps import asset_cache
 
+from eventualc.deploy import asset as assets
 from eventualc.deploy.asset import AWS_SERVICES, AssetError, build_asset
+
+HERE = f"{sys.version_info.major}.{sys.version_info.minor}"  # this interpreter's version
 
 
 @pytest.fixture
@@ -41,8 +47,19 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return asset_cache(tmp_path_factory)
 
 
-def test_the_asset_holds_runtime_package_and_arm64_dependencies(out: Path, cache: Path) -> None:
+@pytest.fixture
+def no_python_312(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No Python 3.12 to compile bytecode with (whatever this machine has)."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    if HERE == "3.12":
+        monkeypatch.setattr(assets.sys, "version_info", (3, 11, 0))
+
+
+def test_the_asset_holds_runtime_package_and_arm64_dependencies(
+    out: Path, cache: Path, no_python_312: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     asset = build_asset(out, "arm64", cache)
+    assert "no Python 3.12 here" in capsys.readouterr().err  # so: sources only
     files = listing(asset)
     assert {"gen/__init__.py", "gen/shop/__init__.py", "gen/shop/definition.json"} <= files
     assert "gen/shop/handlers/charge.py" in files
@@ -77,7 +94,7 @@ def test_the_asset_is_cached_by_what_goes_in(out: Path, cache: Path) -> None:
     assert sorted((cache / "dependencies").iterdir()) == installed  # reused: same pins, platform
 
 
-def test_x86_64_gets_its_own_dependencies(out: Path, cache: Path) -> None:
+def test_x86_64_gets_its_own_dependencies(out: Path, cache: Path, no_python_312: None) -> None:
     asset = build_asset(out, "x86_64", cache)
     compiled = [f for f in listing(asset) if f.startswith("pydantic_core/_pydantic_core.c")]
     assert compiled == ["pydantic_core/_pydantic_core.cpython-312-x86_64-linux-gnu.so"]
@@ -89,3 +106,63 @@ def test_bad_inputs_are_reported(out: Path, cache: Path) -> None:
         build_asset(out, "sparc", cache)
     with pytest.raises(AssetError, match="not a generated package"):
         build_asset(out / "shop" / "handlers", "arm64", cache)
+
+
+def test_every_module_ships_compiled_for_the_python_that_runs_it(
+    out: Path, cache: Path, tmp_path: Path
+) -> None:
+    """Lambda's /var/task is read-only: without bytecode in the asset every cold start
+    compiles each module it imports. The bytecode is hash-based and unchecked, so the
+    interpreter loads it without reading the source (a changed source proves it)."""
+    asset = build_asset(out, "x86_64", cache, python_version=HERE)
+    tag = sys.implementation.cache_tag
+    for top in ("eventual", "gen", "pydantic", "botocore"):
+        sources = list((asset / top).rglob("*.py"))
+        assert sources
+        missing = [
+            s for s in sources if not (s.parent / "__pycache__" / f"{s.stem}.{tag}.pyc").is_file()
+        ]
+        assert missing == [], top
+    copy = tmp_path / "asset"
+    shutil.copytree(asset, copy)
+    (copy / "gen/shop/handlers/charge.py").write_text("raise SystemExit('source read')\n")
+    code = f"import sys; sys.path.insert(0, {str(copy)!r}); from gen.shop.handlers.charge import charge; print(charge(None, None))"
+    ran = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert (ran.returncode, ran.stdout.strip()) == (0, "1"), ran.stderr
+    shutil.rmtree(copy / "gen/shop/handlers/__pycache__")
+    ran = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert "source read" in ran.stderr
+
+
+def test_an_asset_with_bytecode_is_not_mistaken_for_one_without(
+    out: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = build_asset(out, "x86_64", cache, python_version=HERE)
+    monkeypatch.setattr(assets, "bytecode_compiler", lambda version: None)
+    plain = build_asset(out, "x86_64", cache, python_version=HERE)
+    assert plain != compiled
+    assert not list(plain.rglob("__pycache__"))
+
+
+def test_a_python_of_another_version_is_not_taken_for_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python3.X`` on PATH must answer 3.X: a pyenv shim for an unselected version
+    exists but fails, and a mislabelled link would compile the wrong bytecode."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "python3.99").symlink_to(sys.executable)  # answers this interpreter's version
+    shim = bin_ / "python3.98"
+    shim.write_text("#!/bin/sh\necho 'python3.98: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_))
+    assert assets.bytecode_compiler("3.99") is None
+    assert assets.bytecode_compiler("3.98") is None
+    assert assets.bytecode_compiler(HERE) == sys.executable
+    (bin_ / f"python{HERE}").symlink_to(sys.executable)
+    monkeypatch.setattr(assets.sys, "version_info", (3, 0, 0))  # as if run by another Python
+    assert assets.bytecode_compiler(HERE) == str(bin_ / f"python{HERE}")

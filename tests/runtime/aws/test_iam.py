@@ -335,7 +335,7 @@ def test_a_task_cannot_read_another_executions_objects(enforced: Enforced) -> No
         )
     )
     enforced.harness.denials.clear()
-    own = Payloads(s3, bucket)  # what it may do: store and follow its own references
+    own = Payloads(lambda: s3, bucket)  # what it may do: store and follow its own references
     reference = own.pack(json.dumps({"mine": "y" * 250_000}))
     assert json.loads(own.unpack(reference)) == {"mine": "y" * 250_000}
 
