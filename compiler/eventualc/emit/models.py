@@ -77,15 +77,21 @@ def export_order(name: str) -> tuple[int, list[tuple[int, str]]]:
     """The order of names in ``__all__`` that ruff (RUF022) keeps: constants, then
     classes, then the rest, each in natural order (``A9`` before ``A10``)."""
     group = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
-    chunks = re.findall(r"\d+|\D+", name)
-    return group, [(int(c), "") if c.isdigit() else (-1, c) for c in chunks]
+    return group, natural_order(name)
+
+
+def natural_order(text: str) -> list[tuple[int, str]]:
+    """The key of natural order (``a9`` before ``a10``), as ruff sorts names."""
+    return [(int(c), "") if c.isdigit() else (-1, c) for c in re.findall(r"\d+|\D+", text)]
 
 
 def _package_init(exports: dict[str, str]) -> str:
     """``models/__init__.py``: ``exports`` (class name -> module) imported lazily."""
     from eventualc.emit.render import render
 
-    names = sorted(exports)
+    # In the order ruff's isort keeps the imports: by module (``model_input`` before
+    # ``mv_input``, though ``MVInput`` sorts before ``ModelInput``).
+    names = sorted(exports, key=lambda name: natural_order(exports[name]))
     return render(
         "models_init.py.jinja",
         names=names,

@@ -198,3 +198,16 @@ def test_an_event_named_service_and_tasks_named_like_imports_build(
     service = make_service(spec)
     assert service.name == "shop"
     assert sorted(service.tasks) == ["annotations", "eventual"]
+
+
+def test_model_imports_keep_the_order_ruff_sorts_them_in(tmp_path: Path) -> None:
+    """By module, naturally: ``MVInput`` sorts before ``ModelInput`` but ``mv_input``
+    after ``model_input``; ``a9`` before ``a10``."""
+    from eventualc.emit.models import _package_init
+
+    exports = {"MVInput": "mv_input", "ModelInput": "model_input", "A10": "a10", "A9": "a9"}
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text(_package_init(exports))
+    config = str(REPO / "tests/golden/ruff.toml")
+    lint = run_tool("ruff", "check", "--no-cache", "--config", config, str(tmp_path / "models"))
+    assert lint.returncode == 0, lint.stdout
