@@ -20,7 +20,7 @@ sorted, so the same spec always gives the same bytes:
   "timeout": s, "heartbeat": s|null, "retry": [Retry], "emits": [EventName],
   "memory": MB, "signals": [workflow.signal]}`` (``signals``: what ``ctx.signal`` may send).
 - ``Subscription``: ``{"handler": module|null, "events": [EventName], "filter":
-  {}|null, "emits": [EventName], "retry": Retry, "timeout": s, "memory": MB,
+  {}|null, "emits": [EventName], "retry": [Retry], "timeout": s, "memory": MB,
   "workflow": name|null, "input": template|null, "execution_name": template|null,
   "signal": name|null, "signals": [workflow.signal]}``
   (a subscription has a ``handler``, starts a ``workflow``, or, with ``signal``, sends
@@ -32,8 +32,9 @@ sorted, so the same spec always gives the same bytes:
 - ``Retry``: ``{"attempts": int, "backoff": s, "multiplier": float, "max_backoff":
   s|null, "jitter": "none"|"full", "errors": [error]|null}`` plus ``"except":
   [error]`` when the policy has a deny-list (with neither: every error but
-  ``ValidationError``). Tasks and task steps carry a list of them, first match wins
-  (``eventual.retry``); a single mapping read from an older definition is a list of one.
+  ``ValidationError``). Tasks, task steps and subscriptions carry a list of them, first
+  match wins (``eventual.retry``); a single mapping read from an older definition is a
+  list of one.
 - ``Step``: ``{"kind": str, "id": str|null}`` plus the keys its kind has, absent
   when empty: ``target`` (the task, workflow, event or signal named), ``value`` (the
   kind's template: a task's or child's input, an event payload, an ``if``,
@@ -86,14 +87,6 @@ def canonical(data: Any) -> str:
 
 def digest(data: Any) -> str:
     return hashlib.sha256(canonical(data).encode()).hexdigest()
-
-
-def _retry_json(retry: RetryPolicy) -> Json:
-    return retry.to_json()
-
-
-def _retry(data: Mapping[str, Any]) -> RetryPolicy:
-    return RetryPolicy.from_json(data)
 
 
 def _retries_json(retries: Retries) -> list[Json]:
@@ -152,7 +145,7 @@ class Subscription:
     events: tuple[str, ...]
     filter: Mapping[str, Any] | None
     emits: tuple[str, ...]
-    retry: RetryPolicy
+    retry: Retries
     timeout: float
     memory: int
     workflow: str | None
@@ -163,7 +156,7 @@ class Subscription:
 
     def to_json(self) -> Json:
         return {"handler": self.handler, "events": list(self.events), "filter": self.filter,
-                "emits": list(self.emits), "retry": _retry_json(self.retry),
+                "emits": list(self.emits), "retry": _retries_json(self.retry),
                 "timeout": self.timeout, "memory": self.memory, "workflow": self.workflow,
                 "input": self.input, "execution_name": self.execution_name,
                 "signal": self.signal, "signals": list(self.signals)}  # fmt: skip
@@ -172,7 +165,7 @@ class Subscription:
     def from_json(cls, data: Mapping[str, Any]) -> Subscription:
         return cls(
             data["handler"], tuple(data["events"]), data["filter"], tuple(data["emits"]),
-            _retry(data["retry"]), data["timeout"], data["memory"], data["workflow"],
+            _retries(data["retry"]), data["timeout"], data["memory"], data["workflow"],
             data["input"], data["execution_name"], data.get("signal"),
             tuple(data.get("signals", ())),
         )  # fmt: skip

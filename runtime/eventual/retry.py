@@ -3,10 +3,12 @@
 A light module of its own: task and subscription functions on Lambda decide retries
 without loading the workflow compiler or CEL.
 
-A task or a task step carries a list of policies (``Retries``): the first policy that
-matches a failure's error decides, as Step Functions' retriers do, and each policy
-counts its own attempts (the failures it matched, plus the first attempt). When the
-matching policy is spent the failure stands: later policies are not consulted.
+A task, a task step or a subscription carries a list of policies (``Retries``): the
+first policy that matches a failure's error decides, as Step Functions' retriers do.
+When the matching policy is spent the failure stands: later policies are not
+consulted. A task's policies each count their own attempts (the failures it matched,
+plus the first attempt); a subscription's count the delivery's attempts, the one
+count a delivery keeps (on AWS, its SQS receive count).
 """
 
 from __future__ import annotations
@@ -81,8 +83,12 @@ def first_match(policies: Retries, error: str) -> int | None:
 
 
 def retry_after(
-    policy: RetryPolicy, error: dict[str, str], attempt: int, rng: random.Random
+    policies: Retries, error: dict[str, str], attempt: int, rng: random.Random
 ) -> float | None:
     """Seconds until a delivery that failed ``attempt`` with ``error`` is tried again
-    under the retry ``policy`` of its subscription; ``None`` when it is not."""
-    return policy.delay(attempt, rng) if policy.retries(error["error"], attempt) else None
+    under the retry ``policies`` of its subscription (the first that matches
+    ``error`` decides); ``None`` when it is not."""
+    chosen = first_match(policies, error["error"])
+    if chosen is None or attempt >= policies[chosen].attempts:
+        return None
+    return policies[chosen].delay(attempt, rng)

@@ -1,5 +1,6 @@
 """Errors as Step Functions and Temporal users handle them: retry policy lists (first
-match wins, each policy counting its own attempts, ``except`` deny-lists), ``fail``
+match wins, each policy counting its own attempts, ``except`` deny-lists; on a
+subscription, counting the delivery's attempts), ``fail``
 rethrowing a caught error or computing its name, and ``compensate_on_failure``; the
 compiler's checks of policy lists. Runtime scenarios run on both local runtimes.
 """
@@ -7,6 +8,7 @@ compiler's checks of policy lists. Runtime scenarios run on both local runtimes.
 from __future__ import annotations
 
 import importlib
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,14 @@ from eventual.retry import RetryPolicy, first_match
 
 SPEC = """\
 service: errs
+events:
+  Ping: {schema: {type: object, required: [n], properties: {n: {type: integer}}}}
+subscriptions:
+  onPing:
+    events: [Ping]
+    retry:
+      - {errors: [Throttled], attempts: 4, backoff: 2s, multiplier: 1}
+      - {except: [InvalidAccount], attempts: 2, backoff: 10s}
 tasks:
   flaky:
     input: string
@@ -97,6 +107,19 @@ def flaky(input: str, ctx: eventual.TaskContext) -> str:
     return input.upper()
 """
 
+ON_PING = """\
+import eventual
+
+CALLS: list[int] = []
+SCRIPT: list[str] = []  # error names to raise, one per call, then succeed
+
+
+def on_ping(event, ctx: eventual.SubscriptionContext) -> None:
+    CALLS.append(event.n)
+    if SCRIPT:
+        raise eventual.TaskError(SCRIPT.pop(0), f"ping {event.n} failed")
+"""
+
 UNDO = """\
 import eventual
 
@@ -110,7 +133,7 @@ def undo(input: str, ctx: eventual.TaskContext) -> None:
 
 @pytest.fixture
 def errs(make_service: MakeService) -> Service:
-    return make_service(SPEC, flaky=FLAKY, undo=UNDO)
+    return make_service(SPEC, flaky=FLAKY, undo=UNDO, on_ping=ON_PING)
 
 
 def handler(service: Service, name: str) -> Any:
@@ -208,6 +231,68 @@ def test_a_successful_step_with_compensate_on_failure_is_undone_as_usual(
     outcome, _ = run(errs, tmp_path, "undoing", [])
     assert outcome[0] == "SUCCEEDED"
     assert undo.CALLS == ["first", "never"] * 2
+
+
+def deliveries(service: Service, folder: Path, script: list[str]) -> list[Any]:
+    """A ``Ping`` published to ``onPing`` raising ``script``'s errors in turn, on both
+    local runtimes: per runtime, the attempts' times and the dead letters."""
+    from tests.parity import VirtualEngine
+
+    from eventual.testing import TestEnvironment
+
+    on_ping = handler(service, "on_ping")
+    outcomes: list[Any] = []
+    for runtime in ("env", "engine"):
+        on_ping.SCRIPT[:] = script
+        on_ping.CALLS.clear()
+        times: list[float] = []
+        if runtime == "env":
+            env = TestEnvironment(service)
+            env.publish("Ping", {"n": 1})
+            for step in [0, *[1] * 120]:
+                before = len(on_ping.CALLS)
+                env.tick(step)
+                times += [env.now.timestamp()] * (len(on_ping.CALLS) - before)
+            letters = [(d.subscription, d.error.error) for d in env.dead_letters]
+        else:
+            engine = VirtualEngine(service, folder / f"{len(list(folder.iterdir()))}.db")
+            engine.engine.publish("Ping", {"n": 1})
+            for step in [0, *[1] * 120]:
+                before = len(on_ping.CALLS)
+                engine.tick(step)
+                times += [engine.clock.now] * (len(on_ping.CALLS) - before)
+            letters = [(d.subscription, d.error["error"]) for d in engine.engine.dead_letters()]
+        outcomes.append(([t - times[0] for t in times], letters))
+    assert outcomes[0] == outcomes[1]
+    return list(outcomes[0])
+
+
+def test_a_subscription_takes_a_policy_list_counting_the_deliverys_attempts(
+    errs: Service, tmp_path: Path
+) -> None:
+    # Throttled: the first policy, every 2s, up to 4 attempts of the delivery.
+    assert deliveries(errs, tmp_path, ["Throttled"] * 3) == [[0, 2, 4, 6], []]
+    assert deliveries(errs, tmp_path, ["Throttled"] * 4) == [
+        [0, 2, 4, 6],
+        [("onPing", "Throttled")],
+    ]
+    # Another error: the second policy, 10s, 2 attempts of the delivery in all.
+    assert deliveries(errs, tmp_path, ["Boom"]) == [[0, 10], []]
+    assert deliveries(errs, tmp_path, ["Throttled", "Boom"]) == [[0, 2], [("onPing", "Boom")]]
+    # Excepted by the only policy that would match it: dead-lettered at once.
+    assert deliveries(errs, tmp_path, ["InvalidAccount"]) == [[0], [("onPing", "InvalidAccount")]]
+
+
+def test_subscription_retries_decide_with_the_first_match() -> None:
+    from eventual.retry import retry_after
+
+    policies = (RetryPolicy(4, 2.0, 1.0, errors=("Throttled",)), RetryPolicy(2, 10.0))
+    rng = random.Random(0)
+    assert retry_after(policies, {"error": "Throttled"}, 3, rng) == 2.0
+    assert retry_after(policies, {"error": "Throttled"}, 4, rng) is None
+    assert retry_after(policies, {"error": "Boom"}, 1, rng) == 10.0
+    assert retry_after(policies, {"error": "Boom"}, 2, rng) is None  # spent: no fall-through
+    assert retry_after(policies, {"error": "ValidationError"}, 1, rng) is None
 
 
 def test_policies_match_as_documented() -> None:

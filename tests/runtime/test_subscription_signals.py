@@ -193,7 +193,7 @@ def test_older_definitions_read_without_signals() -> None:
     task = Task("t", None, None, 1.0, None, (_retry(),), (), 128)
     data = {k: v for k, v in task.to_json().items() if k != "signals"}
     assert Task.from_json(data).signals == ()
-    sub = Subscription("s", ("E",), None, (), _retry(), 1.0, 128, None, None, None)
+    sub = Subscription("s", ("E",), None, (), (_retry(),), 1.0, 128, None, None, None)
     data = {k: v for k, v in sub.to_json().items() if k not in ("signal", "signals")}
     assert Subscription.from_json(data) == sub
 

@@ -11,12 +11,13 @@ comes back after 12 hours instead).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
+from itertools import islice, zip_longest
 
 from eventual.durations import format_duration
 from eventualc.deploy.quotas import describe, limit
 from eventualc.diagnostics import Diagnostic, error, warning
 from eventualc.frontend import ir
+from eventualc.frontend.source import PathKey
 from eventualc.frontend.symbols import key_span, value_span, walk_steps
 
 LAMBDA_LIMIT = 900.0
@@ -36,8 +37,7 @@ def check_bounds(build: ir.Build) -> list[Diagnostic]:
                 diagnostics.append(
                     error("E601", value_span(service, (*function.path, "timeout")), message)
                 )
-            policies = function.retry if isinstance(function, ir.Task) else (function.retry,)
-            for policy in policies:
+            for policy in function.retry:
                 diagnostics += _retry(service, policy)
         for subscription in service.subscriptions:
             diagnostics += _retention(service, subscription)
@@ -77,11 +77,19 @@ def retry_delays(retry: ir.Retry, most: float) -> Iterator[float]:
         delay = min(delay * retry.multiplier, most + 1)
 
 
-def schedule_length(timeout: float, retry: ir.Retry, most: float) -> float:
+def delivery_delays(policies: tuple[ir.Retry, ...], most: float) -> Iterator[float]:
+    """The longest delay before each further attempt of a delivery: the first policy
+    that matches its error decides with the delivery's attempt count, so any policy
+    with attempts left may."""
+    for delays in zip_longest(*(retry_delays(p, most) for p in policies), fillvalue=0.0):
+        yield max(delays)
+
+
+def schedule_length(timeout: float, policies: tuple[ir.Retry, ...], most: float) -> float:
     """How long a delivery can take, every attempt running its whole ``timeout`` and
     waiting the longest delay between attempts; counting stops once past ``most``."""
     total = timeout
-    for delay in retry_delays(retry, most):
+    for delay in delivery_delays(policies, most):
         total += delay + timeout
         if total > most:
             break
@@ -94,7 +102,7 @@ def _retention(service: ir.Service, subscription: ir.Subscription) -> list[Diagn
     length = schedule_length(subscription.timeout, subscription.retry, most)
     if length <= most:
         return []
-    span = key_span(service, subscription.retry.path or subscription.path)
+    span = key_span(service, _retry_key(subscription))
     message = (
         f"the retries of subscription '{subscription.name}' can last longer than "
         f"{format_duration(most)}, {describe(quota)}: on AWS a delivery waits for its "
@@ -106,13 +114,17 @@ def _retention(service: ir.Service, subscription: ir.Subscription) -> list[Diagn
 def _visibility(service: ir.Service, subscription: ir.Subscription) -> list[Diagnostic]:
     most = float(limit("SQS visibility timeout"))
     # Delays grow or shrink monotonically: the first ten thousand show the longest.
-    if all(delay <= most for delay in islice(retry_delays(subscription.retry, most), 10_000)):
+    if all(delay <= most for delay in islice(delivery_delays(subscription.retry, most), 10_000)):
         return []
     message = (
         f"a retry delay of subscription '{subscription.name}' passes "
         f"{describe('SQS visibility timeout')}: on AWS that attempt comes after "
         f"{format_duration(most)} instead"
     )
-    return [
-        warning("W609", key_span(service, subscription.retry.path or subscription.path), message)
-    ]
+    return [warning("W609", key_span(service, _retry_key(subscription)), message)]
+
+
+def _retry_key(subscription: ir.Subscription) -> PathKey:
+    """The subscription's ``retry`` key when written, else its name."""
+    written = any(policy.path is not None for policy in subscription.retry)
+    return (*subscription.path, "retry") if written else subscription.path

@@ -67,7 +67,7 @@ def check_retries(build: ir.Build) -> list[Diagnostic]:
         for task in service.tasks:
             diagnostics += _policies(service, task.retry)
         for subscription in service.subscriptions:
-            diagnostics += _policies(service, (subscription.retry,))
+            diagnostics += _policies(service, subscription.retry)
         for workflow in service.workflows:
             for step in walk_steps(workflow.steps):
                 diagnostics += _policies(service, step.retry or ())

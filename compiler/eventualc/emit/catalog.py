@@ -227,7 +227,7 @@ def _retry_text(retry: ir.Retry) -> str:
 
 
 def _retries_text(retries: tuple[ir.Retry, ...]) -> str:
-    """A task's policies; several are tried in order, the first matching one deciding."""
+    """A function's policies; several are tried in order, the first matching one deciding."""
     if len(retries) == 1:
         return _retry_text(retries[0])
     return "first match of: " + "; ".join(_retry_text(policy) for policy in retries)
@@ -257,7 +257,7 @@ def _subscriptions(service: ir.Service) -> Iterator[str]:
                 ("handler", code(f"handlers/{sub.python_name}.py")),
                 ("emits", _events_list(sub.emits, service.name)),
                 ("may signal", _signals_list(sub.signals)),
-                ("retry", _retry_text(sub.retry)),
+                ("retry", _retries_text(sub.retry)),
                 ("timeout", format_duration(sub.timeout)),
                 ("memory", f"{sub.memory} MB"),
             ]

@@ -65,7 +65,7 @@ def _subscription(service: str, sub: ir.Subscription) -> d.Subscription:
         events=_events(sub.events, service),
         filter=sub.filter,
         emits=_events(sub.emits, service),
-        retry=_retry(sub.retry),
+        retry=_retries(sub.retry),
         timeout=sub.timeout,
         memory=sub.memory,
         workflow=sub.workflow,

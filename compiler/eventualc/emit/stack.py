@@ -121,7 +121,7 @@ def _tables(service: ir.Service, forwards: Forwards) -> dict[str, Any]:
             continue
         fields = _function_fields(service.name, ids[sub.name], sub)
         more = {
-            "attempts": sub.retry.attempts,
+            "attempts": max(policy.attempts for policy in sub.retry),
             "patterns": _patterns(sub),
             "group": groups[sub.name],
         }

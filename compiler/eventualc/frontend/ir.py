@@ -100,7 +100,7 @@ class Subscription:
     events: tuple[EventRef, ...]
     filter: dict[str, Any] | None
     emits: tuple[EventRef, ...]
-    retry: Retry
+    retry: tuple[Retry, ...]  # first match wins, counting the delivery's attempts
     timeout: float
     memory: int
     workflow: str | None

@@ -171,7 +171,8 @@ def _retry(value: dict[str, Any] | None, default: ir.Retry, path: PathKey) -> ir
 
 
 def _retries(value: dict[str, Any] | list[dict[str, Any]], path: PathKey) -> tuple[ir.Retry, ...]:
-    """``retry:`` of a task or a step: one policy, or a list of them (first match wins)."""
+    """``retry:`` of a task, a step or a subscription: one policy, or a list of them
+    (first match wins)."""
     if isinstance(value, dict):
         return (_retry(value, ir.NO_RETRY, path),)
     return tuple(_retry(policy, ir.NO_RETRY, (*path, i)) for i, policy in enumerate(value))
@@ -237,7 +238,11 @@ def _subscription(service: str, name: str, value: dict[str, Any]) -> ir.Subscrip
         events=event_refs(service, value["events"], (*path, "events")),
         filter=value.get("filter"),
         emits=event_refs(service, value.get("emits", []), (*path, "emits")),
-        retry=_retry(value.get("retry"), ir.SUBSCRIPTION_RETRY, (*path, "retry")),
+        retry=(
+            _retries(value["retry"], (*path, "retry"))
+            if "retry" in value
+            else (ir.SUBSCRIPTION_RETRY,)
+        ),
         timeout=parse_duration(value.get("timeout", DEFAULT_SUBSCRIPTION_TIMEOUT)),
         memory=value.get("memory", DEFAULT_MEMORY),
         workflow=value.get("workflow"),

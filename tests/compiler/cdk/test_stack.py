@@ -224,7 +224,8 @@ def test_each_handler_subscription_has_one_rule_for_all_its_events_and_a_dead_le
         )
         queue = properties(template, queue_id)
         assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
-        assert queue["RedrivePolicy"]["maxReceiveCount"] == sub["retry"]["attempts"] + 2
+        attempts = max(policy["attempts"] for policy in sub["retry"])
+        assert queue["RedrivePolicy"]["maxReceiveCount"] == attempts + 2
         dead_letters = ref_id(queue["RedrivePolicy"]["deadLetterTargetArn"])
         variables = function["Environment"]["Variables"]
         assert ref_id(variables["EVENTUAL_DEAD_LETTER_QUEUE"]) == dead_letters

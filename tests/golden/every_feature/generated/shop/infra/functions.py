@@ -81,7 +81,7 @@ SUBSCRIPTIONS: tuple[SubscriptionFunction, ...] = (
         memory=512,
         emits=(),
         signals=("fulfil.poke",),
-        attempts=3,
+        attempts=5,
         patterns=({"source": ["billing"], "detail-type": ["InvoicePaid"]},),
         group=0,
     ),
