@@ -205,9 +205,9 @@ def test_concurrent_orchestrators_lose_no_update(aws: Aws) -> None:
     records = first.deployment.records
     reads, writes = [], []
 
-    def read_then_race(key: str) -> Any:
-        found = type(records).read(records, key)
-        reads.append(key)
+    def read_then_race(execution: str) -> Any:
+        found = type(records).read(records, execution)
+        reads.append(execution)
         if len(reads) == 1:  # the other one writes between this read and this write
             second.apply(execution, [_signal(execution, "race-2", 2)])
         return found
@@ -243,8 +243,9 @@ def _item(client: Client, execution: str) -> dict[str, Any]:
     deployment = client.deployment
     table = deployment.config.state_table
     key = {"id": {"S": execution}}
-    found: dict[str, Any] = deployment.clients.dynamodb.get_item(TableName=table, Key=key)
-    return found["Item"]
+    found = deployment.clients.dynamodb.get_item(TableName=table, Key=key)
+    item: dict[str, Any] = found["Item"]
+    return item
 
 
 def _tags(client: Client, key: str) -> dict[str, str]:
