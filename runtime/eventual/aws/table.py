@@ -22,6 +22,11 @@ A record moved to S3 and then superseded (by a later write) is tagged finished, 
 the bucket's lifecycle rule expires it; a reader holding the older item can still
 read it until then.
 
+Executions that were running when the stack moved to the table have their record
+in the bucket (``executions/<id>/state.json``, where earlier versions kept it):
+``read`` falls back to it when the table has no item, and the next write moves it
+into the table (created as a new item) and tags the object finished.
+
 Only the orchestrator writes (``PutItem``, ``GetItem``); the operator's client reads
 (``GetItem``, and ``Scan`` for the list of executions, which the table keeps in the
 order of its partition keys' hashes).
@@ -49,6 +54,12 @@ class Stored:
     text: str
     revision: int
     key: str | None = None
+    legacy: bool = False  # read from the bucket's ``state.json``: not in the table yet
+
+
+def legacy_key(execution: str) -> str:
+    """Where records were kept before the state table."""
+    return f"executions/{execution}/state.json"
 
 
 def large_record_key(execution: str, text: str) -> str:
@@ -73,7 +84,7 @@ class RecordTable:
             TableName=self.table, Key={"id": {"S": execution}}, ConsistentRead=True
         )
         item = answer.get("Item")
-        return None if item is None else self._stored(item)
+        return self._legacy(execution) if item is None else self._stored(item)
 
     def write(
         self, execution: str, text: str, revision: int, read: Stored | None,
@@ -93,7 +104,7 @@ class RecordTable:
         if ended is not None:
             expires = ended + timedelta(days=self.retention_days)
             item["expires"] = {"N": str(int(expires.timestamp()))}
-        if read is None:
+        if read is None or read.legacy:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(id)"}
         else:
             condition = {
@@ -131,6 +142,11 @@ class RecordTable:
             start = answer.get("LastEvaluatedKey")
             if start is None:
                 return
+
+    def _legacy(self, execution: str) -> Stored | None:
+        key = legacy_key(execution)
+        found = self.store.read(key)
+        return None if found is None else Stored(found.text, 0, key, legacy=True)
 
     def _stored(self, item: dict[str, Any]) -> Stored:
         revision = int(item["revision"]["N"])

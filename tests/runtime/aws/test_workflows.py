@@ -299,3 +299,26 @@ def test_a_wait_on_several_signals_with_a_timeout_template_answers_queries(aws: 
         RequestError, match=r"declares no query 'nope' \(declared: deadline, phase\)"
     ):
         client.query(execution, "nope")
+
+
+def test_an_execution_whose_record_is_still_in_the_bucket_runs_on(aws: Aws) -> None:
+    """An execution running when the stack moved its records to the table has its
+    record at ``executions/<id>/state.json``: it is read there, and the next write
+    moves it into the table and tags the object for the lifecycle rule."""
+    from eventual.aws.store import FINISHED
+    from eventual.aws.table import legacy_key
+
+    client = aws.client("trips")
+    execution = client.start("approval", "moved-1")
+    aws.harness.run(until=lambda: waiting_for_signal(client, execution), timeout=30)
+    deployment = client.deployment
+    table, store = deployment.config.state_table, deployment.store
+    text = _item(client, execution)["record"]["S"]
+    store.create(legacy_key(execution), text)  # as the version before the table kept it
+    deployment.clients.dynamodb.delete_item(TableName=table, Key={"id": {"S": execution}})
+    assert client.get(execution).status is ExecutionStatus.IN_PROGRESS  # read there
+    client.signal(execution, "approve", {"by": "ana"})
+    view = aws.finish(client, execution)
+    assert (view.status, view.result) == (ExecutionStatus.SUCCEEDED, "moved-1 approved by ana")
+    assert "expires" in _item(client, execution)  # in the table now, finished
+    assert _tags(client, legacy_key(execution)) == dict(FINISHED)
