@@ -22,14 +22,19 @@ polling costs the same whatever the load). It prints the requests per workflow s
 transition) and per event delivery, and their cost per million at list prices
 (us-east-1): SQS $0.40/M requests ($0.50/M FIFO), S3 PUT $0.005/1k and GET $0.0004/1k,
 EventBridge $1/M events, Lambda $0.20/M requests plus arm64 GB-s for the measured
-durations at each function's memory; beside AWS Step Functions Standard at $25 per million
-state transitions (target: at most a third), and EventBridge Scheduler $1/M
-invocations. Timers still delayed at the end (task timeouts that will find their
-task done) are priced as they will be when they fire.
+durations at each function's memory, the state table's requests by the request units
+DynamoDB on demand bills for them (``DYNAMODB``: a write request unit per started KB
+of the item written, a failed conditional write too; a read request unit per started
+4 KB of the item read strongly consistent, at least one), measured from each
+request's item; beside AWS Step Functions Standard at $25 per million state
+transitions (target: at most a third), and EventBridge Scheduler $1/M invocations.
+Timers still delayed at the end (task timeouts that will find their task done) are
+priced as they will be when they fire. Besides the requests, the finished records'
+table storage and point-in-time recovery for the retention days, from their sizes.
 
-It also prints the size of the execution records written (S3 bills each write the
-same, whatever its size; a store billed by size would not) and the machine's load
-average during the run, as the durations are wall time on it.
+It also prints the size of the execution records written and the machine's load
+average during the run, as the durations are wall time on it, and PASS or FAIL
+against a third of Step Functions.
 
 Then the cold import of ``eventual.aws.entry`` in fresh processes (best of several),
 beside ``import botocore, pydantic`` and beside a cold first-event setup (entry, service,
@@ -45,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 import os
 import subprocess
 import sys
@@ -67,19 +73,34 @@ from eventual.aws import Client  # noqa: E402
 from eventual.aws.config import Clients, boto3_clients  # noqa: E402
 from eventualc.cdk.construct import ORCHESTRATOR_MEMORY  # noqa: E402
 
-PRICES = {  # dollars per request (per event for EventBridge)
+# DynamoDB on demand, us-east-1, standard table class (prices since November 2024).
+DYNAMODB = {
+    "write request unit": 0.625e-6, "read request unit": 0.125e-6,
+    "storage GB-month": 0.25, "point-in-time recovery GB-month": 0.20,
+}  # fmt: skip
+WRITE_UNIT, READ_UNIT = 1024, 4096  # bytes per request unit (reads strongly consistent)
+ITEM_OVERHEAD = 100  # bytes DynamoDB adds to each item's stored size
+RETENTION_MONTHS = 90 / 30.4  # a finished record stays 90 days (the construct's default)
+PRICES = {  # dollars per request (per event for EventBridge, per unit for DynamoDB)
     "sqs": 0.40e-6, "sqs-fifo": 0.50e-6, "s3:PutObject": 5e-6, "s3:GetObject": 0.4e-6,
     "s3:ListObjectsV2": 5e-6, "events": 1e-6, "scheduler:CreateSchedule": 0.0,
     "scheduler (invocations)": 1e-6,
+    "dynamodb:PutItem": 0.0, "dynamodb:GetItem": 0.0,  # billed by their units, below
+    "dynamodb write request units": DYNAMODB["write request unit"],
+    "dynamodb read request units": DYNAMODB["read request unit"],
 }  # fmt: skip
 LAMBDA_REQUEST = 0.20e-6
 ARM_GB_SECOND = 0.0000133334
 STEP_FUNCTIONS = 25.0  # dollars per million state transitions
 # A timeout timer that fires after its task answered: a receive, a delete, an
-# invocation (at the orchestrator's mean measured duration) and one S3 GET to find
-# nothing waits for it. One at a time, as the timers that fired during the run came:
-# with one execution at a time they fall due seconds apart, never in one batch.
-LATE_TIMER = {"sqs:ReceiveMessage": 1.0, "sqs:DeleteMessageBatch": 1.0, "s3:GetObject": 1.0}
+# invocation (at the orchestrator's mean measured duration) and one record read (an
+# item under 4 KB: one read unit) to find nothing waits for it. One at a time, as
+# the timers that fired during the run came: with one execution at a time they fall
+# due seconds apart, never in one batch.
+LATE_TIMER = {
+    "sqs:ReceiveMessage": 1.0, "sqs:DeleteMessageBatch": 1.0, "dynamodb:GetItem": 1.0,
+    "dynamodb read request units": 1.0,
+}  # fmt: skip
 LATE_INVOCATIONS = 1.0
 
 
@@ -103,21 +124,23 @@ def measure(executions: int, events: int) -> None:
             harness = Harness(stacks, endpoint, requests)
             orders = Client("orders", REGION, endpoint)
             trips = Client("trips", REGION, endpoint)
-            records = _record_sizes(harness)
+            records = _record_units(harness)
             steps, timers = _orchestration(harness, orders, trips, clients, executions)
             print(f"execution records written: {len(records)}, "
                   f"{sum(records) / max(1, len(records)) / 1024:.1f} KB on average, "
-                  f"{max(records, default=0) / 1024:.1f} KB at most (S3 bills a PUT per "
-                  "write, whatever its size)")  # fmt: skip
+                  f"{max(records, default=0) / 1024:.1f} KB at most (a write request unit "
+                  "per started KB)")  # fmt: skip
             workflow = Counter(requests)
             compute = _gb_seconds(harness) + LATE_INVOCATIONS * timers * _orchestrator_gb_s(harness)
             invocations = sum(harness.invocations.values()) + LATE_INVOCATIONS * timers
+            kept = _stored_bytes(clients, harness)
             requests.clear()
             harness.invocations.clear()
             harness.durations.clear()
             _choreography(harness, orders, events)
-            _report("per workflow step", workflow, invocations, compute, steps,
-                    {"late": timers}, compare=True)  # fmt: skip
+            total = _report("per workflow step", workflow, invocations, compute, steps,
+                            {"late": timers}, compare=True)  # fmt: skip
+            _verdict(total, _storage(kept, steps))
             deliveries = 3 * events
             _report("per event delivered to a subscription", requests,
                     sum(harness.invocations.values()), _gb_seconds(harness), deliveries, {},
@@ -130,19 +153,59 @@ def _orchestrator_gb_s(harness: Harness) -> float:
     return ORCHESTRATOR_MEMORY / 1024 * sum(seconds) / max(1, len(seconds))
 
 
-def _record_sizes(harness: Harness) -> list[int]:
-    """The sizes in bytes of the execution records (``state.json``) the functions will
-    write, filled in as they write them."""
+def _item_bytes(item: Mapping[str, Any]) -> int:
+    """An item's size as DynamoDB counts it: each attribute's name and value (strings
+    in UTF-8; numbers about one byte per two digits, plus one)."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        if "S" in value:
+            size += len(value["S"].encode())
+        elif "N" in value:
+            size += len(value["N"].lstrip("-").replace(".", "")) // 2 + 2
+    return size
+
+
+def _record_units(harness: Harness) -> list[int]:
+    """Counts the request units of the functions' state-table requests into the
+    harness's ``requests`` as they are made (a write's units before it is sent: a
+    failed conditional write is billed too); the sizes in bytes of the items written,
+    filled in likewise."""
     sizes: list[int] = []
+    requests = harness.requests
 
-    def size(params: Mapping[str, Any], **_: Any) -> None:
-        if str(params.get("Key", "")).endswith("/state.json"):
-            body = params["Body"]
-            sizes.append(len(body if isinstance(body, bytes) else body.getvalue()))
+    def written(params: Mapping[str, Any], **_: Any) -> None:
+        size = _item_bytes(params["Item"])
+        sizes.append(size)
+        requests["dynamodb write request units"] += math.ceil(size / WRITE_UNIT)
 
-    s3 = harness.functions_clients.s3
-    s3.meta.events.register("before-parameter-build.s3.PutObject", size)
+    def read(parsed: Mapping[str, Any], **_: Any) -> None:
+        size = _item_bytes(parsed.get("Item", {}))
+        requests["dynamodb read request units"] += max(1, math.ceil(size / READ_UNIT))
+
+    dynamodb = harness.functions_clients.dynamodb
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.PutItem", written)
+    dynamodb.meta.events.register("after-call.dynamodb.GetItem", read)
     return sizes
+
+
+def _stored_bytes(clients: Clients, harness: Harness) -> int:
+    """The bytes the state tables hold at the end (every execution of the run is over:
+    each is kept as it finished, for the retention days)."""
+    total = 0
+    for stack in harness.stacks.values():
+        pages = clients.dynamodb.get_paginator("scan").paginate(
+            TableName=stack.outputs["StateTableName"]
+        )
+        total += sum(_item_bytes(i) + ITEM_OVERHEAD for page in pages for i in page["Items"])
+    return total
+
+
+def _storage(kept: int, steps: int) -> float:
+    """Dollars per million steps of keeping ``kept`` bytes (the run's finished records)
+    for the retention, in the table and in its point-in-time recovery."""
+    per_month = DYNAMODB["storage GB-month"] + DYNAMODB["point-in-time recovery GB-month"]
+    return kept / 1e9 * RETENTION_MONTHS * per_month / steps * 1e6
 
 
 def _gb_seconds(harness: Harness) -> float:
@@ -214,7 +277,8 @@ def _choreography(harness: Harness, client: Client, count: int) -> None:
 def _report(
     title: str, requests: Mapping[str, float], invocations: float, gb_seconds: float,
     units: int, timers: Mapping[str, int], compare: bool,
-) -> None:  # fmt: skip
+) -> float:  # fmt: skip
+    """Prints the requests per ``units`` and their cost; the total per million."""
     counts = {kind: float(n) for kind, n in requests.items() if n > 0}
     for kind, share in LATE_TIMER.items():
         counts[kind] = counts.get(kind, 0.0) + share * timers.get("late", 0)
@@ -238,7 +302,26 @@ def _report(
     if timers.get("late"):
         print(f"  ({timers['late']} timers (task timeouts) were still delayed at the end; "
               "priced as when they fire and find nothing waiting: one receive, delete, "
-              "invocation and GET each)")  # fmt: skip
+              "invocation and record read each)")  # fmt: skip
+    return total + compute
+
+
+def _verdict(requests: float, storage: float) -> None:
+    """The per-step total with the records' storage, against a third of Step Functions."""
+    print(f"  state table storage and point-in-time recovery of the finished records for "
+          f"{RETENTION_MONTHS:.2f} months (${DYNAMODB['storage GB-month']:.2f} + "
+          f"${DYNAMODB['point-in-time recovery GB-month']:.2f} per GB-month, "
+          f"{ITEM_OVERHEAD} bytes per item added): ${storage:.2f} per million")  # fmt: skip
+    print("  assumed: DynamoDB on demand, us-east-1, standard table class: "
+          f"${DYNAMODB['write request unit'] * 1e6:.3f}/M write units (1 KB each, failed "
+          f"conditional writes billed), ${DYNAMODB['read request unit'] * 1e6:.3f}/M "
+          "read units (4 KB strongly consistent); S3 storage of history (unchanged) "
+          "not counted")  # fmt: skip
+    total, target = requests + storage, STEP_FUNCTIONS / 3
+    verdict = "PASS" if total <= target else "FAIL"
+    print(f"  {verdict}: ${total:.2f} per million steps with storage = "
+          f"{total / STEP_FUNCTIONS:.0%} of Step Functions Standard; target at most a "
+          f"third, ${target:.2f}")  # fmt: skip
 
 
 def _line(kind: str, per_unit: float, cost: float) -> None:
@@ -253,7 +336,7 @@ FIRST_EVENT = (
     "from eventual.aws.deployment import Deployment\n"
     "d = Deployment(Config.from_environment(os.environ))\n"
     "d.service.handler('shipOrder'); d.values.adapter('ShipOrderInput')\n"
-    "d.clients.s3; d.clients.sqs\n"
+    "d.clients.s3; d.clients.sqs; d.clients.dynamodb\n"
     "print(time.perf_counter() - t)\n"
 )
 _ENTRY_ENV = {

@@ -5,9 +5,13 @@ The generated ``<svc>/infra/construct.py`` subclasses it with the service's tabl
 
 - ``Bus``, the service's EventBridge bus (events go on it with the service as source
   and the event's name as detail type);
-- ``State``, the S3 bucket of execution state and history (keys under
-  ``executions/``, ``names/``, ``definitions/``, ``payloads/`` and ``waits/``, the
-  index of the running executions that wait for events, ``eventual.aws.waits``);
+- ``StateTable``, the DynamoDB table of execution records (``eventual.aws.table``:
+  one item per execution, written conditionally on its revision, expiring
+  ``execution_retention_days`` after the execution ended; on demand, with
+  point-in-time recovery);
+- ``State``, the S3 bucket of history and the rest (keys under ``executions/``,
+  ``names/``, ``definitions/``, ``payloads/`` and ``waits/``, the index of the running
+  executions that wait for events, ``eventual.aws.waits``);
 - ``Orchestrator``, the function that runs workflows, fed by ``OrchestratorQueue``
   (FIFO, one message group per execution: starts, signals, cancellations, children's
   results), by ``Results`` (FIFO: tasks' answers, the only queue tasks may send to)
@@ -27,9 +31,11 @@ Nothing is lost silently: every queue keeps messages 14 days and has a dead-lett
 queue watched by an alarm (``<dead letters>Alarm``, notifying ``alarm_topic`` if
 given); every rule target sends what it cannot deliver to ``RuleDeadLetters``; log
 groups keep ``log_retention``; S3 expires the objects the runtime tags as those of a
-finished execution after ``execution_retention_days``.
+finished execution after ``execution_retention_days``, and DynamoDB its record (TTL).
 
-Every queue and the bucket are encrypted and refuse requests without TLS. A function
+Every queue, the table and the bucket are encrypted, and the queues and the bucket
+refuse requests without TLS (DynamoDB takes none). Only the orchestrator reaches
+the table (``GetItem``, ``PutItem``). A function
 consumes only its own queue, sends only where its work goes, reads and writes only
 its key prefixes (and lists only under them), and may put on the bus only the events
 it declares (conditions on ``events:source`` and ``events:detail-type``); a function
@@ -50,6 +56,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -82,7 +89,9 @@ CRASH_RECEIVES = 5
 # retry schedules longer than that.
 QUEUE_RETENTION = cdk.Duration.days(14)
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-EXECUTION_RETENTION_DAYS = 90  # finished executions' objects, then S3 expires them
+# Finished executions' objects and records, then S3 and DynamoDB expire them.
+EXECUTION_RETENTION_DAYS = 90
+TTL_ATTRIBUTE = "expires"  # of the state table's items (``eventual.aws.table``)
 # The tag the runtime puts on the objects of a finished execution (``eventual.aws.store``).
 FINISHED_TAG = ("eventual-finished", "true")
 # Concurrent invocations an event source mapping may start (Lambda's ScalingConfig):
@@ -90,7 +99,6 @@ FINISHED_TAG = ("eventual-finished", "true")
 MAX_CONCURRENCY = 50
 KEY_PREFIXES = ("executions", "names", "definitions", "payloads", "waits")
 WAITS_KEY = "waits/*"  # markers of executions waiting for events: the only objects deleted
-STATE_KEY = "executions/*/state.json"  # the only objects written over (If-Match)
 # A rule target's retries: EventBridge's most (24 hours, 185 tries), then its dead letters.
 RULE_EVENT_AGE = 86_400
 RULE_RETRIES = 185
@@ -173,8 +181,10 @@ class ServiceConstruct(Construct):
         _acknowledge_checkov(self)
 
     def _add_shared_resources(self, bus_name: str | None) -> None:
-        """The bus, the state bucket, the orchestrator's queues and the object policies."""
+        """The bus, the state table and bucket, the orchestrator's queues and the object
+        policies."""
         self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
+        self.table = self._add_table()
         self.bucket = s3.Bucket(
             self,
             "State",
@@ -214,9 +224,8 @@ class ServiceConstruct(Construct):
         self.payload_objects = _object_access(self, "PayloadObjects", self.bucket, ["payloads"])
         # The orchestrator tags a finished execution's objects (the lifecycle rule's filter).
         self.state_objects = _object_access(
-            self, "StateObjects", self.bucket, KEY_PREFIXES, ["s3:PutObjectTagging"],
-            updated=STATE_KEY,
-        )  # fmt: skip
+            self, "StateObjects", self.bucket, KEY_PREFIXES, ["s3:PutObjectTagging"]
+        )
         self.environment = {
             "EVENTUAL_SERVICE": self.tables.package,
             "EVENTUAL_BUS": self.bus.event_bus_name,
@@ -224,6 +233,24 @@ class ServiceConstruct(Construct):
             "EVENTUAL_ORCHESTRATOR_QUEUE": self.orchestrator_queue.queue_url,
             "EVENTUAL_INBOX_QUEUE": self.inbox.queue_url,
         }
+
+    def _add_table(self) -> dynamodb.Table:
+        """``StateTable``: execution records by execution id. On demand (one execution
+        at a time costs its requests only), encrypted with DynamoDB's own key as the
+        bucket and queues are with theirs, point-in-time recovery on, kept when the
+        stack goes (like the bucket), items expiring by ``TTL_ATTRIBUTE``."""
+        return dynamodb.Table(
+            self,
+            "StateTable",
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.DEFAULT,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
 
     def _dead_letter_queue(self, construct_id: str, why: str) -> sqs.Queue:
         """A queue of dead letters that no redrive policy feeds (``why`` says who does),
@@ -512,6 +539,16 @@ class ServiceConstruct(Construct):
         if self.task_queues:
             self._allow_sending_tasks(function)
         _role(function).add_managed_policy(self.state_objects)
+        # Records: read, and written conditionally (the runtime always passes a
+        # condition; IAM has no key to require one of PutItem).
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:PutItem"],
+                resources=[self.table.table_arn],
+            )
+        )
+        function.add_environment("EVENTUAL_STATE_TABLE", self.table.table_name)
+        function.add_environment("EVENTUAL_RETENTION_DAYS", str(self.execution_retention_days))
         self._allow_objects(
             function, ["s3:DeleteObject"], [WAITS_KEY],
             "the orchestrator deletes the wait markers of executions that ended, whose keys "
@@ -765,11 +802,9 @@ def _object_access(
     bucket: s3.Bucket,
     prefixes: Sequence[str],
     more_actions: Sequence[str] = (),
-    updated: str | None = None,
 ) -> iam.ManagedPolicy:
     """A policy to read the objects under ``prefixes`` of ``bucket`` and create them
-    (``If-None-Match: *``, so none is overwritten); the keys ``updated`` matches may
-    also be written over, only conditionally on the ETag read (``If-Match``)."""
+    (``If-None-Match: *``, so none is overwritten)."""
     objects = [bucket.arn_for_objects(f"{prefix}/*") for prefix in prefixes]
     statements = [
         iam.PolicyStatement(actions=["s3:GetObject", *more_actions], resources=objects),
@@ -779,17 +814,9 @@ def _object_access(
             conditions={"Null": {"s3:if-none-match": "false"}},
         ),
     ]
-    if updated is not None:
-        statements.append(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"],
-                resources=[bucket.arn_for_objects(updated)],
-                conditions={"Null": {"s3:if-match": "false"}},
-            )
-        )
     policy = iam.ManagedPolicy(scope, construct_id, statements=statements)
     arn = f"<{cdk.Stack.of(scope).get_logical_id(_resource(bucket))}.Arn>"
-    for pattern in [f"{prefix}/*" for prefix in prefixes] + ([updated] if updated else []):
+    for pattern in [f"{prefix}/*" for prefix in prefixes]:
         _acknowledge(
             policy,
             f"AwsSolutions-IAM5[Resource::{arn}/{pattern}]",
@@ -852,6 +879,11 @@ CHECKOV_ACKNOWLEDGED: dict[str, tuple[tuple[str, str], ...]] = {
          "and fail deploys in accounts with a low concurrency quota"),
         ("CKV_AWS_173", "the environment holds resource names and URLs only, no secret; "
          "Lambda encrypts it at rest with its own key"),
+    ),
+    "AWS::DynamoDB::Table": (
+        ("CKV_AWS_119", "encrypted at rest with DynamoDB's own key, as the bucket and queues "
+         "are with S3's and SQS's; a customer KMS key would bill a KMS request per cache "
+         "miss and add a key policy, and is left to the deployer"),
     ),
     "AWS::S3::Bucket": (
         ("CKV_AWS_18", "only the service's own functions reach the state bucket; access "

@@ -10,8 +10,9 @@ the service's own; the rest is here, the same for every service:
   named after the stack so that the services it forwards events to are found by their
   stack names alone (``PEERS``, overridable per instance with ``peer_stacks``),
   its task queues' names starting with it too, resources' logical IDs made of their
-  construct ids, and the outputs ``BusName``, ``BucketName``, ``OrchestratorQueueUrl``,
-  ``InboxQueueUrl`` and ``DeadLetterQueues`` (JSON: subscription -> queue URL);
+  construct ids, and the outputs ``BusName``, ``BucketName``, ``StateTableName``,
+  ``OrchestratorQueueUrl``, ``InboxQueueUrl`` and ``DeadLetterQueues`` (JSON:
+  subscription -> queue URL);
 - ``run_app(app_file)``: the CDK app of the service whose ``infra/app.py`` is
   ``app_file``: imports its package from the project root and synthesizes its stack.
 """
@@ -84,6 +85,7 @@ class ServiceStack(cdk.Stack):
     def _add_outputs(self, service: ServiceConstruct) -> None:
         cdk.CfnOutput(self, "BusName", value=service.bus.event_bus_name)
         cdk.CfnOutput(self, "BucketName", value=service.bucket.bucket_name)
+        cdk.CfnOutput(self, "StateTableName", value=service.table.table_name)
         cdk.CfnOutput(self, "OrchestratorQueueUrl", value=service.orchestrator_queue.queue_url)
         cdk.CfnOutput(self, "InboxQueueUrl", value=service.inbox.queue_url)
         dead_letters = {name: q.queue_url for name, q in service.dead_letter_queues.items()}

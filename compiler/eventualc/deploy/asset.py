@@ -57,7 +57,7 @@ _PLATFORMS = {
 _RUNTIME_DEPENDENCIES = ("pydantic", "boto3", "botocore", "google-re2")
 # The services `eventual.aws` makes clients for in a function; botocore's other models
 # are left out of the asset.
-AWS_SERVICES = frozenset({"s3", "sqs", "events", "scheduler", "sts"})
+AWS_SERVICES = frozenset({"s3", "sqs", "events", "scheduler", "sts", "dynamodb"})
 _SKIPPED_DIRS = frozenset({"__pycache__", "cdk.out", ".mypy_cache", ".ruff_cache"})
 
 

@@ -34,8 +34,8 @@ STACK_LIMIT = 500  # CloudFormation's resources per template
 GROUP_BUDGET = 450  # resources per nested stack, leaving room for what CDK adds
 # Resources each row makes (function, its log group, role, policy, queue and
 # dead-letter queue with their TLS policies, the dead letters' alarm, event source
-# mapping; a subscription adds its rule), and those of the service itself (bus, bucket
-# and policy, orchestrator with its log group, three queues (orchestrator's, inbox,
+# mapping; a subscription adds its rule), and those of the service itself (bus, state
+# table, bucket and policy, orchestrator with its log group, three queues (orchestrator's, inbox,
 # results), their three dead-letter queues and the rules' dead-letter queue, their
 # policies and alarms, three mappings, the timers' schedule group and the scheduler's
 # role with its policy, CDK metadata).
@@ -44,7 +44,7 @@ SUBSCRIPTION_RESOURCES = 11
 START_RESOURCES = 1
 SIGNAL_RESOURCES = 6  # a signal queue and its dead letters, their policies, alarm, mapping
 FORWARD_RESOURCES = 3
-SERVICE_RESOURCES = 37
+SERVICE_RESOURCES = 38
 WAITS_ID = "WaitedEvents"  # the rule sending the events ``wait_for_event`` steps wait for
 _RESERVED_IDS = frozenset(
     {"Bus", "State", "Orchestrator", "OrchestratorQueue", "OrchestratorDeadLetters"}

@@ -1,11 +1,11 @@
 """The console's ``Source`` on a deployed stack: ``eventual.aws.Client`` and its bucket.
 
 ``AwsReads(client)`` answers the same pages as the engine's store, from what the AWS
-runtime keeps: execution records (``executions/<id>/state.json``: status, input,
-``vars``, pending timers), their history, the definitions they run on, children (the
-records under ``executions/<id>-<handle>/``, as the orchestrator names them) and the
-dead-letter queues. The list pages in id order (``Client.page``): S3 keeps no index
-by start time, so "newest first" would mean reading every record.
+runtime keeps: execution records (the state table, ``eventual.aws.table``: status,
+input, ``vars``, pending timers), their history, the definitions they run on,
+children (the records whose ids start ``<id>-``, as the orchestrator names them) and
+the dead-letter queues. The list pages in the table's order (``Client.page``): the
+table keeps no index by start time, so "newest first" would mean reading every record.
 
 What the AWS runtime does not record is said in ``lacks`` and never guessed: the
 event log (EventBridge keeps no log of the events put on a bus; dead letters are the
@@ -24,7 +24,7 @@ from typing import Any
 from eventual.aws import Client
 from eventual.aws.client import Summary
 from eventual.aws.record import CHUNK_ENTRIES
-from eventual.aws.store import definition_key, state_key
+from eventual.aws.store import definition_key
 from eventual.state import loads
 from eventual.views import DeadLetterView, ExecutionView
 from eventualc.ui.source import (
@@ -48,7 +48,8 @@ LACKS = {
     "deployed orchestrator does not take reused step outputs.",
 }
 NOTE = (
-    "On AWS this list goes by execution id, not start time: S3 keeps no index by time. "
+    "On AWS this list goes in the state table's order, not start time: the table keeps no "
+    "index by time. "
     "Filters apply to the records each page reads."
 )
 
@@ -76,7 +77,7 @@ class AwsReads:
         return self.client.history(execution)
 
     def _record(self, execution: str) -> dict[str, Any]:
-        found = self.client.deployment.store.read(state_key(execution))
+        found = self.client.deployment.records.read(execution)
         return {} if found is None else dict(loads(found.text))
 
     def _definition(self, version: str | None) -> dict[str, Any]:
@@ -95,12 +96,8 @@ class AwsReads:
                        self._definition(record["definition"]), count, timers_of(state))  # fmt: skip
 
     def children(self, execution: str) -> list[Row]:
-        store = self.client.deployment.store
         found = []
-        for prefix in store.keys(f"executions/{execution}-", "/"):
-            text = store.read(prefix + "state.json")
-            if text is None:
-                continue
+        for text in self.client.deployment.records.scan(prefix=f"{execution}-"):
             data = loads(text.text)
             if (data.get("parent") or {}).get("id") == execution:
                 found.append(row_of(Summary.of(text.text).view))

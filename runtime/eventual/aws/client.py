@@ -2,8 +2,8 @@
 
 ``Client(stack_name, region=None, endpoint_url=None, service=None)`` finds the
 service's resources in its CloudFormation stack outputs (``BusName``, ``BucketName``,
-``OrchestratorQueueUrl``, ``InboxQueueUrl``, ``DeadLetterQueues``) and offers what the
-embedded engine offers, with the same shapes: ``start`` (an id), ``get`` /
+``StateTableName``, ``OrchestratorQueueUrl``, ``InboxQueueUrl``, ``DeadLetterQueues``)
+and offers what the embedded engine offers, with the same shapes: ``start`` (an id), ``get`` /
 ``execution`` and ``list`` / ``executions`` (``eventual.engine.ExecutionView``),
 ``history`` (entries as dicts), ``signal``, ``cancel``, ``publish`` (an event id),
 ``dead_letters`` and ``redrive`` (``dead_letters``).
@@ -27,7 +27,6 @@ import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -40,7 +39,7 @@ from eventual.aws.deployment import Deployment
 from eventual.aws.effects import carry_out
 from eventual.aws.events import Bus
 from eventual.aws.record import ExecutionRecord
-from eventual.aws.store import definition_key, history_key, state_key
+from eventual.aws.store import definition_key, history_key
 from eventual.aws.waits import markers
 from eventual.definition import Definition
 from eventual.engine import DeadLetterView, EngineError, ExecutionView
@@ -54,7 +53,6 @@ from eventual.status import ExecutionStatus
 
 P = ParamSpec("P")
 R = TypeVar("R")
-_READERS = 16  # states read at once by ``list``
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +113,15 @@ class Client:
     @cached_property
     def deployment(self) -> Deployment:
         outputs = self._outputs()
-        needed = ("BusName", "BucketName", "OrchestratorQueueUrl", "InboxQueueUrl")
+        needed = ("BusName", "BucketName", "StateTableName", "OrchestratorQueueUrl",
+                  "InboxQueueUrl")  # fmt: skip
         missing = [key for key in needed if key not in outputs]
         if missing:
             raise RequestError(f"stack {self.stack_name!r} lacks outputs {', '.join(missing)}")
         config = Config(
             self.service.package if self.service else "", outputs["BusName"],
             outputs["BucketName"], outputs["OrchestratorQueueUrl"], outputs["InboxQueueUrl"],
+            state_table=outputs["StateTableName"],
         )  # fmt: skip
         return Deployment(config, self.service, self.clients)
 
@@ -223,7 +223,7 @@ class Client:
         """Query ``name`` of the execution's workflow on its stored record (see
         ``eventual.queries``); ``RequestError`` for an undeclared name or a failure."""
         found = self._summary(execution)
-        stored = self.deployment.store.read(state_key(found.view.id))
+        stored = self.deployment.records.read(found.view.id)
         if stored is None:
             raise RequestError(f"no execution {execution!r}")
         state = ExecutionRecord.from_text(stored.text).state
@@ -288,11 +288,7 @@ class Client:
         self, workflow: str | None = None, status: str | None = None
     ) -> builtins.list[ExecutionView]:
         """Executions, newest first, optionally of one workflow and/or status."""
-        store = self.deployment.store
-        prefixes = list(store.keys("executions/", "/"))
-        with ThreadPoolExecutor(_READERS) as pool:
-            texts = pool.map(lambda prefix: store.read(prefix + "state.json"), prefixes)
-            found = [Summary.of(text.text).view for text in texts if text is not None]
+        found = [Summary.of(stored.text).view for stored in self.deployment.records.scan()]
         bare = workflow.rpartition(".")[2] if workflow else None
         chosen = [v for v in found if (bare is None or v.workflow == bare)
                   and (status is None or v.status.value == status.upper())]  # fmt: skip
@@ -305,36 +301,22 @@ class Client:
         self, after: str | None = None, limit: int = 50,
         keep: Callable[[ExecutionView], bool] | None = None, budget: int = 500,
     ) -> tuple[builtins.list[ExecutionView], str]:  # fmt: skip
-        """Up to ``limit`` executions that ``keep`` accepts, in id order after the one
-        whose id is ``after``, reading at most ``budget`` records; with the cursor (an
-        id) to give as ``after`` for the next page, ``""`` once all were read. S3
-        keeps no index by start time, so this order is the only one that pages."""
-        store = self.deployment.store
-        # "<id>0" is past every "executions/<id>/..." key: "0" follows "/" in ASCII.
-        start = f"executions/{after}0" if after else "executions/"
+        """Up to ``limit`` executions that ``keep`` accepts, in the state table's order
+        (its partition keys' hashes), after the one whose id is ``after``, reading at
+        most ``budget`` records; with the cursor (an id) to give as ``after`` for the
+        next page, ``""`` once all were read. The table keeps no index by start time,
+        so this order is the only one that pages without reading every record."""
         found: builtins.list[ExecutionView] = []
         cursor = ""
-        while len(found) < limit and budget > 0:
-            answer = store.s3.list_objects_v2(
-                Bucket=store.bucket, Prefix="executions/", Delimiter="/", StartAfter=start,
-                MaxKeys=min(budget, max(limit, 20)),
-            )  # fmt: skip
-            prefixes = [p["Prefix"] for p in answer.get("CommonPrefixes", [])]
-            if not prefixes:
-                return found, ""
-            with ThreadPoolExecutor(_READERS) as pool:
-                texts = builtins.list(pool.map(lambda p: store.read(p + "state.json"), prefixes))
-            for prefix, text in zip(prefixes, texts, strict=True):
-                cursor, budget = _execution_of(prefix), budget - 1
-                view = Summary.of(text.text).view if text is not None else None
-                if view is not None and (keep is None or keep(view)):
-                    found.append(view)
-                if len(found) == limit:
-                    break
-            start = f"executions/{cursor}0"
-            if not answer.get("IsTruncated") and cursor == _execution_of(prefixes[-1]):
-                return found, ""
-        return found, cursor
+        scan = self.deployment.records.scan(after, min(budget, max(limit, 20)))
+        for stored in scan:
+            view = Summary.of(stored.text).view
+            cursor, budget = view.id, budget - 1
+            if keep is None or keep(view):
+                found.append(view)
+            if len(found) == limit or budget == 0:
+                return found, cursor
+        return found, ""
 
     @_requests
     def history(self, execution: str) -> builtins.list[dict[str, Any]]:
@@ -353,15 +335,15 @@ class Client:
         return entries + found.pending
 
     def _summary(self, ref: str) -> Summary:
-        store = self.deployment.store
-        found = store.read(state_key(ref))
+        store, records = self.deployment.store, self.deployment.records
+        found = records.read(ref)
         if found is not None:
             return Summary.of(found.text)
         named = [store.read(key) for key in self._name_keys(ref)]
         ids = sorted({found.text for found in named if found is not None})
         if len(ids) > 1:
             raise RequestError(f"several executions are named {ref!r}: say one of {', '.join(ids)}")
-        found = store.read(state_key(ids[0])) if ids else None
+        found = records.read(ids[0]) if ids else None
         if found is None:
             detail = f" (execution {ids[0]} has not started yet)" if ids else ""
             raise RequestError(f"no execution {ref!r}{detail}")
@@ -386,11 +368,6 @@ class Client:
         if stored is None:
             raise RequestError(f"definition {found.definition} of {found.view.id} is not stored")
         return Definition.loads(stored.text)
-
-
-def _execution_of(prefix: str) -> str:
-    """The execution id of its key prefix ``executions/<id>/``."""
-    return prefix.removeprefix("executions/").removesuffix("/")
 
 
 _operations: type[Operations] = Client

@@ -8,7 +8,10 @@ function: ``EVENTUAL_SERVICE`` (the service package, e.g. ``generated.orders``),
 subscription functions ``EVENTUAL_DEAD_LETTER_QUEUE``, the orchestrator
 ``EVENTUAL_QUEUE_PREFIX`` and, for timers beyond 15 minutes, ``EVENTUAL_SCHEDULE_GROUP``,
 ``EVENTUAL_SCHEDULER_ROLE`` (ARN) and ``EVENTUAL_INBOX_ARN``; tasks and the orchestrator
-``EVENTUAL_RESULTS_QUEUE`` (the FIFO queue of tasks' answers); a task or subscription
+``EVENTUAL_RESULTS_QUEUE`` (the FIFO queue of tasks' answers); the orchestrator
+``EVENTUAL_STATE_TABLE`` (the DynamoDB table of execution records, ``eventual.aws.table``)
+and ``EVENTUAL_RETENTION_DAYS`` (how long a finished execution's record stays; default
+90); a task or subscription
 that declares ``signals`` ``EVENTUAL_SIGNAL_QUEUE`` (its own FIFO queue of signals,
 ``signal_queue_name``). A missing variable raises ``ConfigError`` naming it.
 
@@ -43,8 +46,19 @@ _REQUIRED = {
 }
 
 
+RETENTION_DAYS = 90  # a finished execution's record, unless EVENTUAL_RETENTION_DAYS says
+
+
 class ConfigError(RuntimeError):
     """The function's environment lacks a variable the runtime needs."""
+
+
+def _days(raw: str | None) -> int:
+    if not raw:
+        return RETENTION_DAYS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"EVENTUAL_RETENTION_DAYS must be a whole number of days, not {raw!r}")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +76,8 @@ class Config:
     inbox_arn: str | None = None
     results_queue: str | None = None  # FIFO: tasks' answers
     signal_queue: str | None = None  # FIFO: the signals this task or subscription sends
+    state_table: str | None = None  # DynamoDB: execution records (the orchestrator's)
+    retention_days: int = RETENTION_DAYS  # of a finished execution's record
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Config:
@@ -78,6 +94,8 @@ class Config:
             inbox_arn=environ.get("EVENTUAL_INBOX_ARN") or None,
             results_queue=environ.get("EVENTUAL_RESULTS_QUEUE") or None,
             signal_queue=environ.get("EVENTUAL_SIGNAL_QUEUE") or None,
+            state_table=environ.get("EVENTUAL_STATE_TABLE") or None,
+            retention_days=_days(environ.get("EVENTUAL_RETENTION_DAYS")),
         )
 
     def key(self) -> tuple[Any, ...]:
@@ -85,7 +103,7 @@ class Config:
         return (*(getattr(self, name) for name in _REQUIRED), self.function,
                 self.dead_letter_queue, self.queue_prefix, self.schedule_group,
                 self.scheduler_role, self.inbox_arn, self.results_queue,
-                self.signal_queue)  # fmt: skip
+                self.signal_queue, self.state_table, self.retention_days)  # fmt: skip
 
 
 QUEUE_NAME_LIMIT = 80  # characters of an SQS queue name
@@ -182,3 +200,7 @@ class Clients:
     @property
     def events(self) -> Any:
         return self.get("events")
+
+    @property
+    def dynamodb(self) -> Any:
+        return self.get("dynamodb")

@@ -3,7 +3,8 @@
 It joins the configuration (``Config``: bus, bucket, queues), the service (its
 definition and handlers, imported from ``Config.service`` unless given), the AWS
 clients (``Clients``, made on first use), the clock, and the adapters built on them:
-``payloads``, ``queues``, ``bus``, ``store``, ``schedules`` and ``values``. The
+``payloads``, ``queues``, ``bus``, ``store`` (the state bucket), ``records`` (the
+state table), ``schedules`` and ``values``. The
 Lambda handlers build one per configuration and keep it for the life of the
 container; tests build their own with other clients or another clock.
 """
@@ -17,12 +18,13 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from eventual.aws.config import Clients, Config, task_queue_url
+from eventual.aws.config import Clients, Config, ConfigError, task_queue_url
 from eventual.aws.events import Bus
 from eventual.aws.payloads import Payloads
 from eventual.aws.queues import Queues
 from eventual.aws.schedules import ScheduleError, Schedules
 from eventual.aws.store import StateStore
+from eventual.aws.table import RecordTable
 from eventual.invoke import Values
 from eventual.service import Service
 
@@ -72,6 +74,17 @@ class Deployment:
     @cached_property
     def store(self) -> StateStore:
         return StateStore(self.clients.s3, self.config.bucket)
+
+    @cached_property
+    def records(self) -> RecordTable:
+        table = self.config.state_table
+        if table is None:
+            raise ConfigError(
+                "EVENTUAL_STATE_TABLE is not set: only the orchestrator and the operator's "
+                "client reach execution records"
+            )
+        store, days = self.store, self.config.retention_days
+        return RecordTable(self.clients.dynamodb, table, store, days)
 
     @cached_property
     def schedules(self) -> Schedules:

@@ -3,13 +3,15 @@
 It reads two queues. From the FIFO queue (one message group per execution) come
 starts, task answers, signals, cancellations, children's results, heartbeats and
 due timers. The messages of one execution in a batch are applied together, in order,
-in one read-modify-write of ``executions/<id>/state.json`` (``If-Match`` the ETag
-read; on a conflict it reads again and reapplies). Only after the write succeeds are
-the effects carried out (``effects``), and the record's outbox keeps them until the
-next write, so a message delivered again after a crash in between carries them out
-again and is not applied twice (``record``). The write that ends an execution tags
-its state ``eventual-finished=true``, and then its history chunks, so the stack's
-lifecycle rule expires them (names and the shared payloads and definitions stay).
+in one read-modify-write of its record in the state table (``eventual.aws.table``:
+conditional on the revision read; on a conflict it reads again and reapplies). Only
+after the write succeeds are the effects carried out (``effects``), and the record's
+outbox keeps them until the next write, so a message delivered again after a crash
+in between carries them out again and is not applied twice (``record``). The write
+that ends an execution gives its item an expiry (its end plus the retention days:
+the table's TTL) and then tags its history chunks ``eventual-finished=true``, so the
+stack's lifecycle rule expires them (names and the shared payloads and definitions
+stay).
 From the standard inbox come timers (after their SQS delay or from their schedule;
 sent to the execution's group if it still waits for them, dropped if not) and
 EventBridge events for declarative subscriptions: a workflow start (each started once:
@@ -45,7 +47,8 @@ from eventual.aws.effects import carry_out, command_effects
 from eventual.aws.events import is_bus_event, read_event
 from eventual.aws.queues import Received, batch_response, received
 from eventual.aws.record import APPLIED, CHUNK_ENTRIES, ExecutionRecord, Outbox
-from eventual.aws.store import FINISHED, Conflict, definition_key, history_key, state_key
+from eventual.aws.store import Conflict, definition_key, history_key
+from eventual.aws.table import Stored
 from eventual.aws.waits import WaitIndex, lookups, markers
 from eventual.definition import Definition, Subscription, Task
 from eventual.errors import ExecutionNotFound
@@ -145,12 +148,12 @@ class Orchestrator:
         """Applies message ``bodies`` of ``execution`` in one conditional write, reading
         again and reapplying while another writer got there first; then carries out
         the effects. ``again``: the ids of messages received before (redeliveries)."""
-        store, key = self.deployment.store, state_key(execution)
+        records = self.deployment.records
         # A batch that opens with a start is most likely a new execution: try creating
         # the record without reading it first (a conflict means it exists: read then).
         unread = bool(bodies) and bodies[0]["op"] == "start"
         for _ in range(CONFLICT_TRIES):
-            found = None if unread else store.read(key)
+            found = None if unread else records.read(execution)
             unread = False
             record = ExecutionRecord.from_text(found.text) if found else None
             change = self.fold(record, bodies, again)
@@ -158,9 +161,8 @@ class Orchestrator:
             finished = change.record is not None and change.record.state.status.done
             if change.record is not None:
                 self.waits.register(change.marks)
-                etag, tags = (found.etag if found else None), (FINISHED if finished else None)
                 try:
-                    store.write(key, change.record.to_text(), etag, tags=tags)
+                    self._write(change.record, found, finished)
                 except Conflict:
                     log.info("eventual: %s changed while applying; applying again", execution)
                     continue
@@ -168,10 +170,17 @@ class Orchestrator:
             if finished and change.record is not None:
                 # After carry_out: the chunk this batch may have written is tagged too.
                 chunks = range(change.record.chunks)
+                store = self.deployment.store
                 store.tag_finished(history_key(execution, index) for index in chunks)
                 self.waits.release(change.record.waits)
             return
-        raise Conflict(f"{key}: gave up after {CONFLICT_TRIES} conflicting writes")
+        raise Conflict(f"{execution}: gave up after {CONFLICT_TRIES} conflicting writes")
+
+    def _write(self, record: ExecutionRecord, found: Stored | None, finished: bool) -> None:
+        """Writes ``record`` over ``found`` (the item read, ``None``: a new one); a
+        finished one with its end, from which its item expires."""
+        ended = record.ended if finished else None
+        self.deployment.records.write(record.id, record.to_text(), record.revision, found, ended)
 
     def fold(
         self, record: ExecutionRecord | None, bodies: Sequence[dict[str, Any]], again: Set[str]
@@ -342,7 +351,7 @@ class Orchestrator:
         again for the rest). A timer whose wait is over (the task answered, the
         execution ended) stops here: handles are never reused."""
         execution, handle = body["execution"], body["handle"]
-        found = self.deployment.store.read(state_key(execution))
+        found = self.deployment.records.read(execution)
         state = ExecutionRecord.from_text(found.text).state if found else None
         if state is None or state.status.done or handle not in state.handles:
             return
@@ -436,7 +445,7 @@ class Orchestrator:
         """The id of the running execution ``execution_name`` of ``workflow``."""
         store = self.deployment.store
         execution = store.named(workflow, execution_name)
-        found = store.read(state_key(execution))
+        found = self.deployment.records.read(execution)
         if found is None or ExecutionRecord.from_text(found.text).state.status.done:
             raise ExecutionNotFound(
                 f"no running execution {execution_name!r} of workflow {workflow!r}"

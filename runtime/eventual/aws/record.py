@@ -1,9 +1,8 @@
-"""What ``executions/<id>/state.json`` holds: an execution's ``ExecutionRecord``.
+"""What the state table holds per execution (``eventual.aws.table``): its ``ExecutionRecord``.
 
 Besides the interpreter's state (``eventual.state``) a record keeps:
 
-- ``revision``: one more on every write, so no two writes of a record are equal bytes
-  (an ETag never comes back, whatever the state does);
+- ``revision``: one more on every write; the table's writes are conditional on it;
 - ``secret``: the key of its task runs' tokens (see ``messages.token``);
 - ``applied``: the ids of the last messages applied, so a message delivered again
   is recognised and not applied twice;

@@ -1,17 +1,17 @@
-"""The state bucket: its keys, and reads and conditional writes of its objects.
+"""The state bucket: its keys, and reads and create-once writes of its objects.
 
 Keys (CONTRACT §6 and the stack's IAM policies rely on these prefixes):
-``executions/<id>/state.json`` (an execution's record, written with ``If-Match`` on
-the ETag read, or ``If-None-Match: *`` when new), ``executions/<id>/history/<n>.json``
-(history chunks, created once), ``names/<workflow>/<name>`` (the id of a named
-execution, created once), ``definitions/<version>.json`` (a service definition by
-hash, created once), ``payloads/<sha256>`` (see ``payloads``) and ``waits/...`` (the
-markers of executions that wait for events, created at start and deleted at the end:
-see ``waits``).
+``executions/<id>/history/<n>.json`` (history chunks),
+``executions/<id>/state/<sha256>.json`` (an execution record too big for the state
+table's item, ``eventual.aws.table``, which holds the records), ``names/<workflow>/<name>``
+(the id of a named execution), ``definitions/<version>.json`` (a service definition
+by hash), ``payloads/<sha256>`` (see ``payloads``) and ``waits/...`` (the markers of
+executions that wait for events, created at start and deleted at the end: see
+``waits``). Every object is created once (``If-None-Match: *``, as the stack's
+policies require) and never written over.
 
-``write`` raises ``Conflict`` when the object changed since it was read (or exists
-already): the caller reads again and redoes its change, so two writers never lose
-each other's updates. ``read`` answers ``None`` for a key that does not exist.
+``create`` answers whether it created the object (``False``: it exists already);
+``read`` answers ``None`` for a key that does not exist.
 
 Retention: the stack's lifecycle rule expires objects tagged ``FINISHED`` some days
 (90 by default) after they were last written. Writes of a finished execution's
@@ -22,16 +22,15 @@ request); ``tag_finished`` tags objects written before it finished.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from eventual.errors import ExecutionNotFound
 
-# Only these mean "someone else wrote first". Anything else (a throttle that outlasted
-# botocore's retries, a parameter an old botocore does not know, access denied) fails
-# the message loudly; treating it as a conflict would retry it forever.
+# Only these mean "someone else wrote first" (the object exists). Anything else (a
+# throttle that outlasted botocore's retries, a parameter an old botocore does not
+# know, access denied) fails the message loudly; treating it as "exists" would lose it.
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 # The tag of a finished execution's objects: the stack's lifecycle rule filters on it.
@@ -39,17 +38,13 @@ FINISHED: Mapping[str, str] = {"eventual-finished": "true"}
 
 
 class Conflict(Exception):
-    """The object changed since it was read, or exists already."""
+    """What was to be written changed since it was read, or exists already."""
 
 
 @dataclass(frozen=True, slots=True)
 class Versioned:
     text: str
     etag: str
-
-
-def state_key(execution: str) -> str:
-    return f"executions/{execution}/state.json"
 
 
 def history_key(execution: str, index: int) -> str:
@@ -78,29 +73,11 @@ class StateStore:
             raise
         return Versioned(answer["Body"].read().decode("utf-8"), answer["ETag"])
 
-    def write(
-        self, key: str, text: str, etag: str | None, tags: Mapping[str, str] | None = None
-    ) -> str:
-        """Writes ``key`` if it is still at ``etag`` (``None``: if it does not exist);
-        the new ETag. Raises ``Conflict`` otherwise."""
-        condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
-        try:
-            answer = self.s3.put_object(
-                Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
-                ContentType="application/json", **condition, **_tagging(tags),
-            )  # fmt: skip
-        except Exception as exc:
-            if error_code(exc) in _CONFLICT_CODES:
-                raise Conflict(key) from exc
-            raise
-        return str(answer["ETag"])
-
     def put(self, key: str, text: str, tags: Mapping[str, str] | None = None) -> None:
         """Writes ``key`` once, for objects whose content never differs (history
-        chunks): an object there already is that content (``If-None-Match: *``, as
-        the stack's policies require of every write but a state update)."""
-        with suppress(Conflict):
-            self.write(key, text, None, tags)
+        chunks, records named by their content): an object there already is that
+        content."""
+        self.create(key, text, tags)
 
     def tag_finished(self, keys: Iterable[str]) -> None:
         """Tags ``keys`` (objects written before their execution finished) ``FINISHED``."""
@@ -108,12 +85,17 @@ class StateStore:
         for key in keys:
             self.s3.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tag_set})
 
-    def create(self, key: str, text: str) -> bool:
-        """Writes ``key`` unless it exists; whether it wrote."""
+    def create(self, key: str, text: str, tags: Mapping[str, str] | None = None) -> bool:
+        """Writes ``key`` unless it exists (``If-None-Match: *``); whether it wrote."""
         try:
-            self.write(key, text, None)
-        except Conflict:
-            return False
+            self.s3.put_object(
+                Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
+                ContentType="application/json", IfNoneMatch="*", **_tagging(tags),
+            )  # fmt: skip
+        except Exception as exc:
+            if error_code(exc) in _CONFLICT_CODES:
+                return False
+            raise
         return True
 
     def delete(self, key: str) -> None:

@@ -468,9 +468,16 @@ def test_each_function_reaches_only_its_own_queues_and_objects(
                 "s3:GetObject", "s3:PutObject", "s3:ListBucket", "events:PutEvents",
                 "s3:PutObjectTagging",
                 *(("scheduler:CreateSchedule", "scheduler:DeleteSchedule", "iam:PassRole",
-                   "s3:DeleteObject")
+                   "s3:DeleteObject", "dynamodb:GetItem", "dynamodb:PutItem")
                   if name == "" else ()),
             }  # fmt: skip
+        tables = [s for s in granted if any(a.startswith("dynamodb:") for a in actions(s))]
+        if name == "":  # only the orchestrator reaches the records: read and write, no more
+            (table,) = tables
+            assert sorted(actions(table)) == ["dynamodb:GetItem", "dynamodb:PutItem"]
+            assert [r["Fn::GetAtt"] for r in resources(table)] == [["StateTable", "Arn"]]
+        else:
+            assert tables == []
 
 
 @pytest.mark.parametrize(("app", "service"), SERVICES)
@@ -489,6 +496,9 @@ def test_functions_are_told_where_everything_is(apps: Apps, app: str, service: s
         expected |= {"EVENTUAL_ORCHESTRATOR_QUEUE", "EVENTUAL_INBOX_QUEUE"}
         if name == "":
             expected.add("EVENTUAL_QUEUE_PREFIX")
+            expected |= {"EVENTUAL_STATE_TABLE", "EVENTUAL_RETENTION_DAYS"}
+            assert ref_id(variables["EVENTUAL_STATE_TABLE"]) == "StateTable"
+            assert variables["EVENTUAL_RETENTION_DAYS"] == "90"
             expected |= {"EVENTUAL_SCHEDULE_GROUP", "EVENTUAL_SCHEDULER_ROLE", "EVENTUAL_INBOX_ARN"}
             expected |= {"EVENTUAL_RESULTS_QUEUE", "EVENTUAL_DEAD_LETTER_QUEUE"}
             assert ref_id(variables["EVENTUAL_DEAD_LETTER_QUEUE"]) == "UndeliveredSignals"
@@ -511,9 +521,11 @@ def test_outputs_and_names_left_to_cloudformation(apps: Apps, app: str, service:
     template, definition_, _ = service_of(apps, app, service)
     outputs = template["Outputs"]
     assert set(outputs) == {
-        "BusName", "BucketName", "OrchestratorQueueUrl", "InboxQueueUrl", "DeadLetterQueues"
+        "BusName", "BucketName", "StateTableName", "OrchestratorQueueUrl", "InboxQueueUrl",
+        "DeadLetterQueues",
     }  # fmt: skip
     assert ref_id(outputs["BusName"]["Value"]) == "Bus"
+    assert ref_id(outputs["StateTableName"]["Value"]) == "StateTable"
     assert ref_id(outputs["OrchestratorQueueUrl"]["Value"]) == "OrchestratorQueue"
     rendered = json.dumps(outputs["DeadLetterQueues"]["Value"])
     handlers = [n for n, s in definition_["subscriptions"].items() if s["handler"]]
@@ -523,6 +535,7 @@ def test_outputs_and_names_left_to_cloudformation(apps: Apps, app: str, service:
         "AWS::SQS::Queue": "QueueName", "AWS::S3::Bucket": "BucketName",
         "AWS::Lambda::Function": "FunctionName", "AWS::IAM::Role": "RoleName",
         "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::Events::Rule": "Name",
+        "AWS::DynamoDB::Table": "TableName",
     }  # fmt: skip
     named_queues = {f"Task{t[:1].upper()}{t[1:]}Queue" for t in definition_["tasks"]}
     named_queues |= {q for q in of_type(template, "AWS::SQS::Queue") if q.endswith("Signals")}
@@ -552,7 +565,8 @@ def test_logical_ids_are_named_after_the_spec(apps: Apps) -> None:
         assert {f"Task{task}", f"Task{task}Queue", f"Task{task}DeadLetters"} <= ids
     for sub in ("ProcessOrderPayment", "ShipOrderAfterPayment", "UpdateOrderStatus"):
         assert {sub, f"{sub}Rule", f"{sub}Queue", f"{sub}DeadLetters"} <= ids
-    core = {"Bus", "State", "Orchestrator", "OrchestratorQueue", "OrchestratorDeadLetters"}
+    core = {"Bus", "State", "StateTable", "Orchestrator", "OrchestratorQueue"}
+    core |= {"OrchestratorDeadLetters"}
     assert core | {"Inbox", "InboxDeadLetters"} <= ids
 
 
@@ -565,8 +579,7 @@ ACKNOWLEDGED = {
     | {f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:{s}-task-*]" for s in ("orders", "shop", "billing")}
     | {"AwsSolutions-IAM5[Resource::<State.Arn>/waits/*]"}  # wait markers the orchestrator deletes
     | {f"AwsSolutions-IAM5[Resource::<State.Arn>/names/{w}/*]" for w in ("fulfil",)},  # senders' lookups
-    "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES}
-    | {"AwsSolutions-IAM5[Resource::<State.Arn>/executions/*/state.json]"},
+    "AWS::IAM::ManagedPolicy": {f"AwsSolutions-IAM5[Resource::<State.Arn>/{p}/*]" for p in KEY_PREFIXES},
 }  # fmt: skip
 
 
@@ -707,6 +720,27 @@ def test_nothing_is_lost_silently(apps: Apps, app: str, service: str) -> None:
     ]  # fmt: skip
     assert rule["ExpirationInDays"] == 90 and rule["Status"] == "Enabled"
     assert rule["TagFilters"] == [{"Key": "eventual-finished", "Value": "true"}]
+    # Records expire by the table's TTL: the orchestrator sets it from the same days.
+    table = properties(template, "StateTable")
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires", "Enabled": True}
+
+
+@pytest.mark.parametrize(("app", "service"), SERVICES)
+def test_state_table_is_on_demand_encrypted_recoverable_and_kept(
+    apps: Apps, app: str, service: str
+) -> None:
+    template, _, _ = service_of(apps, app, service)
+    assert list(of_type(template, "AWS::DynamoDB::Table")) == ["StateTable"]
+    resource = template["Resources"]["StateTable"]
+    table = resource["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    # Encrypted at rest with DynamoDB's own key (as SQS- and S3-managed keys): no
+    # SSESpecification, or one that does not ask for KMS.
+    assert table.get("SSESpecification", {}).get("SSEEnabled", False) is False
+    assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
 
 
 @pytest.mark.parametrize(("app", "service"), SERVICES)
@@ -730,20 +764,15 @@ def test_the_orchestrator_lists_only_under_its_prefixes(apps: Apps) -> None:
 
 @pytest.mark.parametrize(("app", "service"), SERVICES)
 def test_objects_are_written_only_conditionally(apps: Apps, app: str, service: str) -> None:
-    """Every PutObject needs If-None-Match (created once); only execution records may
-    be written over, and only with If-Match (the ETag read)."""
+    """Every PutObject needs If-None-Match (created once): no object is written over
+    (execution records, written over at every step, are in the state table)."""
     template, _, _ = service_of(apps, app, service)
     for name, function in functions(template).items():
         puts = [s for s in statements(template, function) if "s3:PutObject" in actions(s)]
         by_condition = {json.dumps(s["Condition"], sort_keys=True): s for s in puts}
-        assert len(by_condition) == len(puts) == (2 if name == "" else 1)
+        assert len(by_condition) == len(puts) == 1
         creates = by_condition.pop('{"Null": {"s3:if-none-match": "false"}}')
         assert actions(creates) == ["s3:PutObject"]
         expected = KEY_PREFIXES if name == "" else {"payloads"}
         assert object_prefixes(creates) == expected
-        if name == "":
-            updates = by_condition.pop('{"Null": {"s3:if-match": "false"}}')
-            assert actions(updates) == ["s3:PutObject"]
-            (resource,) = resources(updates)
-            assert resource["Fn::Join"][1][1] == "/executions/*/state.json"
         assert not by_condition

@@ -1,6 +1,7 @@
 """Names the stack and the runtime must agree on without a map between them: task
-queue names (``eventual.aws.config``), and the tag of finished executions' objects
-that the stack's lifecycle rule filters on (``eventual.aws.store``)."""
+queue names (``eventual.aws.config``), the tag of finished executions' objects
+that the stack's lifecycle rule filters on (``eventual.aws.store``) and the state
+table's TTL attribute (``eventual.aws.table``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from eventual.aws.config import (
     task_queue_url,
 )
 from eventual.aws.store import FINISHED, StateStore
-from eventualc.cdk.construct import FINISHED_TAG
+from eventual.aws.table import RecordTable
+from eventualc.cdk.construct import FINISHED_TAG, TTL_ATTRIBUTE
 
 
 def test_a_short_prefix_and_task_make_a_readable_queue_name() -> None:
@@ -61,14 +63,33 @@ def test_finished_objects_carry_the_tag_the_lifecycle_rule_expires() -> None:
     assert dict([FINISHED_TAG]) == dict(FINISHED)
     s3 = RecordingS3()
     store = StateStore(s3, "state")
-    store.write("executions/e1/state.json", "{}", '"old"', tags=FINISHED)
     store.put("executions/e1/history/00000001.json", "[]", tags=FINISHED)
     store.put("executions/e2/history/00000000.json", "[]")
     store.tag_finished(["executions/e1/history/00000000.json"])
-    (_, state), (_, last), (_, other), (kind, earlier) = s3.calls
-    assert state["Tagging"] == last["Tagging"] == "eventual-finished=true"
-    assert state["IfMatch"] == '"old"'
+    (_, last), (_, other), (kind, earlier) = s3.calls
+    assert last["Tagging"] == "eventual-finished=true"
     assert "Tagging" not in other
     assert last["IfNoneMatch"] == other["IfNoneMatch"] == "*"  # history chunks: created once
     assert kind == "put_object_tagging"
     assert earlier["Tagging"] == {"TagSet": [{"Key": "eventual-finished", "Value": "true"}]}
+
+
+class RecordingDynamoDB:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def put_item(self, **kwargs: Any) -> None:
+        self.items.append(kwargs["Item"])
+
+
+def test_a_finished_record_expires_by_the_table_s_ttl_attribute() -> None:
+    from datetime import UTC, datetime
+
+    dynamodb = RecordingDynamoDB()
+    table = RecordTable(dynamodb, "t", StateStore(RecordingS3(), "state"), 7)
+    ended = datetime(2026, 1, 1, tzinfo=UTC)
+    table.write("e1", "{}", 1, None)
+    table.write("e2", "{}", 1, None, ended=ended)
+    running, finished = dynamodb.items
+    assert TTL_ATTRIBUTE not in running
+    assert finished[TTL_ATTRIBUTE] == {"N": str(int(datetime(2026, 1, 8, tzinfo=UTC).timestamp()))}

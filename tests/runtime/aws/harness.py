@@ -6,8 +6,11 @@ CloudFormation template through moto's CloudFormation, after the adaptations mot
 resources (functions, event source mappings) are left out and played here instead; FIFO queues get a ``.fifo`` name
 (moto does not generate one as CloudFormation does); references to the bus become its
 name (moto resolves them to an object); schedule groups, which moto's CloudFormation
-lacks, are created through its Scheduler API under the name references to them get. Every other resource (bus, rules with their
-real patterns and targets, queues with their redrive policies, bucket, IAM) is moto's.
+lacks, are created through its Scheduler API under the name references to them get;
+a table's ``TimeToLiveSpecification``, which moto's CloudFormation ignores, is set
+through DynamoDB's API once the stack exists. Every other resource (bus, rules with
+their real patterns and targets, queues with their redrive policies, bucket, state
+table, IAM) is moto's.
 
 ``Harness`` then acts as Lambda's SQS event sources, as the template declares them:
 per event source mapping it receives up to the batch size, hands the function's
@@ -153,6 +156,7 @@ class Stack:
         cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(adapted))
         summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries}
+        _time_to_live(clients, template, physical)
         physical.update(groups)
         physical.update(_arns(clients, template, physical))
         for logical, resource in template["Resources"].items():
@@ -179,6 +183,18 @@ class Stack:
                 sources.append(Source(queue, arn["Attributes"]["QueueArn"], function,
                                       properties.get("BatchSize", 10)))  # fmt: skip
         return cls(name, outputs, functions, sources, sorted(groups.values()), physical)
+
+
+def _time_to_live(
+    clients: Clients, template: Mapping[str, Any], physical: Mapping[str, str]
+) -> None:
+    """Sets the TTL attribute of ``template``'s tables, as CloudFormation would."""
+    for logical, resource in template["Resources"].items():
+        specification = resource.get("Properties", {}).get("TimeToLiveSpecification")
+        if resource["Type"] == "AWS::DynamoDB::Table" and specification:
+            clients.dynamodb.update_time_to_live(
+                TableName=physical[logical], TimeToLiveSpecification=specification
+            )
 
 
 def _arns(

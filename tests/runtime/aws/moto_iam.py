@@ -3,7 +3,7 @@
 Run as ``python tests/runtime/aws/moto_iam.py -H HOST -p PORT`` (``moto.server``'s arguments).
 With IAM enforcement on (``POST /moto-api/reset-auth`` with ``0``: from then on every
 request needs a known access key whose user's policies allow it), moto 5 evaluates an
-identity policy's ``Action`` and ``Resource`` elements, but departs from AWS in six
+identity policy's ``Action`` and ``Resource`` elements, but departs from AWS in seven
 ways that matter to the stack's policies. This server corrects them before starting
 ``moto.server`` and changes nothing else:
 
@@ -27,6 +27,10 @@ ways that matter to the stack's policies. This server corrects them before start
    payload, so every such request fails with ``SignatureDoesNotMatch``.
 6. Newer moto (5.2.6) checks an S3 ``ListObjectsV2`` as ``s3:ListObjectsV2``; AWS checks
    it as ``s3:ListBucket``, the only name a policy can grant.
+7. DynamoDB is authorized against the resource ``*``, as EventBridge is: every
+   ``dynamodb:GetItem`` or ``PutItem`` granted on a table would be denied. Here a
+   request is authorized against the ARN of the table its ``TableName`` names, as
+   AWS does.
 
 Conditions: moto passes no request context to identity policies, so every
 ``Condition`` holds; worse, an ``Allow`` statement whose condition fails (which moto
@@ -88,6 +92,15 @@ def _schedule(self: Any) -> str:
     return f"arn:aws:scheduler:{self.region}:{self.current_account}:schedule/{group or 'default'}/{name}"
 
 
+def _table(self: Any) -> str:
+    """The ARN of the table a DynamoDB request names (``*`` for a request naming none)."""
+    body = self.body if isinstance(self.body, dict) else json.loads(self.body or "{}")
+    name = body.get("TableName")
+    if not name:
+        return "*"
+    return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{name}"
+
+
 def _canonical_query(path: str) -> str:
     """``path`` with its query encoded as SigV4 canonicalizes it."""
     base, _, query = path.partition("?")
@@ -105,6 +118,7 @@ def patch() -> None:
 
 
 def _patch_resources() -> None:
+    from moto.dynamodb.responses import DynamoHandler
     from moto.events.responses import EventsHandler
     from moto.scheduler.responses import EventBridgeSchedulerResponse
     from moto.sqs.responses import SQSResponse
@@ -122,6 +136,7 @@ def _patch_resources() -> None:
     SQSResponse._determine_resource = queue  # type: ignore[method-assign]
     EventsHandler._determine_resource = _bus_of_entries  # type: ignore[attr-defined]
     EventBridgeSchedulerResponse._determine_resource = _schedule  # type: ignore[attr-defined]
+    DynamoHandler._determine_resource = _table  # type: ignore[attr-defined]
 
 
 def _patch_requests() -> None:

@@ -97,3 +97,56 @@ def test_functions_read_their_configuration_from_the_environment(
     monkeypatch.delenv("EVENTUAL_BUCKET")
     with pytest.raises(ConfigError, match="EVENTUAL_BUCKET"):
         entry.orchestrator({"Records": []}, None)
+
+
+def test_the_orchestrator_s_table_and_retention_come_from_its_environment() -> None:
+    from eventual.aws.deployment import Deployment
+
+    variables = {
+        "EVENTUAL_SERVICE": "generated.orders", "EVENTUAL_BUS": "orders",
+        "EVENTUAL_BUCKET": "state", "EVENTUAL_ORCHESTRATOR_QUEUE": "https://q/o.fifo",
+        "EVENTUAL_INBOX_QUEUE": "https://q/inbox",
+    }  # fmt: skip
+    task = Config.from_environment(variables)
+    assert (task.state_table, task.retention_days) == (None, 90)
+    with pytest.raises(ConfigError, match="EVENTUAL_STATE_TABLE is not set"):
+        assert Deployment(task, clients=object()).records  # type: ignore[arg-type]
+    orchestrator = Config.from_environment(
+        {**variables, "EVENTUAL_STATE_TABLE": "orders-State", "EVENTUAL_RETENTION_DAYS": "7"}
+    )
+    assert (orchestrator.state_table, orchestrator.retention_days) == ("orders-State", 7)
+    with pytest.raises(ConfigError, match="EVENTUAL_RETENTION_DAYS must be a whole number"):
+        Config.from_environment({**variables, "EVENTUAL_RETENTION_DAYS": "soon"})
+
+
+def test_the_operator_lists_running_and_finished_executions_from_the_table(aws: Aws) -> None:
+    """``list`` and ``page`` read the state table (no S3 listing finds a record), so
+    an execution shows from its first write, running or over."""
+    client = aws.client("trips")
+    running = client.start("approval", "list-running")
+    finished = client.start("bookTrip", "list-finished")
+    aws.finish(client, finished)
+    aws.harness.run(until=lambda: _started(client, running), timeout=30)
+    views = {view.id: view for view in client.list()}
+    assert views[running].status is ExecutionStatus.IN_PROGRESS
+    assert views[finished].status is ExecutionStatus.SUCCEEDED
+    assert running in {v.id for v in client.list("trips.approval", "in_progress")}
+    assert finished not in {v.id for v in client.list(status="IN_PROGRESS")}
+    paged, after = [], None
+    while True:
+        found, after = client.page(after, limit=2)
+        assert len(found) <= 2
+        paged += [view.id for view in found]
+        if not after:
+            break
+    assert len(paged) == len(set(paged)) and set(paged) == set(views)
+    kept, _ = client.page(None, limit=50, keep=lambda view: view.id == running)
+    assert [view.id for view in kept] == [running]
+
+
+def _started(client: Client, execution: str) -> bool:
+    try:
+        client.get(execution)
+    except RequestError:
+        return False
+    return True

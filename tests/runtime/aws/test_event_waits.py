@@ -10,7 +10,6 @@ from datetime import timedelta
 from tests.runtime.aws.support import Aws, reached
 
 from eventual.aws.record import ExecutionRecord
-from eventual.aws.store import state_key
 from eventual.aws.waits import lookups, markers
 from eventual.definition import Workflow
 from eventual.routing import ANY
@@ -18,7 +17,7 @@ from eventual.status import ExecutionStatus
 
 
 def _kept(aws: Aws, execution: str) -> dict[str, list[object]]:
-    found = aws.client("trips").deployment.store.read(state_key(execution))
+    found = aws.client("trips").deployment.records.read(execution)
     assert found is not None
     return ExecutionRecord.from_text(found.text).state.events
 

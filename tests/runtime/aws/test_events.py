@@ -16,7 +16,6 @@ from tests.runtime.aws.support import Aws, waiting_for_signal
 from eventual.aws import messages
 from eventual.aws.orchestrator import Orchestrator
 from eventual.aws.record import ExecutionRecord
-from eventual.aws.store import state_key
 from eventual.status import ExecutionStatus
 
 
@@ -147,8 +146,9 @@ def test_a_timer_longer_than_sqs_delays_is_scheduled_while_awaited(aws: Aws) -> 
     execution = client.start("approval", "long-1")
     aws.harness.run(until=lambda: waiting_for_signal(client, execution), timeout=30)
     stack = aws.harness.stacks["trips"]
-    found = aws.clients.s3.get_object(Bucket=stack.outputs["BucketName"], Key=state_key(execution))
-    state = ExecutionRecord.from_text(found["Body"].read().decode()).state
+    found = client.deployment.records.read(execution)
+    assert found is not None
+    state = ExecutionRecord.from_text(found.text).state
     [timeout] = [h for h, (_, why) in state.handles.items() if why == "timeout"]
     source = next(s for s in stack.sources if s.queue == stack.outputs["InboxQueueUrl"])
     orchestrator = Orchestrator(aws.harness.deployment(source.function))

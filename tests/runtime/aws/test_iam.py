@@ -41,7 +41,8 @@ from eventual.aws import Client
 from eventual.aws.config import Clients, Config, boto3_clients
 from eventual.aws.deployment import Deployment
 from eventual.aws.payloads import Payloads
-from eventual.aws.store import history_key, name_key, state_key
+from eventual.aws.store import Conflict, history_key, name_key
+from eventual.aws.table import Stored
 from eventual.status import ExecutionStatus
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -88,6 +89,9 @@ def names(clients: Clients, stack: Stack, template: Mapping[str, Any]) -> dict[s
         elif resource["Type"] == "AWS::Events::EventBus":
             bus = clients.events.describe_event_bus(Name=stack.physical[logical])
             found[f"{logical}.Arn"] = bus["Arn"]
+        elif resource["Type"] == "AWS::DynamoDB::Table":
+            table = clients.dynamodb.describe_table(TableName=stack.physical[logical])
+            found[f"{logical}.Arn"] = table["Table"]["TableArn"]
     return found
 
 
@@ -243,6 +247,8 @@ def test_every_function_has_only_its_own_policies(enforced: Enforced) -> None:
     tasks = [u for u in text if u.startswith("trips-Task")]
     assert tasks and all("OrchestratorQueue" not in text[u] for u in tasks)
     assert all("Inbox" not in text[u] and "/executions/" not in text[u] for u in tasks)
+    tables = {u for u in text if "dynamodb:" in text[u]}  # the records: the orchestrators'
+    assert tables == {f"{s}-Orchestrator" for s in enforced.harness.stacks}
 
 
 def test_workflows_and_choreography_complete_under_enforcement(enforced: Enforced) -> None:
@@ -324,7 +330,12 @@ def test_a_task_cannot_read_another_executions_objects(enforced: Enforced) -> No
     assert enforced.finish(trips, other).status is ExecutionStatus.SUCCEEDED
     task = enforced.function("trips", "chargeCard")
     s3, bucket = task.clients.s3, task.config.bucket
-    for key in (state_key(other), history_key(other, 0), name_key("bookTrip", big[:60])):
+    table = enforced.function("trips", "orchestrator").config.state_table
+    dynamodb, item = task.clients.dynamodb, {"id": {"S": other}}
+    refused(lambda: dynamodb.get_item(TableName=table, Key=item))  # nor its record
+    refused(lambda: dynamodb.put_item(TableName=table, Item={**item, "revision": {"N": "9"}}))
+    refused(lambda: dynamodb.scan(TableName=table))
+    for key in (history_key(other, 0), name_key("bookTrip", big[:60])):
         refused(lambda key=key: s3.get_object(Bucket=bucket, Key=key))
         refused(lambda key=key: s3.put_object(Bucket=bucket, Key=key, Body=b"{}"))
     for prefix in ("payloads/", "executions/", ""):  # nor find payloads' keys
@@ -347,7 +358,13 @@ def test_the_orchestrator_and_subscriptions_keep_to_their_roles(enforced: Enforc
     task_queue = orchestrator.task_queue("bookHotel")
     refused(lambda: orchestrator.clients.sqs.receive_message(QueueUrl=task_queue))
     refused(lambda: orchestrator.clients.s3.get_object(
-        Bucket=other_stack.config.bucket, Key=state_key("any")))  # fmt: skip
+        Bucket=other_stack.config.bucket, Key=history_key("any", 0)))  # fmt: skip
+    dynamodb, key = orchestrator.clients.dynamodb, {"id": {"S": "any"}}
+    refused(lambda: dynamodb.get_item(TableName=other_stack.config.state_table, Key=key))
+    # Its own table: the records it reads and writes, one at a time; no listing, no delete.
+    table = orchestrator.config.state_table
+    refused(lambda: dynamodb.scan(TableName=table))
+    refused(lambda: dynamodb.delete_item(TableName=table, Key=key))
     refused(lambda: orchestrator.clients.sqs.send_message(
         QueueUrl=other_stack.config.orchestrator_queue, MessageBody="{}",
         MessageGroupId="g", MessageDeduplicationId="d"))  # fmt: skip
@@ -361,32 +378,35 @@ def test_the_orchestrator_and_subscriptions_keep_to_their_roles(enforced: Enforc
     refused(lambda: subscription.clients.sqs.send_message(
         QueueUrl=orchestrator.config.inbox_queue, MessageBody="{}"))  # fmt: skip
     refused(lambda: subscription.clients.s3.get_object(
-        Bucket=subscription.config.bucket, Key=state_key("any")))  # fmt: skip
+        Bucket=subscription.config.bucket, Key=history_key("any", 0)))  # fmt: skip
+    refused(lambda: subscription.clients.dynamodb.get_item(TableName=table, Key=key))
     refused(lambda: subscription.clients.get("scheduler").list_schedules())
     enforced.harness.denials.clear()
 
 
 def test_objects_are_written_only_conditionally(enforced: Enforced) -> None:
+    """No object is written over: every PutObject needs ``If-None-Match``. Records are
+    written over at every step, in the state table, conditionally on the revision
+    read (IAM has no condition key for that: the runtime always passes one)."""
     trips = enforced.client("trips")
     execution = trips.start("bookTrip", f"iam-cond-{uuid.uuid4().hex[:8]}")
     enforced.finish(trips, execution)
     orchestrator = enforced.function("trips", "orchestrator")
     s3, bucket = orchestrator.clients.s3, orchestrator.config.bucket
-    state = s3.get_object(Bucket=bucket, Key=state_key(execution))
-    body, etag = state["Body"].read(), state["ETag"]
     history = history_key(execution, 0)
-    refused(lambda: s3.put_object(Bucket=bucket, Key=state_key(execution), Body=body))
     refused(lambda: s3.put_object(Bucket=bucket, Key=history, Body=b"[]"))  # over a chunk
-    refused(lambda: s3.put_object(Bucket=bucket, Key=history, Body=b"[]", IfMatch=etag))
+    refused(lambda: s3.put_object(Bucket=bucket, Key=history, Body=b"[]", IfMatch='"e"'))
     task = enforced.function("trips", "bookHotel")
     payload = "payloads/" + "0" * 64
     refused(lambda: task.clients.s3.put_object(Bucket=bucket, Key=payload, Body=b"x"))
     enforced.harness.denials.clear()
-    key, changed = state_key(execution), body + b" "
-    assert s3.put_object(Bucket=bucket, Key=key, Body=changed, IfMatch=etag)["ETag"] != etag
-    with pytest.raises(Exception, match="PreconditionFailed"):  # allowed, and conditional
-        s3.put_object(Bucket=bucket, Key=key, Body=changed, IfMatch=etag)
     spare = history_key(f"iam-none-{uuid.uuid4().hex[:8]}", 0)
     s3.put_object(Bucket=bucket, Key=spare, Body=b"[]", IfNoneMatch="*")  # a creation: allowed
     with pytest.raises(Exception, match="PreconditionFailed"):  # once
         s3.put_object(Bucket=bucket, Key=spare, Body=b"[]", IfNoneMatch="*")
+    records = orchestrator.records  # the orchestrator's own reads and writes: allowed
+    found = records.read(execution)
+    assert found is not None
+    with pytest.raises(Conflict):  # and conditional on the revision read
+        records.write(execution, found.text, found.revision, Stored("{}", found.revision - 1))
+    records.write(execution, found.text, found.revision + 1, found)

@@ -69,9 +69,8 @@ def test_an_answer_without_its_runs_token_is_dropped(aws: Aws) -> None:
 def _answers_for(client: Any, execution: str, handle: int) -> bool:
     """Whether ``handle`` is the pending run of ``execution`` (its record says)."""
     from eventual.aws.record import ExecutionRecord
-    from eventual.aws.store import state_key
 
-    found = client.deployment.store.read(state_key(execution))
+    found = client.deployment.records.read(execution)
     state = ExecutionRecord.from_text(found.text).state
     return state.handles.get(handle, (0, ""))[1] == "task"
 
@@ -84,7 +83,7 @@ def test_payload_references_reach_only_matching_payloads(aws: Aws) -> None:
     assert payloads.pack(big) == reference  # stored once, found there the second time
     assert payloads.unpack(reference) == big
     with pytest.raises(PayloadRefused, match="not a payloads/<sha256> key"):
-        payloads.resolve({"$eventual:payload": "executions/someone-else/state.json"})
+        payloads.resolve({"$eventual:payload": "executions/someone-else/history/00000000.json"})
     planted = "payloads/" + hashlib.sha256(b"what the reference promised").hexdigest()
     aws.clients.s3.put_object(Bucket=payloads.bucket, Key=planted, Body=b"something else")
     with pytest.raises(PayloadRefused, match="does not match its hash"):

@@ -9,6 +9,7 @@ its state write and its sends.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.runtime.aws.support import Aws, waiting_for_signal
 from eventual import Service
 from eventual.aws import Client, RequestError
 from eventual.aws.config import Clients
+from eventual.aws.store import Conflict
 from eventual.status import ExecutionStatus
 
 
@@ -200,19 +202,29 @@ def test_concurrent_orchestrators_lose_no_update(aws: Aws) -> None:
                                 clients=aws.harness.functions_clients))
         for _ in range(2)
     )  # fmt: skip
-    store = first.deployment.store
-    reads = []
+    records = first.deployment.records
+    reads, writes = [], []
 
-    def read_then_race(key: str) -> Any:
-        found = type(store).read(store, key)
-        reads.append(key)
+    def read_then_race(execution: str) -> Any:
+        found = type(records).read(records, execution)
+        reads.append(execution)
         if len(reads) == 1:  # the other one writes between this read and this write
             second.apply(execution, [_signal(execution, "race-2", 2)])
         return found
 
-    store.read = read_then_race  # type: ignore[method-assign]
+    def write(*args: Any, **kwargs: Any) -> None:
+        try:
+            type(records).write(records, *args, **kwargs)
+        except Conflict:
+            writes.append("conflict")
+            raise
+        writes.append("written")
+
+    records.read = read_then_race  # type: ignore[method-assign]
+    records.write = write  # type: ignore[method-assign]
     first.apply(execution, [_signal(execution, "race-1", 1)])
     assert len(reads) == 2  # read, conflict on write, read again
+    assert writes == ["conflict", "written"]  # the table's condition refused the first
     view = aws.finish(client, execution)
     assert (view.status, view.result) == (ExecutionStatus.SUCCEEDED, 3)
     assert _types(client, execution).count("SignalReceived") == 2
@@ -226,27 +238,48 @@ def _signal(execution: str, dedup: str, item: int) -> dict[str, Any]:
     return body
 
 
+def _item(client: Client, execution: str) -> dict[str, Any]:
+    """The state table's item of ``execution``, as DynamoDB holds it."""
+    deployment = client.deployment
+    table = deployment.config.state_table
+    key = {"id": {"S": execution}}
+    found = deployment.clients.dynamodb.get_item(TableName=table, Key=key)
+    item: dict[str, Any] = found["Item"]
+    return item
+
+
 def _tags(client: Client, key: str) -> dict[str, str]:
     store = client.deployment.store
     found = store.s3.get_object_tagging(Bucket=store.bucket, Key=key)["TagSet"]
     return {tag["Key"]: tag["Value"] for tag in found}
 
 
-def test_a_finished_execution_s_objects_are_tagged_for_expiry(
+def test_a_finished_execution_s_record_and_objects_expire(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The write that finishes an execution gives its item an expiry (the table's TTL
+    attribute: its end plus the retention days), and its history chunks the tag the
+    bucket's lifecycle rule expires; while it runs, neither."""
     from eventual.aws import orchestrator
-    from eventual.aws.store import FINISHED, history_key, state_key
+    from eventual.aws.store import FINISHED, history_key
 
     monkeypatch.setattr(orchestrator, "CHUNK_ENTRIES", 3)  # history chunks while it runs
     client = aws.client("trips")
     execution = client.start("approval", "tagged-1")
     aws.harness.run(until=lambda: waiting_for_signal(client, execution), timeout=30)
-    assert _tags(client, state_key(execution)) == {}  # running: the lifecycle rule skips it
+    assert "expires" not in _item(client, execution)  # running: DynamoDB keeps it
     assert _tags(client, history_key(execution, 0)) == {}
     client.signal(execution, "approve", {"by": "ana"})
-    assert aws.finish(client, execution).status is ExecutionStatus.SUCCEEDED
-    assert _tags(client, state_key(execution)) == dict(FINISHED)
+    view = aws.finish(client, execution)
+    assert view.status is ExecutionStatus.SUCCEEDED and view.ended is not None
+    days = aws.harness.stacks["trips"].functions["Orchestrator"].environment
+    assert days["EVENTUAL_RETENTION_DAYS"] == "90"
+    expires = int(_item(client, execution)["expires"]["N"])
+    assert expires == int((view.ended + timedelta(days=90)).timestamp())
+    description = client.deployment.clients.dynamodb.describe_time_to_live(
+        TableName=client.deployment.config.state_table
+    )["TimeToLiveDescription"]  # the stack made it the table's TTL attribute
+    assert description == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
     chunks = list(client.deployment.store.keys(f"executions/{execution}/history/"))
     assert chunks
     assert all(_tags(client, key) == dict(FINISHED) for key in chunks)
@@ -266,3 +299,26 @@ def test_a_wait_on_several_signals_with_a_timeout_template_answers_queries(aws: 
         RequestError, match=r"declares no query 'nope' \(declared: deadline, phase\)"
     ):
         client.query(execution, "nope")
+
+
+def test_an_execution_whose_record_is_still_in_the_bucket_runs_on(aws: Aws) -> None:
+    """An execution running when the stack moved its records to the table has its
+    record at ``executions/<id>/state.json``: it is read there, and the next write
+    moves it into the table and tags the object for the lifecycle rule."""
+    from eventual.aws.store import FINISHED
+    from eventual.aws.table import legacy_key
+
+    client = aws.client("trips")
+    execution = client.start("approval", "moved-1")
+    aws.harness.run(until=lambda: waiting_for_signal(client, execution), timeout=30)
+    deployment = client.deployment
+    table, store = deployment.config.state_table, deployment.store
+    text = _item(client, execution)["record"]["S"]
+    store.create(legacy_key(execution), text)  # as the version before the table kept it
+    deployment.clients.dynamodb.delete_item(TableName=table, Key={"id": {"S": execution}})
+    assert client.get(execution).status is ExecutionStatus.IN_PROGRESS  # read there
+    client.signal(execution, "approve", {"by": "ana"})
+    view = aws.finish(client, execution)
+    assert (view.status, view.result) == (ExecutionStatus.SUCCEEDED, "moved-1 approved by ana")
+    assert "expires" in _item(client, execution)  # in the table now, finished
+    assert _tags(client, legacy_key(execution)) == dict(FINISHED)
