@@ -93,6 +93,23 @@ class _Beat:
     item: WorkItem
 
 
+def _plain(outcomes: list[_Finished | _Beat]) -> tuple[list[int], list[_Finished | _Beat]]:
+    """``(ids, the rest)``: the ids of deliveries that succeeded and sent nothing (their
+    work item goes, and that is all, whether or not it was still there), the rest to
+    record one by one."""
+    plain: list[int] = []
+    others: list[_Finished | _Beat] = []
+    for finished in outcomes:
+        if (
+            isinstance(finished, _Finished) and finished.item.kind == "delivery"
+            and finished.outcome.error is None and not finished.emitted and not finished.signals
+        ):  # fmt: skip
+            plain.append(finished.item.id)
+        else:
+            others.append(finished)
+    return plain, others
+
+
 @dataclass(frozen=True, slots=True)
 class _Flight:
     """A handler run in progress: abandoned at ``deadline`` (``time.monotonic``)."""
@@ -192,7 +209,9 @@ class Worker:
         leased: list[WorkItem] = []
         applied = 0
         with self.store.write() as db:
-            for outcome in outcomes:
+            plain, others = _plain(outcomes)
+            Store.done_all(db, plain)
+            for outcome in others:
                 self._guarded(db, outcome.item, self._record, outcome)
             if liveness:
                 self._liveness(db, now)
@@ -365,8 +384,11 @@ class Worker:
         if free <= 0:
             return []
         items = Store.due_work(db, now, free, ("task", "delivery"))
+        ends: dict[float, list[int]] = {}  # runs of one task or subscription share theirs
         for item in items:
-            Store.lease(db, item.id, now + self._lease_seconds(item), self.id)
+            ends.setdefault(now + self._lease_seconds(item), []).append(item.id)
+        for until, ids in ends.items():
+            Store.lease(db, ids, until, self.id)
         return items
 
     def _timeout(self, kind: str, body: dict[str, Any]) -> float:
