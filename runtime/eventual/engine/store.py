@@ -339,18 +339,16 @@ class Store:
     def due_work(
         db: sqlite3.Connection, now: float, limit: int, kinds: Sequence[str]
     ) -> list[WorkItem]:
-        """Up to ``limit`` unleased items of ``kinds`` due at ``now``, oldest first. One
-        query per kind, each reading only what it returns (``work_by_kind``): a query
-        for several kinds at once reads every due item of the others too."""
-        rows = [
-            row for kind in kinds for row in db.execute(
-                "SELECT ready, id, kind, execution, body FROM work WHERE kind = ? AND ready <= ? "
-                "AND owner IS NULL ORDER BY ready, id LIMIT ?", (kind, now, limit),
-            )
-        ]  # fmt: skip
-        if len(kinds) > 1:
-            rows = sorted(rows)[:limit]
-        return [WorkItem(r[1], r[2], r[3], loads(r[4])) for r in rows]
+        """Up to ``limit`` unleased items of ``kinds`` due at ``now``, oldest first.
+        Through ``work_by_kind``, SQLite reads no more than ``limit`` rows of each kind
+        (through ``work_by_ready`` it would read every due item of the other kinds)."""
+        marks = ", ".join("?" * len(kinds))
+        rows = db.execute(
+            f"SELECT id, kind, execution, body FROM work INDEXED BY work_by_kind WHERE "
+            f"kind IN ({marks}) AND ready <= ? AND owner IS NULL ORDER BY ready, id LIMIT ?",
+            (*kinds, now, limit),
+        ).fetchall()
+        return [WorkItem(r[0], r[1], r[2], loads(r[3])) for r in rows]
 
     @staticmethod
     def lease(db: sqlite3.Connection, items: Sequence[int], until: float, owner: str) -> None:
@@ -381,9 +379,10 @@ class Store:
     def is_due(db: sqlite3.Connection, now: float, kinds: Sequence[str]) -> bool:
         marks = ", ".join("?" * len(kinds))
         query = (
-            f"SELECT 1 FROM work WHERE ready <= ? AND kind IN ({marks}) AND owner IS NULL LIMIT 1"
+            f"SELECT 1 FROM work INDEXED BY work_by_kind WHERE kind IN ({marks}) AND ready <= ? "
+            "AND owner IS NULL LIMIT 1"
         )
-        return db.execute(query, (now, *kinds)).fetchone() is not None
+        return db.execute(query, (*kinds, now)).fetchone() is not None
 
     @staticmethod
     def next_due(db: sqlite3.Connection) -> float | None:

@@ -8,11 +8,14 @@ its dead letter, its timeout.
 
 from __future__ import annotations
 
+import importlib
+import json
 import sqlite3
 import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.support import MakeService
@@ -137,3 +140,78 @@ def test_an_older_store_gains_the_index_of_work_by_kind(bulk: Service, tmp_path:
     assert engine.store.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
         "5",
     )
+
+
+def _engine(bulk: Service, path: Path, threads: int = 2) -> Engine:
+    for name in ("count", "picky"):
+        importlib.import_module(f"{bulk.package}.handlers.{name}").SEEN.clear()
+    return Engine(path, [bulk], threads=threads)
+
+
+def _seen(bulk: Service, name: str) -> list[int]:
+    seen: list[int] = importlib.import_module(f"{bulk.package}.handlers.{name}").SEEN
+    return seen
+
+
+def test_fast_deliveries_are_leased_and_recorded_in_groups(bulk: Service, tmp_path: Path) -> None:
+    """Two threads, 300 fast deliveries: a worker holds more than twice its threads once
+    it has seen its runs are fast, and waits for a group of them to report before it
+    commits, so far fewer commits than 300 / 4 record them. Each is still delivered,
+    and the failing ones retried once, then dead-lettered, one by one."""
+    engine = _engine(bulk, tmp_path / "e.db")
+    for n in range(150):
+        engine.publish("Tick", {"n": n})
+    commits = engine.store.commits
+    engine.run(until=engine.idle)
+    assert sorted(_seen(bulk, "count")) == list(range(150))
+    failing = [n for n in range(150) if n % 10 == 3]
+    assert sorted(_seen(bulk, "picky")) == sorted([*range(150), *failing])  # retried once
+    assert sorted(d.payload["n"] for d in engine.dead_letters()) == failing
+    assert {(d.subscription, d.attempts) for d in engine.dead_letters()} == {("picky", 2)}
+    assert engine.store.commits - commits < 40, engine.store.commits - commits
+
+
+def _lost_run(bulk: Service, n: int, lost: int) -> dict[str, Any]:
+    body = {"service": bulk.name, "subscription": "count", "payload": {"n": n}, "attempt": 1,
+            "event": {"id": f"e{n}", "name": "Tick", "source": bulk.name, "time": 0.0}}  # fmt: skip
+    return {**body, "lost": lost} if lost else body
+
+
+def test_a_run_lost_with_a_worker_before_is_not_held_ahead(bulk: Service, tmp_path: Path) -> None:
+    """A worker whose runs are fast leases beyond twice its threads, but a run that was
+    lost with a worker before only into that room: the oldest first, up to it."""
+    engine = _engine(bulk, tmp_path / "e.db")
+    with engine.store.write() as db:
+        for n in range(40):
+            Store.add_work(db, "delivery", None, float(n), _lost_run(bulk, n, 0))
+        for n in range(40, 50):
+            Store.add_work(db, "delivery", None, float(n), _lost_run(bulk, n, 1))
+    worker = engine.worker()
+    worker._run_seconds = 1e-5  # runs measured fast
+    assert worker.round(claim=True)
+    owned = engine.store.db.execute("SELECT body FROM work WHERE owner = ?", (worker.id,))
+    assert sorted(json.loads(row[0])["payload"]["n"] for row in owned) == list(range(40))
+    worker.run(until=engine.idle)
+    assert sorted(_seen(bulk, "count")) == list(range(50))
+
+
+def test_a_hung_handler_in_a_group_is_abandoned_and_the_group_goes_on(
+    make_service: MakeService, tmp_path: Path
+) -> None:
+    spec = SPEC.replace("picky: {events: [Tick], retry: {attempts: 2, backoff: 1s}}",
+                        "picky: {events: [Tick], timeout: 1s, retry: {attempts: 1}}")  # fmt: skip
+    bulk = make_service(spec, noop=NOOP, count=COUNT, picky=PICKY.replace(
+        "    if event.n % 10 == 3:", "    if event.n == 42:\n        time.sleep(30)\n    if False:"
+    ).replace("import eventual\n", "import time\n\nimport eventual\n", 1))  # fmt: skip
+    engine = _engine(bulk, tmp_path / "e.db")
+    for n in range(100):
+        engine.publish("Tick", {"n": n})
+    began = time.monotonic()
+    worker = engine.worker()
+    worker.run(until=engine.idle)
+    assert time.monotonic() - began < 15  # the hung run was abandoned at its timeout
+    assert worker.abandoned == 1
+    assert sorted(_seen(bulk, "count")) == list(range(100))
+    assert sorted(_seen(bulk, "picky")) == list(range(100))
+    [dead] = engine.dead_letters()
+    assert (dead.subscription, dead.payload, dead.error["error"]) == ("picky", {"n": 42}, "Timeout")
