@@ -300,8 +300,11 @@ class Worker:
         return reports > 0 and (reports >= self._want or reports >= self._outstanding())
 
     def _until_deadline(self) -> float:
+        """Seconds until the soonest deadline of a run in flight, at most ``LIVENESS``.
+        Runs waiting for a thread have none yet (the thread that takes one reports it):
+        with only those, the worker does not look again at once, again and again."""
         with self._lock:
-            soonest = min((f.deadline for f in self._inflight.values()), default=0.0)
+            soonest = min((f.deadline for f in self._inflight.values()), default=math.inf)
         return max(0.0, min(soonest - time.monotonic(), LIVENESS))
 
     def _drain(self) -> list[_Finished | _Beat]:

@@ -215,3 +215,20 @@ def test_a_hung_handler_in_a_group_is_abandoned_and_the_group_goes_on(
     assert sorted(_seen(bulk, "picky")) == list(range(100))
     [dead] = engine.dead_letters()
     assert (dead.subscription, dead.payload, dead.error["error"]) == ("picky", {"n": 42}, "Timeout")
+
+
+def test_a_worker_does_not_spin_while_its_runs_wait_for_a_thread(
+    bulk: Service, tmp_path: Path
+) -> None:
+    """Runs leased and waiting for a thread have no deadline yet: the worker waits for
+    a report (or its next look), it does not look again and again at once."""
+    engine = _engine(bulk, tmp_path / "e.db")
+    engine.publish("Tick", {"n": 1})
+    worker = engine.worker()
+    worker._busy = worker.threads  # every thread taken: the runs stay waiting
+    assert worker.round(claim=True)
+    assert worker._working()
+    worker._idle = 0.3
+    began = time.monotonic()
+    worker._wait()
+    assert time.monotonic() - began >= 0.25
