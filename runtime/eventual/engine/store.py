@@ -435,6 +435,16 @@ class Store:
         )
 
     @staticmethod
+    def release(db: sqlite3.Connection, items: Sequence[int], ready: float, owner: str) -> None:
+        """Unleases ``items`` that ``owner`` still holds, due at ``ready``."""
+        for ids in chunks(items):
+            db.execute(
+                f"UPDATE work SET ready = ?, owner = NULL WHERE owner = ? AND id IN "
+                f"({', '.join('?' * len(ids))})",
+                (ready, owner, *ids),
+            )
+
+    @staticmethod
     def forget(db: sqlite3.Connection, worker: str) -> None:
         db.execute("DELETE FROM workers WHERE id = ?", (worker,))
 

@@ -11,7 +11,11 @@ commit per round, however many steps the round holds.
 Handlers run on at most ``threads`` daemon threads; a thread that finishes a run takes
 the next leased one (up to twice ``threads`` are leased, so none waits for a round), or
 waits ``THREAD_IDLE`` seconds for one before it ends (starting a thread per run would
-cost more than a no-op step). A
+cost more than a no-op step). While runs are fast (``FAST_RUN`` on average, as the
+threads measure them) they go in groups: the worker holds ``AHEAD`` seconds of them
+leased, and after a round waits (up to ``GROUP_WAIT``) for half of those outstanding
+to report, so that one commit records many (a fan-out: ~16 commits for 4,000
+deliveries, not 250); a run's lease covers the runs queued before it. A
 handler still running at its timeout (the task step's ``timeout``, else the task's;
 the subscription's) is abandoned: its run fails with ``Timeout``,
 its thread no longer counts (a new one takes its place) and whatever it reports later
@@ -33,7 +37,8 @@ policy decides, as for any failure: a handler that crashes its process (a segfau
 Workflow steps apply exactly once, because the transaction that applies a step also
 deletes the event it applied, and a late or repeated outcome finds its work item or
 wait handle gone. ``stop`` lets in-flight handlers finish (until their timeouts) and
-records them before returning.
+records them before returning; runs leased ahead that no thread has started go back to
+the queue.
 """
 
 from __future__ import annotations
@@ -173,6 +178,7 @@ class Worker:
                     self._idle = BUSY_POLL
                 if not did or self._grouping():
                     self._wait()
+            self._release()
             while self._working():
                 self._wake.wait(self._until_deadline(), self._reported)
                 self.round(claim=False, ending=True)
@@ -488,6 +494,16 @@ class Worker:
         message = (f"attempt {item.body['attempt']} was lost {times} times ({why}); a handler "
                    "that crashes its process (a segfault, os.abort()) does this")  # fmt: skip
         self.orchestrator.outcome(db, item, None, {"error": WORKER_LOST, "message": message})
+
+    def _release(self) -> None:
+        """Gives the runs no thread has started back to the queue, due now: stopping
+        waits for the runs in flight, not for those leased ahead of them."""
+        with self._lock:
+            waiting = [item.id for item in self._pending]
+            self._pending.clear()
+        if waiting:
+            with self.store.write() as db:
+                Store.release(db, waiting, self.clock(), self.id)
 
     def _leave(self) -> None:
         with self.store.write() as db:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -232,3 +233,25 @@ def test_a_worker_does_not_spin_while_its_runs_wait_for_a_thread(
     began = time.monotonic()
     worker._wait()
     assert time.monotonic() - began >= 0.25
+
+
+def test_stopping_gives_back_the_runs_no_thread_has_started(bulk: Service, tmp_path: Path) -> None:
+    """A worker that stops waits for the runs in flight, not for the many it leased
+    ahead: those go back to the queue, unleased, and the next worker runs them."""
+    engine = _engine(bulk, tmp_path / "e.db")
+    for n in range(20):
+        engine.publish("Tick", {"n": n})
+    worker = engine.worker()
+    worker._run_seconds = 1e-5  # runs measured fast: it leases all 40
+    worker._busy = worker.threads  # no thread takes them
+    assert worker.round(claim=True)
+    stop = threading.Event()
+    stop.set()
+    stopping = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    stopping.start()
+    stopping.join(10)
+    assert not stopping.is_alive()
+    rows = engine.store.db.execute("SELECT owner FROM work WHERE kind = 'delivery'").fetchall()
+    assert rows == [(None,)] * 40
+    engine.run(until=engine.idle)
+    assert sorted(_seen(bulk, "count")) == list(range(20))
