@@ -38,9 +38,10 @@ try:
 except ImportError:  # Windows: writers queue on SQLite's lock alone
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 4  # 2: executions indexed by start time, for lists that page
+SCHEMA_VERSION = 5  # 2: executions indexed by start time, for lists that page
 # 3: running executions by workflow, to hand a published event to those that wait for it
 # 4: event_executions, what each event did to executions (for consoles)
+# 5: work by kind, so that finding due work of one kind does not read all that is due
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,6 +66,7 @@ CREATE TABLE IF NOT EXISTS work (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, execution TEXT, ready REAL NOT NULL,
     owner TEXT, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS work_by_ready ON work (ready);
+CREATE INDEX IF NOT EXISTS work_by_kind ON work (kind, ready);
 CREATE INDEX IF NOT EXISTS work_by_execution ON work (execution);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL,
@@ -337,18 +339,25 @@ class Store:
     def due_work(
         db: sqlite3.Connection, now: float, limit: int, kinds: Sequence[str]
     ) -> list[WorkItem]:
-        """Up to ``limit`` unleased items of ``kinds`` due at ``now``, oldest first."""
+        """Up to ``limit`` unleased items of ``kinds`` due at ``now``, oldest first.
+        Through ``work_by_kind``, SQLite reads no more than ``limit`` rows of each kind
+        (through ``work_by_ready`` it would read every due item of the other kinds)."""
         marks = ", ".join("?" * len(kinds))
         rows = db.execute(
-            f"SELECT id, kind, execution, body FROM work WHERE ready <= ? AND kind IN ({marks}) "
-            "AND owner IS NULL ORDER BY ready, id LIMIT ?",
-            (now, *kinds, limit),
+            f"SELECT id, kind, execution, body FROM work INDEXED BY work_by_kind WHERE "
+            f"kind IN ({marks}) AND ready <= ? AND owner IS NULL ORDER BY ready, id LIMIT ?",
+            (*kinds, now, limit),
         ).fetchall()
         return [WorkItem(r[0], r[1], r[2], loads(r[3])) for r in rows]
 
     @staticmethod
-    def lease(db: sqlite3.Connection, item: int, until: float, owner: str) -> None:
-        db.execute("UPDATE work SET ready = ?, owner = ? WHERE id = ?", (until, owner, item))
+    def lease(db: sqlite3.Connection, items: Sequence[int], until: float, owner: str) -> None:
+        """Leases ``items`` to ``owner`` until ``until`` (one statement per ``CHUNK``)."""
+        for ids in chunks(items):
+            db.execute(
+                f"UPDATE work SET ready = ?, owner = ? WHERE id IN ({', '.join('?' * len(ids))})",
+                (until, owner, *ids),
+            )
 
     @staticmethod
     def extend(db: sqlite3.Connection, item: int, until: float, owner: str) -> None:
@@ -361,12 +370,19 @@ class Store:
         return db.execute("DELETE FROM work WHERE id = ?", (item,)).rowcount > 0
 
     @staticmethod
+    def done_all(db: sqlite3.Connection, items: Sequence[int]) -> None:
+        """Removes work items, those still there (one statement per ``CHUNK``)."""
+        for ids in chunks(items):
+            db.execute(f"DELETE FROM work WHERE id IN ({', '.join('?' * len(ids))})", ids)
+
+    @staticmethod
     def is_due(db: sqlite3.Connection, now: float, kinds: Sequence[str]) -> bool:
         marks = ", ".join("?" * len(kinds))
         query = (
-            f"SELECT 1 FROM work WHERE ready <= ? AND kind IN ({marks}) AND owner IS NULL LIMIT 1"
+            f"SELECT 1 FROM work INDEXED BY work_by_kind WHERE kind IN ({marks}) AND ready <= ? "
+            "AND owner IS NULL LIMIT 1"
         )
-        return db.execute(query, (now, *kinds)).fetchone() is not None
+        return db.execute(query, (*kinds, now)).fetchone() is not None
 
     @staticmethod
     def next_due(db: sqlite3.Connection) -> float | None:
@@ -419,12 +435,30 @@ class Store:
         )
 
     @staticmethod
+    def release(db: sqlite3.Connection, items: Sequence[int], ready: float, owner: str) -> None:
+        """Unleases ``items`` that ``owner`` still holds, due at ``ready``."""
+        for ids in chunks(items):
+            db.execute(
+                f"UPDATE work SET ready = ?, owner = NULL WHERE owner = ? AND id IN "
+                f"({', '.join('?' * len(ids))})",
+                (ready, owner, *ids),
+            )
+
+    @staticmethod
     def forget(db: sqlite3.Connection, worker: str) -> None:
         db.execute("DELETE FROM workers WHERE id = ?", (worker,))
 
     @staticmethod
     def workers(db: sqlite3.Connection) -> list[tuple[str, str, int, float]]:
         return [tuple(r) for r in db.execute("SELECT id, host, pid, seen FROM workers")]
+
+
+CHUNK = 500  # ids bound to one statement (SQLite allows 32,766 variables, older ones 999)
+
+
+def chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
 
 
 def alive(pid: int) -> bool:

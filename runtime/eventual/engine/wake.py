@@ -53,6 +53,11 @@ class Wakeup:
                 listener.close()
 
     @property
+    def waiting(self) -> bool:
+        """Whether the worker waits (or is about to): only then does a poke send."""
+        return self._waiting
+
+    @property
     def listening(self) -> bool:
         """Whether other processes can wake this worker (else it polls for their work)."""
         return self._listener is not None
