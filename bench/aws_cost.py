@@ -36,14 +36,9 @@ It also prints the size of the execution records written and the machine's load
 average during the run, as the durations are wall time on it, and PASS or FAIL
 against a third of Step Functions.
 
-Then the cold import of ``eventual.aws.entry`` in fresh processes (best of several),
-beside ``import botocore, pydantic`` and beside a cold first-event setup (entry, service,
-handler module and AWS clients). Target: the entry import <= 300 ms. With ``--asset``
-(a folder ``eventualc.deploy.asset.build_asset`` made), the same setup as Lambda runs
-it: ``python -I -S`` with only the asset on the path (``--asset-python`` for another
-interpreter, e.g. a 3.12 for an asset built for it).
+The cold start of a function is ``bench/cold_start.py``'s.
 
-    python bench/aws_cost.py [--executions N] [--events M] [--asset DIR] [--imports-only]
+    python bench/aws_cost.py [--executions N] [--events M]
 """
 
 from __future__ import annotations
@@ -52,7 +47,6 @@ import argparse
 import functools
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -328,78 +322,12 @@ def _line(kind: str, per_unit: float, cost: float) -> None:
     print(f"  {kind:<34} {per_unit:6.3f}   ${cost:6.2f} per million")
 
 
-FIRST_EVENT = (
-    "import os, time\n"
-    "t = time.perf_counter()\n"
-    "import eventual.aws.entry as entry\n"
-    "from eventual.aws.config import Config, Clients\n"
-    "from eventual.aws.deployment import Deployment\n"
-    "d = Deployment(Config.from_environment(os.environ))\n"
-    "d.service.handler('shipOrder'); d.values.adapter('ShipOrderInput')\n"
-    "d.clients.s3; d.clients.sqs; d.clients.dynamodb\n"
-    "print(time.perf_counter() - t)\n"
-)
-_ENTRY_ENV = {
-    "EVENTUAL_SERVICE": "generated.orders", "EVENTUAL_BUS": "b", "EVENTUAL_BUCKET": "s",
-    "EVENTUAL_ORCHESTRATOR_QUEUE": "q.fifo", "EVENTUAL_INBOX_QUEUE": "i",
-    "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-}  # fmt: skip
-
-
-def import_times(runs: int = 7) -> None:
-    cases = {
-        "import eventual.aws.entry": "import eventual.aws.entry",
-        "import botocore, pydantic (baseline)": "import botocore, pydantic",
-        "first-event setup (entry, service, handler, clients)": None,
-    }
-    env = {**_ENTRY_ENV, "PYTHONPATH": f"{REPO}:{REPO / 'runtime'}"}
-    print(f"\ncold imports in fresh processes (best of {runs}):")
-    for label, statement in cases.items():
-        code = FIRST_EVENT if statement is None else (
-            f"import time\nt = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t)"
-        )  # fmt: skip
-        best = min(_run_seconds(code, env) for _ in range(runs))
-        print(f"  {label:<54} {best * 1000:6.1f} ms")
-
-
-def asset_times(asset: Path, runs: int = 7, python: str = sys.executable) -> None:
-    """The cold first-event setup as Lambda runs it: ``python -I -S`` in fresh processes
-    with only the asset on the path, beside a bare ``import botocore, pydantic``."""
-    path = f"import sys\nsys.path[:0] = [{str(asset)!r}]\n"
-    timed = "import time\nt = time.perf_counter()\n{}\nprint(time.perf_counter() - t)"
-    cases = {
-        "import botocore, pydantic (baseline)": timed.format("import botocore, pydantic"),
-        "first-event setup (entry, service, handler, clients)": FIRST_EVENT,
-    }
-    env = {**_ENTRY_ENV, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
-    print(f"\ncold, from the asset {asset.name} only (python -I -S, best of {runs}):")
-    for label, code in cases.items():
-        best = min(_run_seconds(path + code, env, [python, "-I", "-S"]) for _ in range(runs))
-        print(f"  {label:<54} {best * 1000:6.1f} ms")
-
-
-def _run_seconds(code: str, env: Mapping[str, str], python: list[str] | None = None) -> float:
-    import os
-
-    command = [*(python or [sys.executable]), "-c", code]
-    done = subprocess.run(command, capture_output=True, text=True,
-                          check=True, env={**os.environ, **env}, cwd=REPO)  # fmt: skip
-    return float(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executions", type=int, default=40)
     parser.add_argument("--events", type=int, default=20)
-    parser.add_argument("--asset", type=Path, help="also time a built Lambda asset folder")
-    parser.add_argument("--asset-python", default=sys.executable, help="the interpreter for it")
-    parser.add_argument("--imports-only", action="store_true", help="skip the moto part")
     args = parser.parse_args()
-    if not args.imports_only:
-        measure(args.executions, args.events)
-    import_times()
-    if args.asset:
-        asset_times(args.asset, python=args.asset_python)
+    measure(args.executions, args.events)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ of the first event, before any request is sent:
 
 - a task's (``orders.shipOrder``): ``eventual.aws.entry``, the service, the handler's
   module, its input's model, and the SQS client it answers through;
-- the orchestrator's: the entry, the orchestrator with its state store, the
-  workflow's input model, and its clients;
+- the orchestrator's: the entry, the orchestrator with its state table and bucket, the
+  workflow's input model, and its clients (DynamoDB, S3, SQS);
 - the floor, what any function on these libraries pays: ``import botocore.session,
   pydantic``, one one-field model, and an SQS client.
 
@@ -54,15 +54,15 @@ CASES = {
         _SETUP + "d.service.handler('shipOrder'); d.values.adapter('ShipOrderInput')\n"
         "d.clients.sqs\n"
     ),
-    "orchestrator: entry, orchestrator, state store, model, clients": (
+    "orchestrator: entry, orchestrator, table, bucket, model, SQS": (
         _SETUP + "from eventual.aws.orchestrator import Orchestrator\n"
-        "Orchestrator(d); d.values.adapter('ProcessOrderInput'); d.clients.sqs\n"
+        "Orchestrator(d); d.records; d.values.adapter('ProcessOrderInput'); d.clients.sqs\n"
     ),
 }
 ENVIRONMENT = {
     "EVENTUAL_SERVICE": "generated.orders", "EVENTUAL_BUS": "b", "EVENTUAL_BUCKET": "s",
     "EVENTUAL_ORCHESTRATOR_QUEUE": "q.fifo", "EVENTUAL_INBOX_QUEUE": "i",
-    "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+    "EVENTUAL_STATE_TABLE": "t", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
 }  # fmt: skip
 
