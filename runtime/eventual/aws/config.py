@@ -23,7 +23,10 @@ it. The stack names the queues with the same function.
 ``Clients`` makes each AWS client on first use through a factory, so tests and the
 operator client point them wherever they need (a moto server, another region) without
 patching; botocore is imported only then (boto3 never: the runtime uses no part of
-it that botocore lacks).
+it that botocore lacks). A botocore older than ``BOTOCORE_FLOOR`` is refused then, with
+``BotocoreTooOld``: S3's conditional writes, which keep payloads and history chunks
+from being written over, are ignored by an older one (the asset eventualc builds
+bundles a newer one; a function on Lambda's built-in SDK may have an older one).
 """
 
 from __future__ import annotations
@@ -49,8 +52,27 @@ _REQUIRED = {
 RETENTION_DAYS = 90  # a finished execution's record, unless EVENTUAL_RETENTION_DAYS says
 
 
+BOTOCORE_FLOOR = (1, 35, 70)  # the first with S3 PutObject's IfMatch / IfNoneMatch
+
+
 class ConfigError(RuntimeError):
     """The function's environment lacks a variable the runtime needs."""
+
+
+class BotocoreTooOld(RuntimeError):
+    """The botocore found cannot make the conditional writes the runtime relies on."""
+
+
+def check_botocore(version: str) -> None:
+    """Raises ``BotocoreTooOld`` for a botocore ``version`` before ``BOTOCORE_FLOOR``."""
+    parts = [int(part) for part in re.findall(r"\d+", version)[:3]]
+    if tuple(parts) < BOTOCORE_FLOOR:
+        floor = ".".join(map(str, BOTOCORE_FLOOR))
+        raise BotocoreTooOld(
+            f"botocore {version} is too old for eventual.aws: S3's conditional writes need "
+            f"botocore >= {floor}; deploy the asset eventualc builds (it bundles one) or "
+            "add a newer botocore to the function"
+        )
 
 
 def _days(raw: str | None) -> int:
@@ -166,8 +188,10 @@ def boto3_clients(
 
         with lock:
             if not made:
+                import botocore  # type: ignore[import-untyped]
                 import botocore.session  # type: ignore[import-untyped]
 
+                check_botocore(botocore.__version__)
                 made.append(botocore.session.Session())
             config = BotoConfig(retries={"mode": "standard"}, connect_timeout=5, read_timeout=30)
             return made[0].create_client(

@@ -80,6 +80,23 @@ def test_clients_are_made_by_botocore_without_boto3() -> None:
     assert done.stdout.split() == ["http://localhost:1", "eu-west-1", "standard", "False", "False"]
 
 
+def test_a_botocore_too_old_for_conditional_writes_is_refused_with_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import botocore
+
+    from eventual.aws.config import BotocoreTooOld, Clients, boto3_clients, check_botocore
+
+    check_botocore("1.35.70")
+    check_botocore("1.40.0")
+    for old in ("1.35.69", "1.34.162", "1.29.0"):
+        with pytest.raises(BotocoreTooOld, match=rf"botocore {old} is too old.*>= 1\.35\.70"):
+            check_botocore(old)
+    monkeypatch.setattr(botocore, "__version__", "1.34.101")  # Lambda's built-in, say
+    with pytest.raises(BotocoreTooOld):
+        Clients(boto3_clients("eu-west-1", "http://localhost:1")).s3  # noqa: B018
+
+
 def test_functions_read_their_configuration_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
