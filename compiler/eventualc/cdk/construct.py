@@ -888,9 +888,9 @@ CHECKOV_ACKNOWLEDGED: dict[str, tuple[tuple[str, str], ...]] = {
     "AWS::S3::Bucket": (
         ("CKV_AWS_18", "only the service's own functions reach the state bucket; access "
          "logs would need another bucket per service (CloudTrail data events can audit it)"),
-        ("CKV_AWS_21", "state objects are rewritten with conditional writes at every step "
-         "and history is append-only: versions would multiply storage for no recovery "
-         "the runtime uses"),
+        ("CKV_AWS_21", "no object is written over (each is created once, If-None-Match; "
+         "execution records are in the state table, with point-in-time recovery): "
+         "versions would hold nothing to recover"),
     ),
 }  # fmt: skip
 
