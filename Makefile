@@ -76,6 +76,7 @@ bench: install-dev
 	python bench/check_scale.py
 	python bench/build_scale.py
 	python bench/aws_cost.py
+	python bench/cold_start.py
 	python bench/interpreter.py
 	python bench/cel_eval.py
 	python bench/patterns.py
