@@ -89,6 +89,6 @@ def retry_after(
     under the retry ``policies`` of its subscription (the first that matches
     ``error`` decides); ``None`` when it is not."""
     chosen = first_match(policies, error["error"])
-    if chosen is None or attempt >= policies[chosen].attempts:
+    if chosen is None or not policies[chosen].retries(error["error"], attempt):
         return None
     return policies[chosen].delay(attempt, rng)

@@ -18,7 +18,7 @@ bundled botocore, not Lambda's built-in one.
 Every module is compiled to ``.pyc`` for the Python that runs it (hash-based,
 unchecked: a deployment package never changes under its bytecode). Lambda's
 ``/var/task`` is read-only, so without them every cold start compiles each module it
-imports, which about triples the first event's setup (see ``bench/aws_cost.py``).
+imports, which about triples the first event's setup (see ``bench/cold_start.py``).
 They are compiled by this interpreter when its version is the target's, else by
 ``python<version>`` on ``PATH``; when neither exists the asset ships sources only and
 one line on stderr says so.

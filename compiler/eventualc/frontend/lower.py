@@ -154,9 +154,7 @@ def _seconds(value: Any, default: float | None) -> float | None:
     return default if value is None else parse_duration(value)
 
 
-def _retry(value: dict[str, Any] | None, default: ir.Retry, path: PathKey) -> ir.Retry:
-    if value is None:
-        return default
+def _retry(value: dict[str, Any], path: PathKey) -> ir.Retry:
     errors, excepted = value.get("errors"), value.get("except")
     return ir.Retry(
         attempts=value.get("attempts", 3),
@@ -174,8 +172,8 @@ def _retries(value: dict[str, Any] | list[dict[str, Any]], path: PathKey) -> tup
     """``retry:`` of a task, a step or a subscription: one policy, or a list of them
     (first match wins)."""
     if isinstance(value, dict):
-        return (_retry(value, ir.NO_RETRY, path),)
-    return tuple(_retry(policy, ir.NO_RETRY, (*path, i)) for i, policy in enumerate(value))
+        return (_retry(value, path),)
+    return tuple(_retry(policy, (*path, i)) for i, policy in enumerate(value))
 
 
 def event_ref(service: str, written: str, path: PathKey) -> ir.EventRef:

@@ -110,7 +110,7 @@ def carry_out(deployment: Deployment, effects: Sequence[dict[str, Any]]) -> None
         kind = effect["kind"]
         if kind == "history":
             key = history_key(effect["execution"], effect["index"])
-            deployment.store.put(key, dumps(effect["entries"]))
+            deployment.store.create(key, dumps(effect["entries"]))
         elif kind == "publish":
             published.append((effect["name"], effect["payload"]))
         elif kind == "schedule":

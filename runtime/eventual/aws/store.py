@@ -73,12 +73,6 @@ class StateStore:
             raise
         return Versioned(answer["Body"].read().decode("utf-8"), answer["ETag"])
 
-    def put(self, key: str, text: str, tags: Mapping[str, str] | None = None) -> None:
-        """Writes ``key`` once, for objects whose content never differs (history
-        chunks, records named by their content): an object there already is that
-        content."""
-        self.create(key, text, tags)
-
     def tag_finished(self, keys: Iterable[str]) -> None:
         """Tags ``keys`` (objects written before their execution finished) ``FINISHED``."""
         tag_set = [{"Key": k, "Value": v} for k, v in FINISHED.items()]
@@ -86,7 +80,9 @@ class StateStore:
             self.s3.put_object_tagging(Bucket=self.bucket, Key=key, Tagging={"TagSet": tag_set})
 
     def create(self, key: str, text: str, tags: Mapping[str, str] | None = None) -> bool:
-        """Writes ``key`` unless it exists (``If-None-Match: *``); whether it wrote."""
+        """Writes ``key`` unless it exists (``If-None-Match: *``); whether it wrote. For
+        objects whose content never differs (history chunks, records named by their
+        content) an object there already is that content."""
         try:
             self.s3.put_object(
                 Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),

@@ -97,7 +97,7 @@ class RecordTable:
         key = None
         if len(text.encode("utf-8")) > ITEM_LIMIT:
             key = large_record_key(execution, text)
-            self.store.put(key, text, tags=FINISHED if ended is not None else None)
+            self.store.create(key, text, tags=FINISHED if ended is not None else None)
             item["key"] = {"S": key}
         else:
             item["record"] = {"S": text}

@@ -353,11 +353,8 @@ class Store:
     @staticmethod
     def lease(db: sqlite3.Connection, items: Sequence[int], until: float, owner: str) -> None:
         """Leases ``items`` to ``owner`` until ``until`` (one statement per ``CHUNK``)."""
-        for ids in chunks(items):
-            db.execute(
-                f"UPDATE work SET ready = ?, owner = ? WHERE id IN ({', '.join('?' * len(ids))})",
-                (until, owner, *ids),
-            )
+        _by_chunks(db, "UPDATE work SET ready = ?, owner = ? WHERE id IN ({ids})", items,
+                   until, owner)  # fmt: skip
 
     @staticmethod
     def extend(db: sqlite3.Connection, item: int, until: float, owner: str) -> None:
@@ -372,8 +369,7 @@ class Store:
     @staticmethod
     def done_all(db: sqlite3.Connection, items: Sequence[int]) -> None:
         """Removes work items, those still there (one statement per ``CHUNK``)."""
-        for ids in chunks(items):
-            db.execute(f"DELETE FROM work WHERE id IN ({', '.join('?' * len(ids))})", ids)
+        _by_chunks(db, "DELETE FROM work WHERE id IN ({ids})", items)
 
     @staticmethod
     def is_due(db: sqlite3.Connection, now: float, kinds: Sequence[str]) -> bool:
@@ -437,12 +433,8 @@ class Store:
     @staticmethod
     def release(db: sqlite3.Connection, items: Sequence[int], ready: float, owner: str) -> None:
         """Unleases ``items`` that ``owner`` still holds, due at ``ready``."""
-        for ids in chunks(items):
-            db.execute(
-                f"UPDATE work SET ready = ?, owner = NULL WHERE owner = ? AND id IN "
-                f"({', '.join('?' * len(ids))})",
-                (ready, owner, *ids),
-            )
+        _by_chunks(db, "UPDATE work SET ready = ?, owner = NULL WHERE owner = ? AND id IN ({ids})",
+                   items, ready, owner)  # fmt: skip
 
     @staticmethod
     def forget(db: sqlite3.Connection, worker: str) -> None:
@@ -456,9 +448,12 @@ class Store:
 CHUNK = 500  # ids bound to one statement (SQLite allows 32,766 variables, older ones 999)
 
 
-def chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+def _by_chunks(db: sqlite3.Connection, statement: str, items: Sequence[int], *params: Any) -> None:
+    """Runs ``statement`` once per ``CHUNK`` of ``items``: its ``{ids}`` is that many
+    placeholders, bound after ``params``."""
     for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+        ids = items[start : start + CHUNK]
+        db.execute(statement.format(ids=", ".join("?" * len(ids))), (*params, *ids))
 
 
 def alive(pid: int) -> bool:

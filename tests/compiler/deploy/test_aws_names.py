@@ -63,8 +63,8 @@ def test_finished_objects_carry_the_tag_the_lifecycle_rule_expires() -> None:
     assert dict([FINISHED_TAG]) == dict(FINISHED)
     s3 = RecordingS3()
     store = StateStore(s3, "state")
-    store.put("executions/e1/history/00000001.json", "[]", tags=FINISHED)
-    store.put("executions/e2/history/00000000.json", "[]")
+    store.create("executions/e1/history/00000001.json", "[]", tags=FINISHED)
+    store.create("executions/e2/history/00000000.json", "[]")
     store.tag_finished(["executions/e1/history/00000000.json"])
     (_, last), (_, other), (kind, earlier) = s3.calls
     assert last["Tagging"] == "eventual-finished=true"

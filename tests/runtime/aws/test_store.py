@@ -44,7 +44,7 @@ def _client_error(code: str, status: int, operation: str = "PutObject") -> Clien
 def test_a_failed_precondition_means_the_object_exists(code: str) -> None:
     s3 = _Refusing(_client_error(code, 412 if code[0] == "P" else 409))
     assert StateStore(s3, "b").create("names/w/n", "id") is False
-    StateStore(s3, "b").put("executions/x/history/00000000.json", "[]")  # there already
+    StateStore(s3, "b").create("executions/x/history/00000000.json", "[]")  # there already
 
 
 @pytest.mark.parametrize(
