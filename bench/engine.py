@@ -176,8 +176,9 @@ def engine_workflows(
     commits = engine.store.commits - commits
     steps = workflows * STEPS
     ran = engine.store.db.execute(
-        "SELECT count(*) FROM history WHERE json_extract(entry, '$.type') = 'TaskSucceeded' "
-        "AND execution IN (SELECT id FROM executions ORDER BY started DESC LIMIT ?)", (workflows,)
+        "SELECT count(*) FROM history, json_each(history.entries) WHERE json_extract(value, "
+        "'$.type') = 'TaskSucceeded' AND execution IN (SELECT id FROM executions ORDER BY "
+        "started DESC LIMIT ?)", (workflows,)
     ).fetchone()[0]  # fmt: skip
     engine.close()
     expect(none_in_progress_at(store or folder / "engine.db") and ran == steps, "engine workflows")
@@ -313,7 +314,8 @@ def engine_latency(service: Any, folder: Path, executions: int, warm: int = 10) 
         began = time.perf_counter()
         execution = client.start("tenSteps", i)
         while execution not in ended:
-            done.wait(5) or expect(False, "an engine execution (latency)")
+            if not done.wait(5):
+                expect(False, "an engine execution (latency)")
             done.clear()
         if i >= warm:
             took.append(ended[execution] - began)

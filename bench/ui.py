@@ -78,7 +78,8 @@ def make_project(root: Path) -> Any:
 
 def fill(engine: Engine, executions: int, history: int) -> None:
     """Real executions first (one succeeds, one fails and compensates), then copies of
-    their rows until the store holds ``executions`` executions and ``history`` rows."""
+    their rows until the store holds ``executions`` executions and ``history`` history
+    entries."""
     real = [engine.start("saga", 3), engine.start("saga", 60)]
     engine.run(until=lambda: all(engine.finished(e) for e in real))
     db = engine.store.db
@@ -96,13 +97,13 @@ def fill(engine: Engine, executions: int, history: int) -> None:
                 ident = f"saga-bench{n:08d}"
                 at = started + n
                 rows.append((ident, *row[:8], ident, at, at + 0.2, per))
-                lines += [(ident, i, json.dumps(entry[i % len(entry)])) for i in range(per)]
+                lines.append((ident, 0, json.dumps([entry[i % len(entry)] for i in range(per)])))
             w.executemany(
                 f"INSERT INTO executions (id, {columns.replace('started, ended', 'name')}, "
                 "started, ended, history) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            w.executemany("INSERT INTO history (execution, seq, entry) VALUES (?, ?, ?)", lines)
+            w.executemany("INSERT INTO history (execution, seq, entries) VALUES (?, ?, ?)", lines)
     db.execute("ANALYZE")
 
 

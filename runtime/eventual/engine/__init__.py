@@ -258,9 +258,9 @@ class Engine(ViewNames):
     def history(self, ref: str) -> list[dict[str, Any]]:
         execution = self.execution(ref).id
         rows = self._read(
-            "SELECT entry FROM history WHERE execution = ? ORDER BY seq", (execution,)
+            "SELECT entries FROM history WHERE execution = ? ORDER BY seq", (execution,)
         )
-        return [loads(row[0]) for row in rows]
+        return [entry for row in rows for entry in loads(row[0])]
 
     def events(self, after: int = 0) -> list[tuple[int, str, str]]:
         """The event log after position ``after``: ``(position, source, name)``, in order."""

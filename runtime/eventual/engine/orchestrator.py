@@ -223,11 +223,13 @@ class Orchestrator:
     def _record_history(
         self, db: sqlite3.Connection, execution: str, seen: int, entries: list[dict[str, Any]]
     ) -> None:
-        db.executemany(
-            "INSERT INTO history VALUES (?, ?, ?)",
-            [(execution, seen + i, dumps(entry)) for i, entry in enumerate(entries)],
-        )
-        self.observed.setdefault(execution, []).extend(entries)
+        """Appends a step's entries, ``seen`` onwards, as one row."""
+        if entries:
+            db.execute(
+                "INSERT INTO history (execution, seq, entries) VALUES (?, ?, ?)",
+                (execution, seen, dumps(entries)),
+            )
+            self.observed.setdefault(execution, []).extend(entries)
 
     # events ------------------------------------------------------------------------------
 

@@ -67,7 +67,7 @@ from eventual.invoke import (
 from eventual.status import ExecutionStatus
 
 from .orchestrator import Observer, Orchestrator, Routed, meta, timestamp
-from .store import Store, WorkItem, alive
+from .store import APPLIED, KINDS, LEASED, Store, WorkItem, alive
 from .wake import Wakeup
 
 log = logging.getLogger("eventual.engine")
@@ -246,7 +246,7 @@ class Worker:
 
     def _due(self, now: float) -> bool:
         """Whether work this worker could take now is due (handlers only with a free thread)."""
-        kinds = ("wf", "start", "task", "delivery") if self._free() > 0 else ("wf", "start")
+        kinds = KINDS if self._free() > 0 else APPLIED
         with self.store.errors():
             return Store.is_due(self.store.db, now, kinds)
 
@@ -410,7 +410,7 @@ class Worker:
         budget = self.batch
         ends = time.monotonic() + ROUND_SECONDS
         while budget > 0:
-            items = Store.due_work(db, now, min(budget, 128), ("wf", "start"))
+            items = Store.due_work(db, now, min(budget, 128), APPLIED)
             if not items:
                 break
             for item in items:
@@ -432,7 +432,7 @@ class Worker:
         free = self._free() - len(self.orchestrator.claimed)
         if free <= 0:
             return []
-        items = self._careful(Store.due_work(db, now, free, ("task", "delivery")))
+        items = self._careful(Store.due_work(db, now, free, LEASED))
         ends: dict[float, list[int]] = {}  # runs of one task or subscription share theirs
         queued = len(self._pending) + len(self.orchestrator.claimed) + len(items)
         for item in items:

@@ -23,7 +23,7 @@ from tests.support import MakeService
 
 from eventual import Service
 from eventual.engine import Engine
-from eventual.engine.store import Store
+from eventual.engine.store import SCHEMA_VERSION, Store
 
 SPEC = """\
 service: bulk
@@ -139,8 +139,42 @@ def test_an_older_store_gains_the_index_of_work_by_kind(bulk: Service, tmp_path:
     indexes = {row[0] for row in engine.store.db.execute("SELECT name FROM sqlite_master")}
     assert "work_by_kind" in indexes
     assert engine.store.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
-        "5",
+        str(SCHEMA_VERSION),
     )
+
+
+def test_a_store_of_schema_5_keeps_its_history_and_goes_on(bulk: Service, tmp_path: Path) -> None:
+    """Schema 5 kept a history row per entry (and indexed work by ``ready``); opening
+    such a store moves every entry, and its executions go on where they were."""
+    engine = Engine(tmp_path / "e.db", [bulk])
+    done = engine.start("two", 1)
+    engine.run(until=lambda: engine.finished(done))
+    going = engine.start("two", 2)
+    engine.run(until=lambda: len(engine.history(going)) > 0)
+    before = {execution: engine.history(execution) for execution in (done, going)}
+    assert not engine.finished(going) and before[going]
+    with engine.store.write() as db:
+        db.execute("DROP TABLE history")
+        db.execute(
+            "CREATE TABLE history (execution TEXT NOT NULL, seq INTEGER NOT NULL, "
+            "entry TEXT NOT NULL, PRIMARY KEY (execution, seq)) WITHOUT ROWID"
+        )
+        db.executemany("INSERT INTO history VALUES (?, ?, ?)", [
+            (execution, seq, json.dumps(entry))
+            for execution, entries in before.items() for seq, entry in enumerate(entries)
+        ])  # fmt: skip
+        db.execute("CREATE INDEX work_by_ready ON work (ready)")
+        db.execute("UPDATE meta SET value = '5' WHERE key = 'schema'")
+    engine.close()
+    engine = Engine(tmp_path / "e.db", [bulk])
+    assert {execution: engine.history(execution) for execution in before} == before
+    engine.run(until=lambda: engine.finished(going))
+    after = engine.history(going)
+    assert after[: len(before[going])] == before[going]
+    assert [entry["type"] for entry in after] == [entry["type"] for entry in before[done]]
+    tables = {row[0] for row in engine.store.db.execute("SELECT name FROM sqlite_master")}
+    assert "work_by_ready" not in tables and "history_5" not in tables
+    engine.close()
 
 
 def _engine(bulk: Service, path: Path, threads: int = 2) -> Engine:

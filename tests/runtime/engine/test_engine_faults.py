@@ -257,7 +257,7 @@ def test_nan_never_reaches_the_store(project: Project, tmp_path: Path) -> None:
     error = engine.execution(execution).error
     assert error is not None and error["error"] == "ValidationError"
     assert "not JSON" in error["message"]
-    rows = engine.store.db.execute("SELECT entry FROM history").fetchall()
+    rows = engine.store.db.execute("SELECT entries FROM history").fetchall()
     assert not any("NaN" in row[0] or "Infinity" in row[0] for row in rows)
     engine.close()
 
