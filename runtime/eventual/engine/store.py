@@ -396,11 +396,13 @@ class Store:
         return db.execute(query, (*kinds, now)).fetchone() is not None
 
     @staticmethod
-    def next_due(db: sqlite3.Connection) -> float | None:
-        """When the soonest work item is due (or its lease ends): the least of each
-        kind's, each read from the end of ``work_by_kind``."""
-        mins = " UNION ALL ".join("SELECT min(ready) AS m FROM work WHERE kind = ?" for _ in KINDS)
-        row = db.execute(f"SELECT min(m) FROM ({mins})", KINDS).fetchone()
+    def next_due(db: sqlite3.Connection, kinds: Sequence[str] = KINDS) -> float | None:
+        """When the soonest unleased item of ``kinds`` is due: the least of each kind's,
+        each read from the start of ``work_by_kind``."""
+        each = "SELECT * FROM (SELECT ready FROM work INDEXED BY work_by_kind WHERE kind = ? " \
+               "AND owner IS NULL ORDER BY ready LIMIT 1)"  # fmt: skip
+        row = db.execute(f"SELECT min(ready) FROM ({' UNION ALL '.join([each] * len(kinds))})",
+                         tuple(kinds)).fetchone()  # fmt: skip
         return None if row[0] is None else float(row[0])
 
     @staticmethod

@@ -22,10 +22,10 @@ its thread no longer counts (a new one takes its place) and whatever it reports 
 is ignored. A hung handler therefore never starves the worker, and never keeps its
 process alive.
 
-Waiting: between rounds the worker sleeps until a handler reports, another process
-commits work for it (``wake``), a timer or a handler's deadline falls due, or a
-fallback look at the store that backs off from ``BUSY_POLL`` to ``poll`` while nothing
-happens.
+Waiting: between rounds (unless a round stopped at its budget with work still due) the
+worker sleeps until a handler reports, another process commits work for it (``wake``),
+work it has room for or a handler's deadline falls due, or a fallback look at the
+store that backs off from ``BUSY_POLL`` to ``poll`` while nothing happens.
 
 Crash safety: leased work belongs to this worker until its lease ends; a worker whose
 process is gone (same host, dead pid) or that has not been seen for ``STALE`` seconds
@@ -160,6 +160,7 @@ class Worker:
         self._claims = 0  # task runs this round's steps may lease to this worker
         self._run_seconds = math.inf  # recent mean of a handler run's duration (none yet)
         self._want = 1  # reports that wake the waiting worker (``_reported``)
+        self._more = False  # the last round stopped at its budget, with work still due
 
     # the loop ----------------------------------------------------------------------------
 
@@ -176,7 +177,7 @@ class Worker:
                     break
                 if did:
                     self._idle = BUSY_POLL
-                if not did or self._grouping():
+                if not self._more:  # else the round left due work: the next one goes on
                     self._wait()
             self._release()
             while self._working():
@@ -266,7 +267,7 @@ class Worker:
 
     def _grouping(self) -> bool:
         """Whether fast runs are in flight: a round is worth it once a group reported."""
-        return self._run_seconds < FAST_RUN and self._outstanding() > 0
+        return self._run_seconds < FAST_RUN and self._outstanding() > 1
 
     def _outstanding(self) -> int:
         """Runs leased and not yet recorded (a read of two lengths: no lock needed)."""
@@ -286,8 +287,9 @@ class Worker:
             self._want = max(1, self._outstanding() // 2)
         else:
             timeout = self._idle
+            kinds = KINDS if self._free() > 0 else APPLIED  # what a round could take
             with self.store.errors():
-                due = Store.next_due(self.store.db)
+                due = Store.next_due(self.store.db, kinds)
             if due is not None:
                 timeout = min(timeout, max(0.0, due - self.clock()))
             if self._working():
@@ -409,9 +411,11 @@ class Worker:
         ``ROUND_SECONDS``, whichever comes first; how many."""
         budget = self.batch
         ends = time.monotonic() + ROUND_SECONDS
+        self._more = True
         while budget > 0:
             items = Store.due_work(db, now, min(budget, 128), APPLIED)
             if not items:
+                self._more = False
                 break
             for item in items:
                 self._guarded(db, item, self._apply, item)

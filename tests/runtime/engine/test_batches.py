@@ -269,6 +269,26 @@ def test_a_worker_does_not_spin_while_its_runs_wait_for_a_thread(
     assert time.monotonic() - began >= 0.25
 
 
+def test_a_worker_without_room_does_not_spin_on_the_runs_it_cannot_take(
+    bulk: Service, tmp_path: Path
+) -> None:
+    """Runs due that a worker has no room for are not its business until a report
+    frees some: it does not look at the store again and again because they are due."""
+    engine = _engine(bulk, tmp_path / "e.db")
+    for n in range(10):
+        engine.publish("Tick", {"n": n})
+    worker = engine.worker()
+    worker._busy = worker.threads  # every thread taken: what it leases stays waiting
+    assert worker.round(claim=True)
+    assert worker._free() == 0
+    unleased = engine.store.db.execute("SELECT count(*) FROM work WHERE owner IS NULL")
+    assert unleased.fetchone()[0] > 0  # due, and not this worker's to take
+    worker._idle = 0.3
+    began = time.monotonic()
+    worker._wait()
+    assert time.monotonic() - began >= 0.25
+
+
 def test_stopping_gives_back_the_runs_no_thread_has_started(bulk: Service, tmp_path: Path) -> None:
     """A worker that stops waits for the runs in flight, not for the many it leased
     ahead: those go back to the queue, unleased, and the next worker runs them."""
