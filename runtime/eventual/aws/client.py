@@ -45,6 +45,7 @@ from eventual.definition import Definition
 from eventual.engine import DeadLetterView, EngineError, ExecutionView
 from eventual.errors import PayloadInvalid
 from eventual.interpreter import SignalRefused, signal_payload
+from eventual.invoke import new_execution_id
 from eventual.operations import Operations
 from eventual.queries import answer
 from eventual.service import Service
@@ -184,7 +185,7 @@ class Client:
                 input = self.deployment.values.start_input(bare, input)
             except PayloadInvalid as exc:
                 raise RequestError(str(exc)) from exc
-        candidate = f"{bare}-{uuid.uuid4().hex[:12]}"
+        candidate = new_execution_id(bare)
         store = self.deployment.store
         execution = store.reserve_name(bare, name, candidate) if name else candidate
         definition = self._definition

@@ -29,6 +29,7 @@ from eventual.interpreter import ExecutionState, Interpreter, Interpreters, sign
 from eventual.invoke import (
     Values,
     failure,
+    new_execution_id,
     signal_request,
     split_event,
     start_request,
@@ -137,7 +138,7 @@ class Orchestrator:
             ).fetchone()
             if row is not None:
                 return str(row[0]), False
-        execution = f"{workflow}-{uuid.uuid4().hex[:12]}"
+        execution = new_execution_id(workflow)
         parent_id, handle = parent or (None, None)
         db.execute(
             "INSERT INTO executions (id, service, workflow, name, version, status, input, "
