@@ -267,7 +267,7 @@ class Worker:
 
     def _grouping(self) -> bool:
         """Whether fast runs are in flight: a round is worth it once a group reported."""
-        return self._run_seconds < FAST_RUN and self._outstanding() > 1
+        return self._run_seconds < FAST_RUN and self._outstanding() > 0
 
     def _outstanding(self) -> int:
         """Runs leased and not yet recorded (a read of two lengths: no lock needed)."""
