@@ -382,6 +382,12 @@ class Store:
         return db.execute("DELETE FROM work WHERE id = ?", (item,)).rowcount > 0
 
     @staticmethod
+    def present(db: sqlite3.Connection, items: Sequence[int]) -> set[int]:
+        """Those of ``items`` still there (one statement per ``CHUNK``)."""
+        rows = _by_chunks(db, "SELECT id FROM work WHERE id IN ({ids})", items)
+        return {row[0] for row in rows}
+
+    @staticmethod
     def done_all(db: sqlite3.Connection, items: Sequence[int]) -> None:
         """Removes work items, those still there (one statement per ``CHUNK``)."""
         _by_chunks(db, "DELETE FROM work WHERE id IN ({ids})", items)
@@ -468,12 +474,16 @@ class Store:
 CHUNK = 500  # ids bound to one statement (SQLite allows 32,766 variables, older ones 999)
 
 
-def _by_chunks(db: sqlite3.Connection, statement: str, items: Sequence[int], *params: Any) -> None:
+def _by_chunks(
+    db: sqlite3.Connection, statement: str, items: Sequence[int], *params: Any
+) -> list[Any]:
     """Runs ``statement`` once per ``CHUNK`` of ``items``: its ``{ids}`` is that many
-    placeholders, bound after ``params``."""
+    placeholders, bound after ``params``; the rows it gave."""
+    rows: list[Any] = []
     for start in range(0, len(items), CHUNK):
         ids = items[start : start + CHUNK]
-        db.execute(statement.format(ids=", ".join("?" * len(ids))), (*params, *ids))
+        rows += db.execute(statement.format(ids=", ".join("?" * len(ids))), (*params, *ids))
+    return rows
 
 
 def alive(pid: int) -> bool:

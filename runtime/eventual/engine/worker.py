@@ -226,8 +226,7 @@ class Worker:
         with self.store.write() as db:
             plain, others = _plain(outcomes)
             Store.done_all(db, plain)
-            for outcome in others:
-                self._guarded(db, outcome.item, self._record, outcome)
+            self._record_all(db, others)
             if liveness:
                 self._liveness(db, now)
             if claim:
@@ -375,9 +374,10 @@ class Worker:
 
     def _guarded(
         self, db: Any, item: WorkItem, action: Callable[[Any, Any], None], arg: Any
-    ) -> None:
+    ) -> bool:
         """Runs ``action`` in a savepoint: a bug on one item must not block the others.
-        The item waits a minute and is tried again; the error goes to the log."""
+        The item waits a minute and is tried again; the error goes to the log. Whether
+        ``action`` succeeded."""
         db.execute("SAVEPOINT item")
         claimed = len(self.orchestrator.claimed)
         try:
@@ -388,7 +388,25 @@ class Worker:
             log.exception("work item %s (%s) failed; retrying in 60 s", item.id, item.kind)
             db.execute("UPDATE work SET ready = ?, owner = NULL WHERE id = ?",
                        (self.clock() + 60, item.id))  # fmt: skip
-        db.execute("RELEASE item")
+            return False
+        finally:
+            db.execute("RELEASE item")
+        return True
+
+    def _record_all(self, db: Any, outcomes: list[_Finished | _Beat]) -> None:
+        """Records ``outcomes`` one by one (``_guarded``); the work items of the runs
+        recorded go at the end, in one statement. A run whose item is gone already
+        was late (another worker took over, and settled it): its outcome is dropped."""
+        ends = [outcome.item.id for outcome in outcomes if isinstance(outcome, _Finished)]
+        there = Store.present(db, ends)
+        recorded: list[int] = []
+        for outcome in outcomes:
+            ended = isinstance(outcome, _Finished)
+            if ended and outcome.item.id not in there:
+                continue
+            if self._guarded(db, outcome.item, self._record, outcome) and ended:
+                recorded.append(outcome.item.id)
+        Store.done_all(db, recorded)
 
     def _record(self, db: Any, finished: _Finished | _Beat) -> None:
         item = finished.item
@@ -398,8 +416,6 @@ class Worker:
             lease = self._lease_seconds(self._timeout(item.kind, item.body))
             Store.extend(db, item.id, self.clock() + lease, self.id)
             return
-        if not Store.done(db, item.id):
-            return  # settled already: this run was late, after another worker took over
         for routed in finished.emitted:
             self.orchestrator.log_event(db, routed)
         for execution, event in finished.signals:  # dropped if it has ended since

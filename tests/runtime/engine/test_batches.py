@@ -289,6 +289,34 @@ def test_a_worker_without_room_does_not_spin_on_the_runs_it_cannot_take(
     assert time.monotonic() - began >= 0.25
 
 
+def test_an_outcome_that_fails_to_record_keeps_its_run_and_the_others_settle(
+    bulk: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs recorded in one round are settled together at its end: one whose record
+    fails (an engine bug) keeps its work item, due again in a minute, unleased."""
+    engine = _engine(bulk, tmp_path / "e.db", threads=4)
+    executions = [engine.start("two", n) for n in range(4)]
+    worker = engine.worker()
+    recorded = worker.orchestrator.task_outcome
+
+    def task_outcome(db: Any, item: Any, output: Any, error: Any) -> None:
+        if item.execution == executions[1]:
+            raise RuntimeError("a bug in recording")
+        recorded(db, item, output, error)
+
+    monkeypatch.setattr(worker.orchestrator, "task_outcome", task_outcome)
+    worker.run(until=lambda: all(engine.finished(e) for e in executions if e != executions[1]))
+    rows = engine.store.db.execute(
+        "SELECT kind, owner, ready FROM work WHERE execution = ? AND kind = 'task'",
+        (executions[1],),
+    ).fetchall()
+    assert [(kind, owner) for kind, owner, _ in rows] == [("task", None)]
+    assert rows[0][2] >= time.time() + 50
+    assert not engine.finished(executions[1])
+    left = engine.store.db.execute("SELECT count(*) FROM work WHERE kind = 'task'").fetchone()
+    assert left == (1,)
+
+
 def test_stopping_gives_back_the_runs_no_thread_has_started(bulk: Service, tmp_path: Path) -> None:
     """A worker that stops waits for the runs in flight, not for the many it leased
     ahead: those go back to the queue, unleased, and the next worker runs them."""
