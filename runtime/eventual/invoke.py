@@ -19,7 +19,6 @@ reaches the same subscriptions wherever the service runs.
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import time
 import weakref
@@ -45,6 +44,7 @@ from eventual.errors import (
     error_name,
 )  # fmt: skip
 from eventual.service import Service
+from eventual.state import json_text
 
 Publish = Callable[[str, Any], None]  # (event name as written in the spec, payload)
 
@@ -69,7 +69,10 @@ class Values:
         every filter see exactly what was published). Validation is pydantic's strict
         JSON mode (no ``"yes"`` for ``true``), after integral floats are read as ints
         (JSON Schema's ``integer`` admits ``5.0``); NaN and infinities are not JSON."""
-        value = plain(value)
+        try:
+            value = plain(value)
+        except RecursionError as exc:
+            raise PayloadInvalid(f"{model or 'value'}: not JSON (it contains itself)") from exc
         if model is None:
             _json_text(value, model)
             return value
@@ -335,8 +338,8 @@ def _matches(service: Service, subscription: str, pattern: Mapping[str, Any], pa
 
 def _json_text(value: Any, model: str | None) -> str:
     try:
-        return json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        return json_text(value)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise PayloadInvalid(f"{model or 'value'}: not JSON ({exc})") from exc
 
 

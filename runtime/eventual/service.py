@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,8 @@ class Service:
         spec = self.tasks.get(name) or self.subscriptions.get(name)
         if spec is None or not spec.handler:
             raise KeyError(f"{self.name} has no handler named {name!r}")
-        module = importlib.import_module(f"{self.package}.handlers.{spec.handler}")
+        name = f"{self.package}.handlers.{spec.handler}"
+        module = sys.modules.get(name) or importlib.import_module(name)
         function: Callable[..., Any] = getattr(module, spec.handler)
         return function
 

@@ -62,6 +62,25 @@ _ITERENCODE = _C_ENCODER and _C_ENCODER(
 )
 
 
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_PLAIN = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_PLAIN_ITERENCODE = _C_ENCODER and _C_ENCODER(
+    None, _refuse, json.encoder.encode_basestring, None, ":", ",", False, False, False
+)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON text, when it is plain JSON data: ``TypeError`` for
+    any other type, ``ValueError`` for NaN and infinities, ``RecursionError`` for a
+    value that contains itself (or nests deeper than Python recurses)."""
+    if _PLAIN_ITERENCODE is None:
+        return _PLAIN.encode(value)
+    return "".join(_PLAIN_ITERENCODE(value, 0))
+
+
 def dumps(value: Any) -> str:
     """``value`` as compact JSON text, CEL timestamps, durations and bytes tagged."""
     if _ITERENCODE is None:  # a Python without json's C accelerator

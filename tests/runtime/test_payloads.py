@@ -223,6 +223,12 @@ def test_invalid_values_list_every_problem_and_are_strict_json(bank: Service) ->
     assert "amount:" in message
     with pytest.raises(PayloadInvalid, match="not JSON"):
         values.payload("Payment", {"id": "1", "amount": float("nan")})
+    cyclic: dict[str, object] = {"id": "1", "amount": 1}
+    cyclic["self"] = cyclic
+    with pytest.raises(PayloadInvalid, match="not JSON"):
+        values.payload("Payment", cyclic)
+    with pytest.raises(PayloadInvalid, match="not JSON"):
+        values.validate(None, [float("inf")])
     with pytest.raises(PayloadInvalid, match="partnerBank"):
         values.payload("Payment", {"id": "1", "partnerBank": True})  # no coercion to str
     # JSON Schema's integer admits 5.0; the value stays as given
