@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -65,8 +64,7 @@ class Service:
         spec = self.tasks.get(name) or self.subscriptions.get(name)
         if spec is None or not spec.handler:
             raise KeyError(f"{self.name} has no handler named {name!r}")
-        name = f"{self.package}.handlers.{spec.handler}"
-        module = sys.modules.get(name) or importlib.import_module(name)
+        module = importlib.import_module(f"{self.package}.handlers.{spec.handler}")
         function: Callable[..., Any] = getattr(module, spec.handler)
         return function
 
