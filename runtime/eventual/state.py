@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -52,40 +53,43 @@ def _decode(obj: dict[str, Any]) -> Any:
     return obj
 
 
-_ENCODER = json.JSONEncoder(default=_encode, separators=(",", ":"), ensure_ascii=False)
-# Implementation note: ``JSONEncoder.encode`` builds a new C encoder on every call, half
-# the cost of encoding a small value; this one is built once. It skips the check for
-# circular references (values here are JSON data, parsed or validated, never cyclic).
-_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-_ITERENCODE = _C_ENCODER and _C_ENCODER(
-    None, _encode, json.encoder.encode_basestring, None, ":", ",", False, False, True
-)
-
-
 def _refuse(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_PLAIN = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-_PLAIN_ITERENCODE = _C_ENCODER and _C_ENCODER(
-    None, _refuse, json.encoder.encode_basestring, None, ":", ",", False, False, False
-)
+def _compact(default: Callable[[Any], Any], allow_nan: bool) -> Callable[[Any], str]:
+    """A function that writes a value as compact JSON text, ``default`` taking the
+    values JSON has no type for.
+
+    Implementation note: ``JSONEncoder.encode`` builds a new C encoder on every call,
+    half the cost of encoding a small value; this one is built once. It skips the check
+    for circular references (a value that contains itself ends in ``RecursionError``)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without json's C accelerator
+        encoder = json.JSONEncoder(
+            default=default, separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan
+        )
+        return encoder.encode
+    iterencode = make(
+        None, default, json.encoder.encode_basestring, None, ":", ",", False, False, allow_nan
+    )
+    return lambda value: "".join(iterencode(value, 0))
+
+
+_DUMPS = _compact(_encode, allow_nan=True)
+_JSON_TEXT = _compact(_refuse, allow_nan=False)
 
 
 def json_text(value: Any) -> str:
     """``value`` as compact JSON text, when it is plain JSON data: ``TypeError`` for
     any other type, ``ValueError`` for NaN and infinities, ``RecursionError`` for a
     value that contains itself (or nests deeper than Python recurses)."""
-    if _PLAIN_ITERENCODE is None:
-        return _PLAIN.encode(value)
-    return "".join(_PLAIN_ITERENCODE(value, 0))
+    return _JSON_TEXT(value)
 
 
 def dumps(value: Any) -> str:
     """``value`` as compact JSON text, CEL timestamps, durations and bytes tagged."""
-    if _ITERENCODE is None:  # a Python without json's C accelerator
-        return _ENCODER.encode(value)
-    return "".join(_ITERENCODE(value, 0))
+    return _DUMPS(value)
 
 
 def loads(text: str | bytes) -> Any:

@@ -1,12 +1,13 @@
 """The embedded engine's SQLite file: tables, transactions and the queries on them.
 
 One file in WAL mode holds everything: service definitions by hash, executions with
-their state (JSON, see ``eventual.state``), their history (append-only rows, one per step), one work
-queue (workflow events, task runs, subscription deliveries; durable timers are work
-items due later), the event log, dead letters and the live workers. Several threads
-and processes may share the file: every change happens in a ``write()`` transaction
-(``BEGIN IMMEDIATE``, so writers queue instead of failing), and a work item is owned by
-one worker at a time through its lease (``ready`` moves to the lease's end).
+their state (JSON, see ``eventual.state``), their history (append-only rows, one per
+step), one work queue (workflow events, task runs, subscription deliveries; durable
+timers are work items due later), the event log, dead letters and the live workers.
+Several threads and processes may share the file: every change happens in a
+``write()`` transaction (``BEGIN IMMEDIATE``, so writers queue instead of failing), and
+a work item is owned by one worker at a time through its lease (``ready`` moves to the
+lease's end).
 
 Durability: ``synchronous=FULL`` by default (a committed step survives power loss);
 ``NORMAL`` survives a process crash. ``commits`` counts transactions, for benchmarks.

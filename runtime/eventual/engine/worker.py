@@ -246,9 +246,12 @@ class Worker:
 
     def _due(self, now: float) -> bool:
         """Whether work this worker could take now is due (handlers only with a free thread)."""
-        kinds = KINDS if self._free() > 0 else APPLIED
         with self.store.errors():
-            return Store.is_due(self.store.db, now, kinds)
+            return Store.is_due(self.store.db, now, self._takeable())
+
+    def _takeable(self) -> tuple[str, ...]:
+        """The kinds of work a round could take now: handler runs only with room."""
+        return KINDS if self._free() > 0 else APPLIED
 
     def _free(self) -> int:
         """Runs to lease: what ``_room`` leaves."""
@@ -286,9 +289,8 @@ class Worker:
             self._want = max(1, self._outstanding() // 2)
         else:
             timeout = self._idle
-            kinds = KINDS if self._free() > 0 else APPLIED  # what a round could take
             with self.store.errors():
-                due = Store.next_due(self.store.db, kinds)
+                due = Store.next_due(self.store.db, self._takeable())
             if due is not None:
                 timeout = min(timeout, max(0.0, due - self.clock()))
             if self._working():
